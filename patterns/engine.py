@@ -219,14 +219,16 @@ class Simulation:
         rng = self.stream(f"arrival/{i}")
         rate = float(work.arrival.rate_per_s)
         to_s = self.duration_s if work.to_s is None else float(work.to_s)
+        first = float(work.from_s)
         if work.arrival.process == "constant":
-            gap: Callable[[], float] = lambda: 1.0 / rate  # noqa: E731
-            first = float(work.from_s)
-        else:
-            gap = lambda: rng.expovariate(rate)  # noqa: E731
-            first = float(work.from_s) + gap()
+            # Times as from_s + k / rate, not a running sum, so they do not drift.
+            if first < to_s:
+                self.at(first, _constant, (svc, op, first, 1.0 / rate, 0, to_s))
+            return
+        expo = rng.expovariate
+        first += expo(rate)
         if first < to_s:
-            self.at(first, _arrival, (svc, op, gap, to_s))
+            self.at(first, _poisson, (svc, op, expo, rate, to_s))
 
     # ------------------------------------------------------------ requests
 
@@ -350,10 +352,26 @@ class Simulation:
         return metrics.result(self)
 
 
-def _arrival(sim: Simulation, svc: Any, op: Any, gap: Callable[[], float], to_s: float) -> None:
-    nxt = sim.now + gap()
+def _constant(
+    sim: Simulation, svc: Any, op: Any, base: float, gap: float, k: int, to_s: float
+) -> None:
+    nxt = base + (k + 1) * gap
     if nxt < to_s:
-        sim.at(nxt, _arrival, (svc, op, gap, to_s))
+        sim.at(nxt, _constant, (svc, op, base, gap, k + 1, to_s))
+    _arrival(sim, svc, op)
+
+
+def _poisson(
+    sim: Simulation, svc: Any, op: Any, expo: Callable[[float], float], rate: float, to_s: float
+) -> None:
+    nxt = sim.now + expo(rate)
+    if nxt < to_s:
+        sim.at(nxt, _poisson, (svc, op, expo, rate, to_s))
+    _arrival(sim, svc, op)
+
+
+def _arrival(sim: Simulation, svc: Any, op: Any) -> None:
+    """An external request enters its entry service."""
     sim.n_req += 1
     counted = sim.now >= sim.warm_s
     req = Request(f"r{sim.n_req}", sim.now, counted)
