@@ -116,7 +116,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
                     "to": draw(st.sampled_from(topics)),
                     "style": "publish",
                     "step": draw(st.integers(1, 3)),
-                }  # fmt: skip
+                }
             )
         elif style == "write" and stores:
             links.append({"id": f"l{i}", "from": src, "to": stores[0], "style": "write"})
@@ -132,7 +132,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
                     "to": sid,
                     "style": "poll",
                     "interval_ms": draw(st.sampled_from([20, 100, 400])),
-                }  # fmt: skip
+                }
             )
 
     duration = draw(st.sampled_from([1, 2, 3]))

@@ -29,7 +29,7 @@ def run(doc):
 @PROPS
 @given(scenarios())
 def test_the_engine_never_raises_and_every_request_is_accounted_for(doc):
-    sim, result, log = run(doc)
+    sim, result, _log = run(doc)
     req = result["requests"]
     assert req["started"] == req["succeeded"] + req["failed"] + req["unfinished"]
     assert req["failed"] == sum(req["failures"].values())
