@@ -222,18 +222,21 @@ def test_a_refusing_crash_fails_calls_at_once():
     assert fail["t"] == pytest.approx(5.002)
 
 
+def bulkheaded(workers: int) -> dict:
+    """A service whose slow operation may hold one worker at a time."""
+    return service(
+        "a",
+        workers=workers,
+        operations=[
+            {"id": "slow", "work_ms": 1000, "max_concurrent": 1},
+            {"id": "fast", "work_ms": 10},
+        ],
+    )
+
+
 def test_a_bulkhead_caps_the_workers_one_operation_takes():
     sc = scenario(
-        [
-            service(
-                "a",
-                workers=4,
-                operations=[
-                    {"id": "slow", "work_ms": 1000, "max_concurrent": 1},
-                    {"id": "fast", "work_ms": 10},
-                ],
-            )
-        ],
+        [bulkheaded(workers=4)],
         [],
         [
             constant("a", 100, operation="slow", to_s=1),
@@ -252,16 +255,7 @@ def test_a_bulkhead_caps_the_workers_one_operation_takes():
 
 def test_requests_a_bulkhead_holds_back_do_not_block_other_operations():
     sc = scenario(
-        [
-            service(
-                "a",
-                workers=2,
-                operations=[
-                    {"id": "slow", "work_ms": 1000, "max_concurrent": 1},
-                    {"id": "fast", "work_ms": 10},
-                ],
-            )
-        ],
+        [bulkheaded(workers=2)],
         [],
         [
             constant("a", 1000, operation="slow", to_s=0.003),
