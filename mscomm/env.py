@@ -29,9 +29,7 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
 
 
-def env_int(
-    name: str, default: int, *, minimum: int = 0, maximum: int | None = None
-) -> int:
+def env_int(name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
     """An integer within [minimum, maximum]; unset gives `default`."""
     raw = os.environ.get(name)
     if raw is None:

@@ -8,9 +8,9 @@ from django.views.csrf import csrf_failure as django_csrf_failure
 
 
 def _wants_json(request: HttpRequest) -> bool:
-    return request.path.startswith(
-        "/api/"
-    ) or "application/json" in request.headers.get("Accept", "")
+    return request.path.startswith("/api/") or "application/json" in request.headers.get(
+        "Accept", ""
+    )
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -17,9 +17,7 @@ if not os.environ.get("REDIS_URL"):
     # Run on our own Redis (never a shared one): start a private server for this session.
     from mscomm.devtools import redis_start
 
-    _redis_process, _redis_url = redis_start(
-        Path(tempfile.mkdtemp(prefix="mscomm-redis-"))
-    )
+    _redis_process, _redis_url = redis_start(Path(tempfile.mkdtemp(prefix="mscomm-redis-")))
     os.environ["REDIS_URL"] = _redis_url
 
     def _stop_redis() -> None:

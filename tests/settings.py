@@ -13,7 +13,7 @@ os.environ.setdefault("SECRET_KEY", "test-only-" + "k3y" * 20)
 os.environ.setdefault("HTTPS", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 
-from mscomm.settings import *  # noqa: E402,F403
+from mscomm.settings import *  # noqa: F403
 
 # Serve static files from the app folders (no collectstatic needed for a test run).
 STORAGES = {

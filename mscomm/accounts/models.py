@@ -22,8 +22,4 @@ class Workspace(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
-        return (
-            f"workspace of {self.user}"
-            if self.user_id
-            else f"visitor workspace {self.id}"
-        )
+        return f"workspace of {self.user}" if self.user_id else f"visitor workspace {self.id}"

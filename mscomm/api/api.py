@@ -82,9 +82,7 @@ def _service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
 
 @api.exception_handler(CsrfFailed)
 def _csrf_failed(request: HttpRequest, exc: CsrfFailed) -> HttpResponse:
-    return _error(
-        403, "CSRF check failed: send the csrftoken cookie's value in X-CSRFToken"
-    )
+    return _error(403, "CSRF check failed: send the csrftoken cookie's value in X-CSRFToken")
 
 
 @api.exception_handler(ValidationError)
@@ -151,9 +149,7 @@ def library_detail(request: HttpRequest, slug: str):
 def library_copy(request: HttpRequest, slug: str):
     lab = library.lab_detail(library.lab_get(slug))
     workspace = workspace_get(request=request, create=True)
-    return Status(
-        201, scenario_services.scenario_create(workspace=workspace, doc=lab["doc"])
-    )
+    return Status(201, scenario_services.scenario_create(workspace=workspace, doc=lab["doc"]))
 
 
 # -- scenarios ------------------------------------------------------------------------
@@ -169,9 +165,7 @@ def scenarios_list(request: HttpRequest):
 @scenarios_router.post("", response={201: ScenarioOut, **ERRORS})
 def scenarios_create(request: HttpRequest, body: DocIn):
     workspace = workspace_get(request=request, create=True)
-    return Status(
-        201, scenario_services.scenario_create(workspace=workspace, doc=body.doc)
-    )
+    return Status(201, scenario_services.scenario_create(workspace=workspace, doc=body.doc))
 
 
 @scenarios_router.post("/validate", response={200: OkOut, **ERRORS})
@@ -212,13 +206,9 @@ def scenarios_delete(request: HttpRequest, scenario_id: UUID):
 @scenarios_router.get("/{uuid:scenario_id}/export", response={200: dict, **ERRORS})
 def scenarios_export(request: HttpRequest, scenario_id: UUID):
     workspace = workspace_get(request=request, create=False)
-    scenario = scenario_services.scenario_get(
-        workspace=workspace, scenario_id=scenario_id
-    )
+    scenario = scenario_services.scenario_get(workspace=workspace, scenario_id=scenario_id)
     response = JsonResponse(scenario.doc, json_dumps_params={"indent": 2})
-    response["Content-Disposition"] = (
-        f'attachment; filename="scenario-{scenario.id}.json"'
-    )
+    response["Content-Disposition"] = f'attachment; filename="scenario-{scenario.id}.json"'
     return response
 
 
@@ -234,9 +224,7 @@ def _run_out(run: Run) -> dict:
 @runs_router.post("", response={201: RunOut, **ERRORS})
 def runs_start(request: HttpRequest, body: RunIn):
     workspace = workspace_get(request=request, create=False)
-    scenario = scenario_services.scenario_get(
-        workspace=workspace, scenario_id=body.scenario_id
-    )
+    scenario = scenario_services.scenario_get(workspace=workspace, scenario_id=body.scenario_id)
     run = run_services.run_start(
         scenario=scenario,
         seed=body.seed,
@@ -256,9 +244,7 @@ def runs_list(request: HttpRequest):
 @runs_router.post("/batch", response={201: BatchOut, **ERRORS})
 def batches_start(request: HttpRequest, body: BatchIn):
     workspace = workspace_get(request=request, create=False)
-    scenario = scenario_services.scenario_get(
-        workspace=workspace, scenario_id=body.scenario_id
-    )
+    scenario = scenario_services.scenario_get(workspace=workspace, scenario_id=body.scenario_id)
     batch = run_services.batch_start(
         scenario=scenario,
         workspace=workspace,
@@ -285,8 +271,7 @@ def _batch_out(batch) -> dict:
         "created_at": batch.created_at,
         "done": all(run.finished for run in runs),
         "variants": [
-            {"variant": run.variant, "run": _run_out(run), "result": run.result}
-            for run in runs
+            {"variant": run.variant, "run": _run_out(run), "result": run.result} for run in runs
         ],
     }
 

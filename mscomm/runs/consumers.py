@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import uuid
@@ -30,12 +31,7 @@ ACTIONS = {"pause", "resume", "speed", "inject", "stop"}
 @database_sync_to_async
 def _load(run_id: uuid.UUID, scope: dict) -> tuple[Run | None, bool]:
     """The run (without its heavy columns) and whether the connection's owner owns it."""
-    run = (
-        Run.objects.filter(id=run_id)
-        .select_related("workspace")
-        .defer("doc", "result")
-        .first()
-    )
+    run = Run.objects.filter(id=run_id).select_related("workspace").defer("doc", "result").first()
     if run is None:
         return None, False
     user = scope.get("user")
@@ -82,10 +78,8 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self.reader is not None:
             self.reader.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self.reader
-            except (asyncio.CancelledError, Exception):
-                pass
         if self.redis is not None:
             await self.redis.aclose()
 
@@ -140,9 +134,7 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not self.owner:
-            await self.send_json(
-                {"type": "error", "detail": "only the run's owner may control it"}
-            )
+            await self.send_json({"type": "error", "detail": "only the run's owner may control it"})
             return
         problem = _control_problem(content)
         if problem:

@@ -89,9 +89,7 @@ class _Session:
             return
         self.last_heartbeat = now
         progress = min(self.sim.now / self.sim.end_s, 1.0) if self.sim.end_s else 1.0
-        if not run_heartbeat(
-            run_id=self.run.id, progress=progress, sim_time_s=self.sim.now
-        ):
+        if not run_heartbeat(run_id=self.run.id, progress=progress, sim_time_s=self.sim.now):
             raise _Lost()
 
     def emit_frame(self, *, force: bool = False) -> None:
@@ -107,9 +105,7 @@ class _Session:
             return
         self.last_state = key
         self.last_frame = now
-        stream.frame_publish(
-            self.run.id, self.frames.build(t=self.sim.now, state=state)
-        )
+        stream.frame_publish(self.run.id, self.frames.build(t=self.sim.now, state=state))
 
     # -- loops -------------------------------------------------------------------------
 
@@ -125,9 +121,7 @@ class _Session:
             if sim.done:
                 break
             if not self.paused:
-                sim_target = min(
-                    sim_target + (tick_start - wall_prev) * self.speed, sim.end_s
-                )
+                sim_target = min(sim_target + (tick_start - wall_prev) * self.speed, sim.end_s)
                 sim.advance(sim_target)
                 if sim_target >= sim.end_s and not sim.done:
                     sim.advance(sim.end_s)
@@ -177,9 +171,7 @@ def run_execute(*, run_id: Any) -> None:
     elif stop.get("reason") == "event_limit":
         limit = settings.MSCOMM_MAX_EVENTS
         state = RunState.FAILED
-        error = (
-            f"stopped at the limit of {limit} engine events at t={stop.get('t_s')} s"
-        )
+        error = f"stopped at the limit of {limit} engine events at t={stop.get('t_s')} s"
     else:
         state, error = RunState.SUCCEEDED, ""
     run_finish(run_id=run_id, state=state, result=result, error=error)

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from mscomm.accounts.models import Workspace
-from mscomm.errors import NotFound
+from mscomm.accounts.selectors import owned_get
 from mscomm.runs import stream
 from mscomm.runs.models import Batch, Run
 
@@ -47,14 +47,7 @@ def run_list(*, workspace: Workspace | None) -> QuerySet[Run]:
 
 def run_get(*, workspace: Workspace | None, run_id: Any) -> Run:
     """The workspace's run, or `NotFound` (also for someone else's)."""
-    found = (
-        Run.objects.filter(workspace=workspace, id=run_id).first()
-        if workspace is not None
-        else None
-    )
-    if found is None:
-        raise NotFound(f"run {run_id} not found")
-    return found
+    return owned_get(Run.objects.all(), workspace=workspace, pk=run_id, what="run")
 
 
 def run_frames(*, run: Run, since: int, limit: int) -> list[dict]:
@@ -66,11 +59,4 @@ def run_frames(*, run: Run, since: int, limit: int) -> list[dict]:
 
 def batch_get(*, workspace: Workspace | None, batch_id: Any) -> Batch:
     """The workspace's batch, or `NotFound`."""
-    found = (
-        Batch.objects.filter(workspace=workspace, id=batch_id).first()
-        if workspace is not None
-        else None
-    )
-    if found is None:
-        raise NotFound(f"batch {batch_id} not found")
-    return found
+    return owned_get(Batch.objects.all(), workspace=workspace, pk=batch_id, what="batch")

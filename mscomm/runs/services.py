@@ -46,9 +46,7 @@ def _check_capacity(workspace: Workspace, adding: int) -> None:
     active = Run.objects.filter(workspace=workspace, state__in=ACTIVE_STATES).count()
     limit = settings.MSCOMM_MAX_CONCURRENT_RUNS
     if active + adding > limit:
-        raise LimitExceeded(
-            f"{active} runs are queued or running; at most {limit} may be at once"
-        )
+        raise LimitExceeded(f"{active} runs are queued or running; at most {limit} may be at once")
 
 
 def _enqueue(runs: list[Run]) -> None:
@@ -122,17 +120,13 @@ def batch_start(
         docs = []
         for index, value in enumerate(values):
             try:
-                docs.append(
-                    (value, patterns.variants.set_param(scenario.doc, param, value))
-                )
+                docs.append((value, patterns.variants.set_param(scenario.doc, param, value)))
             except patterns.ScenarioError as err:
                 raise Invalid(_problems(err, f"values[{index}]")) from None
     elif variants:
         docs = [(index, variant) for index, variant in enumerate(variants)]
     else:
-        raise Invalid(
-            [{"loc": "param", "msg": "give either param and values, or variants"}]
-        )
+        raise Invalid([{"loc": "param", "msg": "give either param and values, or variants"}])
     limit = settings.MSCOMM_MAX_BATCH_VARIANTS
     if len(docs) > limit:
         raise Invalid([{"loc": "values", "msg": f"at most {limit} variants per batch"}])
@@ -149,9 +143,7 @@ def batch_start(
         raise Invalid(problems)
     with transaction.atomic():
         _check_capacity(workspace, len(docs))
-        batch = Batch.objects.create(
-            workspace=workspace, scenario=scenario, param=param or ""
-        )
+        batch = Batch.objects.create(workspace=workspace, scenario=scenario, param=param or "")
         runs = [
             Run.objects.create(
                 workspace=workspace,
@@ -242,9 +234,7 @@ def run_finish(
 def run_cancel(*, run: Run) -> Run:
     """Cancel a queued run at once; ask the worker of a running one to stop."""
     if run.state == RunState.QUEUED:
-        run_finish(
-            run_id=run.id, state=RunState.CANCELLED, from_states=(RunState.QUEUED,)
-        )
+        run_finish(run_id=run.id, state=RunState.CANCELLED, from_states=(RunState.QUEUED,))
     if Run.objects.filter(id=run.id, state=RunState.RUNNING).exists():
         stream.control_push(run.id, {"action": "cancel"})
     run.refresh_from_db()

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Iterator
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any
 
 import redis
 from django.conf import settings
@@ -73,9 +74,7 @@ def run_publish(run_id: Any, run: dict) -> None:
 
 def frames_read(run_id: Any, *, since: int, limit: int) -> list[dict]:
     """Up to `limit` frames with seq > since from the run's Redis stream."""
-    entries = redis_client().xrange(
-        frames_key(run_id), min=f"{since + 1}-0", count=limit * 2
-    )
+    entries = redis_client().xrange(frames_key(run_id), min=f"{since + 1}-0", count=limit * 2)
     frames = []
     for _entry_id, fields in entries:
         kind, payload = entry_decode(fields)

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 import patterns
 from mscomm.accounts.models import Workspace
-from mscomm.errors import Conflict, Invalid, NotFound
+from mscomm.accounts.selectors import owned_get
+from mscomm.errors import Conflict, Invalid
 from mscomm.scenarios.models import Scenario
 
 
@@ -25,9 +26,7 @@ def scenario_validate(*, doc: Any) -> dict:
     ):
         items = doc.get(key)
         if isinstance(items, list) and len(items) > limit:
-            problems.append(
-                {"loc": key, "msg": f"at most {limit} {key} are allowed here"}
-            )
+            problems.append({"loc": key, "msg": f"at most {limit} {key} are allowed here"})
     if problems:
         raise Invalid(problems)
     try:
@@ -45,19 +44,10 @@ def scenario_create(*, workspace: Workspace, doc: Any) -> Scenario:
 
 def scenario_get(*, workspace: Workspace | None, scenario_id: Any) -> Scenario:
     """The workspace's scenario, or `NotFound` (also for someone else's)."""
-    found = (
-        Scenario.objects.filter(workspace=workspace, id=scenario_id).first()
-        if workspace is not None
-        else None
-    )
-    if found is None:
-        raise NotFound(f"scenario {scenario_id} not found")
-    return found
+    return owned_get(Scenario.objects.all(), workspace=workspace, pk=scenario_id, what="scenario")
 
 
-def scenario_update(
-    *, workspace: Workspace, scenario_id: Any, doc: Any, version: int
-) -> Scenario:
+def scenario_update(*, workspace: Workspace, scenario_id: Any, doc: Any, version: int) -> Scenario:
     """Replace the doc if the stored version is `version` (else `Conflict`); bumps it."""
     doc = scenario_validate(doc=doc)
     with transaction.atomic():

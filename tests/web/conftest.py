@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -127,9 +128,7 @@ def start_worker(transactional_db) -> Iterator[Callable[..., subprocess.Popen]]:
             process.wait()
 
 
-def wait_for(
-    predicate: Callable[[], object], *, timeout: float = 60.0, what: str = ""
-) -> object:
+def wait_for(predicate: Callable[[], object], *, timeout: float = 60.0, what: str = "") -> object:
     """Poll until `predicate()` is truthy (returns it) or fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
@@ -139,3 +138,17 @@ def wait_for(
         if time.monotonic() > deadline:
             pytest.fail(f"timed out waiting for {what or predicate}")
         time.sleep(0.1)
+
+
+ORIGIN = (b"origin", b"http://testserver")
+
+
+def post_json(client: Client, url: str, body: object, **extra):
+    """POST `body` as JSON."""
+    return client.post(url, json.dumps(body), content_type="application/json", **extra)
+
+
+def cookie_header(client: Client) -> tuple[bytes, bytes]:
+    """The test client's cookies as a websocket request header (its session)."""
+    cookies = "; ".join(f"{key}={morsel.value}" for key, morsel in client.cookies.items())
+    return (b"cookie", cookies.encode())

@@ -14,8 +14,7 @@ def test_library_lists_every_lab(client):
     assert response.status_code == 200
     slugs = [lab["slug"] for lab in response.json()]
     expected = [
-        lab["slug"] if isinstance(lab, dict) else lab.slug
-        for lab in patterns.library.list_labs()
+        lab["slug"] if isinstance(lab, dict) else lab.slug for lab in patterns.library.list_labs()
     ]
     assert slugs == expected
     assert {"slug", "name", "summary", "description"} <= set(response.json()[0])
@@ -36,6 +35,4 @@ def test_copying_a_lab_gives_a_visitor_a_workspace(client):
     slug = client.get("/api/library").json()[0]["slug"]
     copied = client.post(f"/api/library/{slug}/copy")
     assert copied.status_code == 201
-    assert [s["id"] for s in client.get("/api/scenarios").json()] == [
-        copied.json()["id"]
-    ]
+    assert [s["id"] for s in client.get("/api/scenarios").json()] == [copied.json()["id"]]

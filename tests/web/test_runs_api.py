@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from django.test import Client
 
 from mscomm.runs import stream
 from mscomm.runs.models import Run, RunState
 from mscomm.runs.services import run_finish
-from tests.web.conftest import lab_doc
+from tests.web.conftest import lab_doc, post_json
 
 pytestmark = pytest.mark.django_db
-
-
-def post_json(client: Client, url: str, body: object):
-    return client.post(url, json.dumps(body), content_type="application/json")
 
 
 def start(client: Client, scenario, **overrides):
@@ -102,22 +96,16 @@ def test_result_is_404_until_there_is_one(user_client, scenario):
     assert user_client.get(f"/api/runs/{run_id}").json()["progress"] == 1.0
 
 
-def test_frames_come_from_redis_while_running_and_from_the_log_after(
-    user_client, scenario
-):
+def test_frames_come_from_redis_while_running_and_from_the_log_after(user_client, scenario):
     run_id = start(user_client, scenario).json()["id"]
     Run.objects.filter(id=run_id).update(state=RunState.RUNNING)
     for seq in range(1, 6):
-        stream.frame_publish(
-            run_id, {"seq": seq, "t": seq / 10, "events": [], "counts": {}}
-        )
+        stream.frame_publish(run_id, {"seq": seq, "t": seq / 10, "events": [], "counts": {}})
     live = user_client.get(f"/api/runs/{run_id}/frames?since=2").json()
     assert [f["seq"] for f in live["frames"]] == [3, 4, 5]
     assert live["next"] == 5 and live["done"] is False
     run_finish(run_id=run_id, state=RunState.SUCCEEDED)
-    stream.redis_client().delete(
-        stream.frames_key(run_id)
-    )  # as if the stream had expired
+    stream.redis_client().delete(stream.frames_key(run_id))  # as if the stream had expired
     stored = user_client.get(f"/api/runs/{run_id}/frames?since=1").json()
     assert [f["seq"] for f in stored["frames"]] == [2, 3, 4, 5]
     assert stored["done"] is True
@@ -166,17 +154,13 @@ def test_a_batch_sweep_makes_one_run_per_value(user_client, scenario):
     ],
 )
 def test_a_bad_sweep_is_422(user_client, scenario, body, loc):
-    response = post_json(
-        user_client, "/api/runs/batch", {"scenario_id": str(scenario.id), **body}
-    )
+    response = post_json(user_client, "/api/runs/batch", {"scenario_id": str(scenario.id), **body})
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == loc
     assert not Run.objects.exists()
 
 
-def test_a_sweep_value_that_breaks_the_scenario_is_422_with_its_index(
-    user_client, scenario
-):
+def test_a_sweep_value_that_breaks_the_scenario_is_422_with_its_index(user_client, scenario):
     response = post_json(
         user_client,
         "/api/runs/batch",

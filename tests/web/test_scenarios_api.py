@@ -8,13 +8,9 @@ import pytest
 from django.test import Client
 
 from mscomm.scenarios.models import Scenario
-from tests.web.conftest import lab_doc
+from tests.web.conftest import lab_doc, post_json
 
 pytestmark = pytest.mark.django_db
-
-
-def post_json(client: Client, url: str, body: object, **extra):
-    return client.post(url, json.dumps(body), content_type="application/json", **extra)
 
 
 def put_json(client: Client, url: str, body: object):
@@ -49,9 +45,7 @@ def test_invalid_scenario_is_refused_with_field_paths_and_not_stored(user_client
 
 
 def test_malformed_body_is_a_json_400(user_client):
-    response = user_client.post(
-        "/api/scenarios", "{not json", content_type="application/json"
-    )
+    response = user_client.post("/api/scenarios", "{not json", content_type="application/json")
     assert response.status_code == 400
     assert "detail" in response.json()
     response = post_json(user_client, "/api/scenarios", {"doc": "a string"})
@@ -104,9 +98,7 @@ def test_export_downloads_the_doc_and_import_stores_it(user_client):
         "/api/scenarios/import", exported.content, content_type="application/json"
     )
     assert imported.status_code == 201
-    assert (
-        imported.json()["doc"] == lab_doc() and imported.json()["id"] != created["id"]
-    )
+    assert imported.json()["doc"] == lab_doc() and imported.json()["id"] != created["id"]
     refused = post_json(user_client, "/api/scenarios/import", bad_doc())
     assert refused.status_code == 422
 
@@ -117,9 +109,7 @@ def test_others_scenarios_are_not_found(user_client, other_client):
     anonymous = Client()
     for client in (other_client, anonymous):
         assert client.get(url).status_code == 404
-        assert (
-            put_json(client, url, {"doc": lab_doc(), "version": 1}).status_code == 404
-        )
+        assert put_json(client, url, {"doc": lab_doc(), "version": 1}).status_code == 404
         assert client.delete(url).status_code == 404
         assert client.get(url + "/export").status_code == 404
         assert client.get("/api/scenarios").json() == []
@@ -128,9 +118,7 @@ def test_others_scenarios_are_not_found(user_client, other_client):
 
 def test_too_many_nodes_is_refused(user_client, settings):
     settings.MSCOMM_MAX_NODES = 1
-    doc = lab_doc(
-        nodes=[{"id": "a", "kind": "service"}, {"id": "b", "kind": "service"}]
-    )
+    doc = lab_doc(nodes=[{"id": "a", "kind": "service"}, {"id": "b", "kind": "service"}])
     response = post_json(user_client, "/api/scenarios", {"doc": doc})
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == "nodes"
@@ -158,9 +146,7 @@ def test_unsafe_requests_need_the_csrf_token(user):
         client.cookies["csrftoken"] = token_value = _get_new_csrf_string()
     else:
         token_value = token.value
-    accepted = post_json(
-        client, "/api/scenarios", {"doc": lab_doc()}, HTTP_X_CSRFTOKEN=token_value
-    )
+    accepted = post_json(client, "/api/scenarios", {"doc": lab_doc()}, HTTP_X_CSRFTOKEN=token_value)
     assert accepted.status_code == 201
 
 

@@ -15,9 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=None)
         parser.add_argument("--format", choices=["json", "text"], default="json")
 
-    def handle(
-        self, *args, file: str, seed: int | None, format: str, **options
-    ) -> None:
+    def handle(self, *args, file: str, seed: int | None, format: str, **options) -> None:
         from patterns.cli import main
 
         argv = [file, "--format", format]
