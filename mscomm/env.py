@@ -70,7 +70,7 @@ def database_from_url(url: str) -> dict:
                 "transaction_mode": "IMMEDIATE",
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
-            "TEST": {"NAME": path + ".test"},
+            "TEST": {"NAME": f"{path}.{os.environ.get('DATABASE_TEST_NAME') or 'test'}"},
         }
     if parts.scheme in {"postgres", "postgresql", "pgsql"}:
         name = unquote(parts.path.lstrip("/"))
@@ -85,6 +85,8 @@ def database_from_url(url: str) -> dict:
             "PORT": str(parts.port or ""),
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
+            # Test runs beside each other on one server each need their own database.
+            "TEST": {"NAME": os.environ.get("DATABASE_TEST_NAME") or None},
         }
     raise ImproperlyConfigured(
         f"DATABASE_URL scheme {parts.scheme!r} is not supported (use sqlite or postgres)"
