@@ -8,6 +8,7 @@ from uuid import UUID
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from ninja import NinjaAPI, Router, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.utils import check_csrf
@@ -57,8 +58,12 @@ class CsrfFailed(Exception):
 
 def session_csrf(request: HttpRequest) -> bool:
     """Session callers (users and visitors): unsafe methods must carry the CSRF token."""
-    if request.method in UNSAFE and check_csrf(request) is not None:
-        raise CsrfFailed()
+    if request.method in UNSAFE:
+        if check_csrf(request) is not None:
+            raise CsrfFailed()
+    else:
+        # Any read hands out the csrftoken cookie, so API-only clients can get one.
+        get_token(request)
     return True
 
 
