@@ -87,8 +87,9 @@ def run(
     bar = _ProgressBar(progress, end_s)
     slices = 200
     for i in range(1, slices + 1):
-        still_running = sim.advance(end_s * i / slices)
-        bar.draw(sim.now)
+        reached_s = end_s * i / slices
+        still_running = sim.advance(reached_s)
+        bar.draw(reached_s if still_running else end_s)
         if not still_running:
             break
     if not sim.done:
