@@ -1,0 +1,21 @@
+"""mscomm's simulation core: how microservices talk, as a discrete-event simulation.
+
+Pure Python (pydantic is its one dependency); it never imports Django, Celery or
+Channels. See docs/core-api.md.
+"""
+
+from __future__ import annotations
+
+from patterns.errors import PatternsError, Problem, ScenarioError
+from patterns.scenario import FORMAT, Scenario, json_schema, load, parse_fault
+
+__all__ = [
+    "FORMAT",
+    "PatternsError",
+    "Problem",
+    "Scenario",
+    "ScenarioError",
+    "json_schema",
+    "load",
+    "parse_fault",
+]
