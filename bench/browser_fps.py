@@ -11,11 +11,12 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "browser")]
+sys.path.insert(0, str(ROOT))
 
-from chromium import launch_chromium
-from playwright.sync_api import sync_playwright
-from static_server import static_server
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from tests.browser.chromium import launch_chromium  # noqa: E402
+from tests.browser.static_server import static_server  # noqa: E402
 
 COUNTS = (500, 2000, 5000)
 ARTIFACTS = ROOT / "test-artifacts"
