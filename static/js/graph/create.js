@@ -12,7 +12,6 @@ export function createGraph(container, doc, { editable = false } = {}) {
     layout: { name: "preset" },
     minZoom: 0.1,
     maxZoom: 4,
-    wheelSensitivity: 0.3,
     boxSelectionEnabled: editable,
     autoungrabify: !editable,
     selectionType: "single",
@@ -22,8 +21,23 @@ export function createGraph(container, doc, { editable = false } = {}) {
     pixelRatio: "auto",
   });
   if (!hasLayout(doc) && cy.nodes().length) autoLayout(cy, { animate: false });
-  else cy.fit(undefined, 40);
+  else fit(cy);
+  // The page may still be settling (charts, panels): fit again once it has been laid out.
+  requestAnimationFrame(() => {
+    cy.resize();
+    fit(cy);
+  });
+  window.addEventListener("resize", () => cy.resize());
   return cy;
+}
+
+/** Fit the graph in view, without blowing a tiny topology up past natural size. */
+export function fit(cy) {
+  cy.fit(undefined, 40);
+  if (cy.zoom() > 1.2) {
+    cy.zoom(1.2);
+    cy.center();
+  }
 }
 
 /** Lay the graph out left to right along its links (breadth-first from entry points). */
@@ -39,7 +53,7 @@ export function autoLayout(cy, { animate = true } = {}) {
     animationDuration: 300,
     transform: (node, pos) => ({ x: pos.y * 1.6, y: pos.x * 0.7 }),
   });
-  layout.one("layoutstop", () => cy.fit(undefined, 40));
+  layout.one("layoutstop", () => fit(cy));
   layout.run();
   return layout;
 }

@@ -21,7 +21,7 @@ function chart(container, title, series, { yLabel = "", width = 340 } = {}) {
 
 /** Build the four charts in `container` for `services`; `update(series)` redraws them. */
 export function createCharts(container, services) {
-  const width = Math.max(300, Math.min(420, Math.floor((container.clientWidth || 1200) / 3) - 24));
+  const width = Math.max(280, Math.floor((container.clientWidth || 1000) / 2) - 32);
   const throughput = chart(container, "Throughput (requests succeeded per second)", ["per s"], { yLabel: "req/s", width });
   const latency = chart(container, "Latency (ms)", ["p50", "p99"], { yLabel: "ms", width });
   const failures = chart(container, "Failures by cause (cumulative)", CAUSES, { yLabel: "requests", width });
