@@ -32,7 +32,7 @@ function title(key, schema) {
 function fieldBox(path, label, input, { error, desc } = {}) {
   const id = `f-${path.replace(/[^a-zA-Z0-9_-]/g, "_")}`;
   input.id = input.id || id;
-  input.dataset.path = path;
+  if (!input.dataset.path) input.dataset.path = path;
   return el(
     "div",
     { class: `field${error ? " invalid" : ""}`, dataset: { path } },
@@ -137,6 +137,7 @@ function durationField(path, label, prop, defs, value, change, error) {
   const current = value && typeof value === "object" ? value.dist : "constant";
   const kind = el("select", { "aria-label": `${label} distribution` }, el("option", { value: "constant", text: "constant" }), dists.map((d) => el("option", { value: d.properties.dist.const, text: d.properties.dist.const })));
   kind.value = current;
+  kind.dataset.path = `${path}.dist`;
   const params = el("div", { class: "row" });
   const box = fieldBox(path, label, kind, { error });
   box.append(params);

@@ -22,15 +22,24 @@ export function createTools({ cy, model, container, hint, onRun, onSave }) {
     say(linkStyle ? `Link (${linkStyle}): click the element that sends, then the one that receives. Esc to stop.` : "");
   }
 
-  /** Model coordinates of the graph's centre, nudged so new nodes do not stack. */
-  let nudge = 0;
-  function centre() {
+  /** The first free spot near the graph's centre, so new nodes never land on others. */
+  function freeSpot() {
     const ext = cy.extent();
-    nudge = (nudge + 1) % 6;
-    return { x: (ext.x1 + ext.x2) / 2 + nudge * 30 - 75, y: (ext.y1 + ext.y2) / 2 + nudge * 25 - 60 };
+    const taken = Object.values(model.doc.layout || {});
+    const free = (x, y) => taken.every((p) => Math.abs(p.x - x) > 140 || Math.abs(p.y - y) > 70);
+    const cx = (ext.x1 + ext.x2) / 2;
+    const cy0 = (ext.y1 + ext.y2) / 2;
+    for (let ring = 0; ring < 12; ring += 1) {
+      for (let k = -ring; k <= ring; k += 1) {
+        for (const [dx, dy] of [[k, -ring], [k, ring], [-ring, k], [ring, k]]) {
+          if (free(cx + dx * 160, cy0 + dy * 90)) return { x: cx + dx * 160, y: cy0 + dy * 90 };
+        }
+      }
+    }
+    return { x: cx, y: cy0 };
   }
 
-  function addNode(kind, pos = centre()) {
+  function addNode(kind, pos = freeSpot()) {
     const id = model.addNode(kind, pos);
     cy.$(":selected").unselect();
     cy.getElementById(id).select();

@@ -25,7 +25,7 @@ export function particleType(e) {
       if (e.msg === "event") return TYPE.event;
       return e.attempt > 1 ? TYPE.retry : TYPE.request;
     case "reply":
-      return TYPE.reply;
+      return e.ok === false ? TYPE.failed : TYPE.reply;
     case "publish":
     case "deliver":
       return TYPE.event;
@@ -70,6 +70,7 @@ export function createPlayer({ cy, canvas, speed = 0.05, follow = true, minTrave
   let fpsSince = 0;
   let fps = 0;
   let finished = false;
+  const seen = {}; // events started, by kind
 
   function travel(e) {
     const floor = minTravel * speed;
@@ -78,6 +79,7 @@ export function createPlayer({ cy, canvas, speed = 0.05, follow = true, minTrave
   }
 
   function spawn(e) {
+    seen[e.kind] = (seen[e.kind] || 0) + 1;
     const type = particleType(e);
     if (type !== null) {
       const found = geometry.slotFor(e.link, nodeOf(e.src), nodeOf(e.dst));
@@ -87,14 +89,17 @@ export function createPlayer({ cy, canvas, speed = 0.05, follow = true, minTrave
       if (particles.add(found[0], found[1], type, e.t, t1)) spawned += 1;
       else dropped += 1;
     } else if (FLASH_KINDS.has(e.kind)) {
+      hub.emit(e.kind, e);
+      // Catching up after a reload: old failures are history, not something to flash now.
+      if (e.t < simNow - Math.max(0.5, 2 * speed)) return;
       const born = performance.now();
       const node = nodeOf(e.kind === "timeout" ? e.src : e.node || e.src || e.dst);
       if (e.kind === "drop" || e.kind === "rejected") {
         const found = geometry.slotFor(e.link, nodeOf(e.src), nodeOf(e.dst));
         if (found) flashes.push({ slot: found[0], born, life: 700 });
       } else if (node) flashes.push({ node, born, life: 900 });
+      if (flashes.length > 200) flashes.shift(); // a storm of failures: keep the newest
       if (e.kind === "timeout") labels.flashTimeout(node, e.link);
-      hub.emit(e.kind, e);
     }
     if (e.kind === "fault_start" || e.kind === "fault_end") hub.emit("fault", e);
   }
@@ -254,6 +259,7 @@ export function createPlayer({ cy, canvas, speed = 0.05, follow = true, minTrave
         finished,
         flashes: flashes.length,
         pending: pending.length - pendingHead,
+        seen: { ...seen },
       };
     },
   };
