@@ -1,0 +1,46 @@
+"""Frames per second of the run view's particle layer in headless Chromium.
+
+Loads `static/bench/particles.html`, which feeds the real player synthetic frames so that
+500, 2,000 and 5,000 particles are in flight, and prints the frame rate measured by the
+page. Run: `python bench/browser_fps.py` (needs `npm install` and /usr/bin/chromium).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from tests.browser.chromium import launch_chromium  # noqa: E402
+from tests.browser.static_server import static_server  # noqa: E402
+
+COUNTS = (500, 2000, 5000)
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def measure(page, base: str, n: int) -> dict:
+    """Open the bench page for `n` particles and wait for its result."""
+    page.goto(f"{base}/static/bench/particles.html?n={n}")
+    page.wait_for_function("window.benchResult !== undefined", timeout=60_000)
+    return page.evaluate("window.benchResult")
+
+
+def main() -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    with static_server() as base, sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        print(f"{'particles':>10} {'drawn/frame':>12} {'fps':>7}")
+        for n in COUNTS:
+            result = measure(page, base, n)
+            print(f"{n:>10} {result['meanDrawn']:>12.0f} {result['fps']:>7.1f}")
+        page.screenshot(path=str(ARTIFACTS / "bench-particles.png"))
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
