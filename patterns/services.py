@@ -9,6 +9,7 @@ whoever started it (the workload, a calling link or a topic delivery). Reply han
 from __future__ import annotations
 
 from collections import deque
+from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
 from . import common_data, events, faults, messaging, resilience, sync
@@ -137,8 +138,8 @@ class ServiceRT:
         self.warm = (0.0, 0.0, 0.0)
         self.tick_busy = 0.0
         self.received = self.completed = self.failed = self.rejected = 0
-        self.h_wait = Histogram()
-        self.h_resp = Histogram()
+        self.h_wait = Histogram(sim.histograms)
+        self.h_resp = Histogram(sim.histograms)
         self.timeline: list[float] = []
 
     def touch(self, now: float) -> None:
@@ -395,14 +396,30 @@ def release_worker(sim: Simulation, item: Any) -> None:
     """Give back the worker `item` holds on its instance and serve the queue."""
     inst = item.inst
     svc = inst.svc
-    svc.touch(sim.now)
-    svc.busy -= 1
-    inst.free += 1
+    now = sim.now
+    dt = now - svc.t_last
+    if dt:  # svc.touch(now), inlined: this runs once per job
+        svc.a_busy += svc.busy * dt
+        svc.a_blocked += svc.blocked * dt
+        svc.a_queue += svc.queued * dt
+        svc.t_last = now
     del inst.held[item]
     item.has_worker = False
+    q = inst.queue
+    if q and not svc.bulkhead and inst.up:
+        # Hand the worker straight to the next in line: busy and free stay as they are.
+        nxt = q.popleft()
+        svc.queued -= 1
+        nxt.inst = inst
+        inst.held[nxt] = None
+        nxt.has_worker = True
+        _started(sim, inst, nxt)
+        return
+    svc.busy -= 1
+    inst.free += 1
     if svc.bulkhead and item.op is not None:
         inst.op_busy[item.op] -= 1
-    if inst.queue:
+    if q:
         dispatch(sim, inst)
 
 
@@ -410,6 +427,10 @@ def begin(sim: Simulation, inst: InstanceRT, item: Any) -> None:
     """A queue item gets a worker."""
     item.inst = inst
     take_worker(sim, inst, item)
+    _started(sim, inst, item)
+
+
+def _started(sim: Simulation, inst: InstanceRT, item: Any) -> None:
     kind = item.kind
     if kind == REPLY:
         messaging.reply_begin(sim, item)
@@ -418,17 +439,22 @@ def begin(sim: Simulation, inst: InstanceRT, item: Any) -> None:
         common_data.poll_begin(sim, item)
         return
     job = item
+    now = sim.now
     if job.counted:
-        inst.svc.h_wait.add(sim.now - job.t_in)
+        inst.svc.h_wait.add(now - job.t_in)
     if job.pkind == DELIVERY and job.parent.poison:
         faults.poison(sim, inst)
         return
-    sim.at(sim.now + job.op.work() + job.extra, worked, (job,))
+    heappush(sim.heap, (now + job.op.work() + job.extra, 1, next(sim.seq), worked, (job,)))
 
 
 def worked(sim: Simulation, job: Job) -> None:
-    if not job.dead:
+    if job.dead:
+        return
+    if job.op.steps:
         next_step(sim, job)
+    else:
+        job_end(sim, job)
 
 
 def set_blocked(sim: Simulation, job: Job, blocked: bool) -> None:
