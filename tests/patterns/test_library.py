@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
+import sys
+import zipfile
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,6 +41,7 @@ REQUIRED = [
     "fault-arbitrary",
 ]
 SLUGS = [lab.slug for lab in list_labs()]
+ROOT = Path(__file__).resolve().parents[2]
 ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
@@ -290,3 +296,30 @@ def test_failure_modes_show_their_symptoms() -> None:
 def test_network_hops_cost_what_in_process_calls_do_not() -> None:
     services = lab_result("in-process-vs-network")["services"]
     assert services["shop"]["response_ms"]["p50"] > services["monolith"]["response_ms"]["p50"] + 10
+
+
+def test_the_labs_ship_inside_the_built_package(tmp_path: Path) -> None:
+    # Build a wheel from a copy of the sources (the build writes next to them), unpack it
+    # somewhere else and read the labs from there alone.
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    shutil.copytree(
+        ROOT / "patterns", src / "patterns", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "--no-build-isolation",
+         "-q", "-w", str(tmp_path / "dist")],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    site = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as z:
+        z.extractall(site)
+    probe = "from patterns.library import list_labs; print(len(list_labs()))"
+    out = subprocess.run(
+        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(site)!r}); {probe}"],
+        check=True, capture_output=True, text=True, cwd=tmp_path, timeout=60,
+    )  # fmt: skip
+    assert int(out.stdout) == len(SLUGS)
