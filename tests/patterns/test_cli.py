@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import patterns
+from patterns.cli import main
 from patterns.library import get_lab, list_labs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -243,3 +244,31 @@ def test_progress_bar_is_drawn_only_when_stderr_is_a_terminal() -> None:
     assert without_engine(stdout.decode()) == simulate_doc(get_lab("sync-chain").doc, until=20)
     # And without a terminal, no bar.
     assert run_cli("lab:sync-chain", "--until", "2").stderr == ""
+
+
+# --- main() in-process, as manage.py simulate calls it ------------------------------------
+
+
+def test_main_returns_exit_codes_instead_of_exiting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--list-labs"], prog="manage.py simulate") == 0
+    assert "lab:sync-chain" in capsys.readouterr().out
+    assert main(["--format", "xml", "lab:sync-chain"], prog="manage.py simulate") == 2
+    assert "manage.py simulate: error: argument --format" in capsys.readouterr().err
+    assert main(["--help"], prog="manage.py simulate") == 0
+    assert capsys.readouterr().out.startswith("usage: manage.py simulate")
+    missing = tmp_path / "missing.json"
+    assert main([str(missing)]) == 2
+    assert capsys.readouterr().err == f"{missing}: No such file or directory\n"
+
+
+def test_text_report_names_failure_causes_and_faults_met(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["lab:fault-response", "--until", "30"]) == 0
+    out = capsys.readouterr().out
+    failures = re.search(r"^failures\s+(.*)$", out, re.M)
+    met = re.search(r"^met fault\s+(.*)$", out, re.M)
+    assert failures and re.fullmatch(r"bad_response \d+", failures.group(1))
+    assert met and re.fullmatch(r"response \d+", met.group(1))
