@@ -31,6 +31,7 @@ export function stylesheet() {
         "text-background-opacity": 0.85,
         "text-background-padding": 2,
         "text-rotation": "autorotate",
+        "text-margin-y": -11, // above the line, clear of the particles' lanes
         color: "#374151",
       },
     },
