@@ -1,0 +1,177 @@
+"""Running the core inside a worker: paced and streamed (live) or unpaced (batch)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from django.conf import settings
+
+import patterns
+from mscomm.runs import stream
+from mscomm.runs.frames import FrameBuilder, state_key
+from mscomm.runs.models import Run, RunMode, RunState
+from mscomm.runs.services import (
+    SPEED_MAX,
+    SPEED_MIN,
+    run_claim,
+    run_finish,
+    run_heartbeat,
+    run_record_fault,
+)
+
+log = logging.getLogger(__name__)
+
+FRAME_INTERVAL_S = 0.05  # at most one frame per 50 ms of wall time
+IDLE_FRAME_S = 1.0  # when nothing changes, still one frame a second (the clock moves)
+HEARTBEAT_S = 1.0
+BATCH_STEPS = 200  # an unpaced run reports progress this many times
+
+
+class _Lost(Exception):
+    """The run is no longer ours (the reaper failed it): stop without recording."""
+
+
+class _Session:
+    """One run's loop state: the simulation, its frames and the owner's commands."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self.frames = FrameBuilder()
+        live = run.mode == RunMode.LIVE
+        self.sim = patterns.Simulation(
+            patterns.load(run.doc),
+            seed=run.seed,
+            observer=self.frames.observe if live else None,
+            max_events=settings.MSCOMM_MAX_EVENTS,
+        )
+        self.speed = run.speed
+        self.paused = False
+        self.cancelled = False
+        self.last_heartbeat = time.monotonic()
+        self.last_frame = 0.0
+        self.last_state: dict | None = None
+
+    # -- control -----------------------------------------------------------------------
+
+    def apply_controls(self) -> None:
+        for message in stream.control_pop_all(self.run.id):
+            action = message.get("action")
+            if action == "pause":
+                self.paused = True
+            elif action == "resume":
+                self.paused = False
+            elif action == "speed":
+                self.speed = min(max(float(message["speed"]), SPEED_MIN), SPEED_MAX)
+            elif action == "inject":
+                self._inject(message.get("fault"))
+            elif action in ("stop", "cancel"):
+                self.cancelled = action == "cancel"
+                self.sim.stop()
+
+    def _inject(self, fault: Any) -> None:
+        try:
+            self.sim.inject(fault)
+        except (patterns.ScenarioError, ValueError, TypeError) as err:
+            # A bad fault from the browser must not end the run.
+            log.info("run %s: fault refused: %s", self.run.id, err)
+            return
+        recorded = dict(fault)
+        recorded.setdefault("from_s", self.sim.now)
+        run_record_fault(run_id=self.run.id, fault=recorded)
+
+    # -- reporting ---------------------------------------------------------------------
+
+    def heartbeat(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self.last_heartbeat < HEARTBEAT_S:
+            return
+        self.last_heartbeat = now
+        progress = min(self.sim.now / self.sim.end_s, 1.0) if self.sim.end_s else 1.0
+        if not run_heartbeat(run_id=self.run.id, progress=progress, sim_time_s=self.sim.now):
+            raise _Lost()
+
+    def emit_frame(self, *, force: bool = False) -> None:
+        state = self.sim.state()
+        key = state_key(state)
+        now = time.monotonic()
+        if (
+            not force
+            and not self.frames.pending
+            and key == self.last_state
+            and now - self.last_frame < IDLE_FRAME_S
+        ):
+            return
+        self.last_state = key
+        self.last_frame = now
+        stream.frame_publish(self.run.id, self.frames.build(t=self.sim.now, state=state))
+
+    # -- loops -------------------------------------------------------------------------
+
+    def run_live(self) -> None:
+        """Advance simulated time at `speed` per wall second, one frame per tick."""
+        sim = self.sim
+        sim_target = sim.now
+        wall_prev = time.monotonic()
+        self.emit_frame(force=True)
+        while not sim.done:
+            tick_start = time.monotonic()
+            self.apply_controls()
+            if sim.done:
+                break
+            if not self.paused:
+                sim_target = min(sim_target + (tick_start - wall_prev) * self.speed, sim.end_s)
+                sim.advance(sim_target)
+                if sim_target >= sim.end_s and not sim.done:
+                    sim.advance(sim.end_s)
+                    if not sim.done:  # defensive: the core says done at end_s
+                        break
+            wall_prev = tick_start
+            self.emit_frame()
+            self.heartbeat()
+            time.sleep(max(0.0, FRAME_INTERVAL_S - (time.monotonic() - tick_start)))
+        self.emit_frame(force=True)
+
+    def run_batch(self) -> None:
+        """Run to the end as fast as possible, reporting progress in steps."""
+        sim = self.sim
+        step = sim.end_s / BATCH_STEPS
+        while not sim.done:
+            self.apply_controls()
+            sim.advance(min(sim.now + step, sim.end_s))
+            if sim.now >= sim.end_s and not sim.done:
+                break
+            self.heartbeat()
+
+
+def run_execute(*, run_id: Any) -> None:
+    """The worker's whole job for one run; safe to call twice for the same id."""
+    run = run_claim(run_id=run_id)
+    if run is None:
+        log.info("run %s was not queued; nothing to do", run_id)
+        return
+    try:
+        session = _Session(run)
+        if run.mode == RunMode.LIVE:
+            session.run_live()
+        else:
+            session.run_batch()
+        result = session.sim.result()
+    except _Lost:
+        log.warning("run %s was ended elsewhere while it ran", run_id)
+        return
+    except Exception as err:  # the run fails, the worker lives on
+        log.exception("run %s failed", run_id)
+        run_finish(run_id=run_id, state=RunState.FAILED, error=f"engine error: {err}")
+        return
+    stop = result.get("stop") or {}
+    if session.cancelled:
+        state, error = RunState.CANCELLED, "cancelled by its owner"
+    elif stop.get("reason") == "event_limit":
+        limit = settings.MSCOMM_MAX_EVENTS
+        state = RunState.FAILED
+        error = f"stopped at the limit of {limit} engine events at t={stop.get('t_s')} s"
+    else:
+        state, error = RunState.SUCCEEDED, ""
+    run_finish(run_id=run_id, state=state, result=result, error=error)

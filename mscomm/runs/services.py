@@ -1,0 +1,266 @@
+"""Starting, controlling, finishing and reaping runs."""
+
+from __future__ import annotations
+
+import copy
+import logging
+from datetime import timedelta
+from typing import Any
+
+from celery import group
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+import patterns
+import patterns.variants
+from mscomm.accounts.models import Workspace
+from mscomm.errors import Invalid, LimitExceeded
+from mscomm.runs import stream
+from mscomm.runs.models import ACTIVE_STATES, Batch, Run, RunMode, RunState
+from mscomm.runs.selectors import run_public
+from mscomm.scenarios.models import Scenario
+from mscomm.scenarios.services import scenario_validate
+
+log = logging.getLogger(__name__)
+
+SPEED_MIN = 0.001
+SPEED_MAX = 100.0
+SEED_MAX = 2**63 - 1
+
+
+def _check_speed(speed: float) -> float:
+    if not SPEED_MIN <= speed <= SPEED_MAX:
+        raise Invalid([{"loc": "speed", "msg": f"must be in {SPEED_MIN}..{SPEED_MAX}"}])
+    return float(speed)
+
+
+def _check_seed(seed: int | None, doc: dict) -> int:
+    value = doc.get("seed", 1) if seed is None else seed
+    if not isinstance(value, int) or not 0 <= value <= SEED_MAX:
+        raise Invalid([{"loc": "seed", "msg": f"must be an integer in 0..{SEED_MAX}"}])
+    return value
+
+
+def _check_capacity(workspace: Workspace, adding: int) -> None:
+    active = Run.objects.filter(workspace=workspace, state__in=ACTIVE_STATES).count()
+    limit = settings.MSCOMM_MAX_CONCURRENT_RUNS
+    if active + adding > limit:
+        raise LimitExceeded(f"{active} runs are queued or running; at most {limit} may be at once")
+
+
+def _enqueue(runs: list[Run]) -> None:
+    """Send the runs' tasks once the transaction that created them has committed."""
+    from mscomm.runs.tasks import run_execute_task
+
+    signatures = [
+        run_execute_task.signature(
+            (str(run.id),), task_id=str(run.id), queue=run.mode, immutable=True
+        )
+        for run in runs
+    ]
+    if len(signatures) == 1:
+        transaction.on_commit(signatures[0].apply_async)
+    else:
+        transaction.on_commit(group(signatures).apply_async)
+
+
+def run_start(
+    *,
+    scenario: Scenario,
+    seed: int | None,
+    speed: float,
+    mode: str,
+    workspace: Workspace,
+) -> Run:
+    """Queue a run of a snapshot of `scenario` (task id = run id, on commit)."""
+    if mode not in RunMode.values:
+        raise Invalid([{"loc": "mode", "msg": "must be live or batch"}])
+    doc = copy.deepcopy(scenario.doc)
+    with transaction.atomic():
+        _check_capacity(workspace, 1)
+        run = Run.objects.create(
+            workspace=workspace,
+            scenario=scenario,
+            scenario_name=scenario.name,
+            doc=doc,
+            seed=_check_seed(seed, doc),
+            speed=_check_speed(speed),
+            mode=mode,
+        )
+        _enqueue([run])
+    return run
+
+
+def _problems(err: patterns.ScenarioError, prefix: str) -> list[dict]:
+    # "param" problems are about the path itself; others are about the changed scenario.
+    return [
+        {"loc": p.loc if p.loc == "param" else f"{prefix}.{p.loc}", "msg": p.msg}
+        for p in err.problems
+    ]
+
+
+def batch_start(
+    *,
+    scenario: Scenario,
+    workspace: Workspace,
+    seed: int | None,
+    param: str | None = None,
+    values: list[Any] | None = None,
+    variants: list[dict] | None = None,
+) -> Batch:
+    """Queue one unpaced run per variant (a scenario doc each, or a sweep of one field).
+
+    The runs go out as one Celery group, so they spread over the batch workers.
+    """
+    docs: list[tuple[Any, dict]] = []
+    if param is not None:
+        if not values:
+            raise Invalid([{"loc": "values", "msg": "give at least one value"}])
+        docs = []
+        for index, value in enumerate(values):
+            try:
+                docs.append((value, patterns.variants.set_param(scenario.doc, param, value)))
+            except patterns.ScenarioError as err:
+                raise Invalid(_problems(err, f"values[{index}]")) from None
+    elif variants:
+        docs = [(index, variant) for index, variant in enumerate(variants)]
+    else:
+        raise Invalid([{"loc": "param", "msg": "give either param and values, or variants"}])
+    limit = settings.MSCOMM_MAX_BATCH_VARIANTS
+    if len(docs) > limit:
+        raise Invalid([{"loc": "values", "msg": f"at most {limit} variants per batch"}])
+    problems = []
+    for index, (_label, doc) in enumerate(docs):
+        try:
+            scenario_validate(doc=doc)
+        except Invalid as err:
+            problems += [
+                {"loc": f"variants[{index}].{p['loc']}".rstrip("."), "msg": p["msg"]}
+                for p in err.detail
+            ]
+    if problems:
+        raise Invalid(problems)
+    with transaction.atomic():
+        _check_capacity(workspace, len(docs))
+        batch = Batch.objects.create(workspace=workspace, scenario=scenario, param=param or "")
+        runs = [
+            Run.objects.create(
+                workspace=workspace,
+                scenario=scenario,
+                scenario_name=doc["name"],
+                doc=doc,
+                seed=_check_seed(seed, doc),
+                speed=1.0,
+                mode=RunMode.BATCH,
+                batch=batch,
+                variant={"param": param, "value": label} if param else {"index": label},
+            )
+            for label, doc in docs
+        ]
+        _enqueue(runs)
+    return batch
+
+
+def run_claim(*, run_id: Any) -> Run | None:
+    """Move a queued run to running; None if it was not queued (a second delivery)."""
+    now = timezone.now()
+    claimed = Run.objects.filter(id=run_id, state=RunState.QUEUED).update(
+        state=RunState.RUNNING, started_at=now, heartbeat_at=now
+    )
+    if not claimed:
+        return None
+    run = Run.objects.get(id=run_id)
+    stream.run_publish(run.id, run_public(run))
+    return run
+
+
+def run_heartbeat(*, run_id: Any, progress: float, sim_time_s: float) -> bool:
+    """Record the worker's progress; False when the run is no longer running here."""
+    return bool(
+        Run.objects.filter(id=run_id, state=RunState.RUNNING).update(
+            heartbeat_at=timezone.now(), progress=progress, sim_time_s=sim_time_s
+        )
+    )
+
+
+def run_record_fault(*, run_id: Any, fault: dict) -> None:
+    """Remember a fault injected into a live run (shown before the result exists)."""
+    with transaction.atomic():
+        run = Run.objects.select_for_update().get(id=run_id)
+        run.faults_injected = [*run.faults_injected, fault]
+        run.save(update_fields=["faults_injected"])
+
+
+def run_finish(
+    *,
+    run_id: Any,
+    state: str,
+    result: dict | None = None,
+    error: str = "",
+    from_states: tuple[str, ...] = ACTIVE_STATES,
+    stale_before: Any = None,
+) -> bool:
+    """End a run: keep its frame log, record the outcome, tell the viewers.
+
+    Conditional on the run still being in `from_states`: False if someone else ended it.
+    """
+    lines = list(stream.frames_all_raw(run_id))
+    fields: dict[str, Any] = {
+        "state": state,
+        "finished_at": timezone.now(),
+        "error": error,
+        "frame_log": stream.frame_log_pack(lines) if lines else None,
+        "frame_count": len(lines),
+    }
+    if result is not None:
+        fields["result"] = result
+        fields["faults_injected"] = result.get("faults_injected", [])
+        fields["sim_time_s"] = result.get("sim_time_s", 0.0)
+        if state == RunState.SUCCEEDED:
+            fields["progress"] = 1.0
+    rows = Run.objects.filter(id=run_id, state__in=from_states)
+    if stale_before is not None:
+        # The reaper's condition: a heartbeat that arrived meanwhile keeps the run alive.
+        rows = rows.filter(heartbeat_at__lt=stale_before)
+    updated = rows.update(**fields)
+    if not updated:
+        return False
+    stream.run_publish(run_id, run_public(Run.objects.get(id=run_id)))
+    stream.stream_expire(run_id)
+    return True
+
+
+def run_cancel(*, run: Run) -> Run:
+    """Cancel a queued run at once; ask the worker of a running one to stop."""
+    if run.state == RunState.QUEUED:
+        run_finish(run_id=run.id, state=RunState.CANCELLED, from_states=(RunState.QUEUED,))
+    if Run.objects.filter(id=run.id, state=RunState.RUNNING).exists():
+        stream.control_push(run.id, {"action": "cancel"})
+    run.refresh_from_db()
+    return run
+
+
+def run_control(*, run: Run, message: dict) -> None:
+    """Pass an owner's control message (validated by the caller) to the run's worker."""
+    stream.control_push(run.id, message)
+
+
+def run_reap(*, timeout_s: float | None = None) -> list[str]:
+    """Fail running runs whose worker stopped reporting; returns their ids."""
+    timeout = settings.MSCOMM_HEARTBEAT_TIMEOUT_S if timeout_s is None else timeout_s
+    cutoff = timezone.now() - timedelta(seconds=timeout)
+    stale = Run.objects.filter(state=RunState.RUNNING, heartbeat_at__lt=cutoff)
+    reaped = []
+    for run_id in stale.values_list("id", flat=True):
+        error = f"the worker stopped reporting (no heartbeat for {timeout:g} s)"
+        if run_finish(
+            run_id=run_id,
+            state=RunState.FAILED,
+            error=error,
+            from_states=(RunState.RUNNING,),
+            stale_before=cutoff,
+        ):
+            log.warning("reaped run %s: %s", run_id, error)
+            reaped.append(str(run_id))
+    return reaped

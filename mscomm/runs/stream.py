@@ -1,0 +1,139 @@
+"""Run frames and control messages in Redis.
+
+Each run has a stream `mscomm:run:<id>:frames`. A frame with sequence number N is the
+entry `N-0`; a run-state message written after frame N is `N-k` (k >= 1). Readers (the
+websocket consumers, the frames endpoint) replay the stream from any point with XRANGE or
+XREAD, so catch-up and live delivery are one code path and nothing is dropped. Owners'
+control messages go to the list `mscomm:run:<id>:control`, which the worker pops
+between frames.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
+
+import redis
+from django.conf import settings
+
+FRAME = "frame"
+RUN = "run"
+
+
+def frames_key(run_id: Any) -> str:
+    return f"mscomm:run:{run_id}:frames"
+
+
+def control_key(run_id: Any) -> str:
+    return f"mscomm:run:{run_id}:control"
+
+
+@lru_cache(maxsize=4)
+def _client(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, decode_responses=True)
+
+
+def redis_client() -> redis.Redis:
+    """A shared synchronous client for settings.REDIS_URL (thread-safe connection pool)."""
+    return _client(settings.REDIS_URL)
+
+
+def entry_decode(fields: dict) -> tuple[str, dict]:
+    """An entry's (kind, payload): kind is FRAME or RUN."""
+    return fields["k"], json.loads(fields["d"])
+
+
+def frame_publish(run_id: Any, frame: dict) -> None:
+    """Append frame `frame["seq"]` (1, 2, ...) to the run's stream."""
+    redis_client().xadd(
+        frames_key(run_id),
+        {"k": FRAME, "d": json.dumps(frame, separators=(",", ":"))},
+        id=f"{frame['seq']}-0",
+    )
+
+
+def run_publish(run_id: Any, run: dict) -> None:
+    """Append a run-state message after the last entry of the run's stream."""
+    client = redis_client()
+    key = frames_key(run_id)
+    data = json.dumps(run, separators=(",", ":"), default=str)
+    for _ in range(10):
+        last = client.xrevrange(key, count=1)
+        ms, sub = (int(part) for part in last[0][0].split("-")) if last else (0, 0)
+        try:
+            client.xadd(key, {"k": RUN, "d": data}, id=f"{ms}-{sub + 1}")
+            return
+        except redis.ResponseError:
+            # A frame landed between XREVRANGE and XADD: read the new last id again.
+            continue
+    raise RuntimeError(f"could not append a run message to {key}")
+
+
+def frames_read(run_id: Any, *, since: int, limit: int) -> list[dict]:
+    """Up to `limit` frames with seq > since from the run's Redis stream."""
+    entries = redis_client().xrange(frames_key(run_id), min=f"{since + 1}-0", count=limit * 2)
+    frames = []
+    for _entry_id, fields in entries:
+        kind, payload = entry_decode(fields)
+        if kind == FRAME:
+            frames.append(payload)
+            if len(frames) == limit:
+                break
+    return frames
+
+
+def frames_all_raw(run_id: Any, chunk: int = 1000) -> Iterator[str]:
+    """Every frame of the run's stream as its JSON text, in order."""
+    client = redis_client()
+    start = "-"
+    while True:
+        entries = client.xrange(frames_key(run_id), min=start, count=chunk)
+        for _entry_id, fields in entries:
+            if fields["k"] == FRAME:
+                yield fields["d"]
+        if len(entries) < chunk:
+            return
+        ms, sub = entries[-1][0].split("-")
+        start = f"{ms}-{int(sub) + 1}"
+
+
+def frame_log_pack(lines: list[str]) -> bytes:
+    """Compress frame JSON lines (in seq order, seq 1..n) for the run row."""
+    return zlib.compress("\n".join(lines).encode(), level=6)
+
+
+def frame_log_slice(blob: bytes | None, *, since: int, limit: int | None) -> list[dict]:
+    """Frames with seq > since from a packed log (line i holds seq i + 1)."""
+    if not blob:
+        return []
+    lines = zlib.decompress(blob).decode().split("\n")
+    end = None if limit is None else since + limit
+    return [json.loads(line) for line in lines[since:end] if line]
+
+
+def stream_expire(run_id: Any) -> None:
+    """Let a finished run's Redis keys go after the grace period (the DB keeps the log)."""
+    client = redis_client()
+    client.expire(frames_key(run_id), settings.MSCOMM_STREAM_TTL_S)
+    client.delete(control_key(run_id))
+
+
+def control_push(run_id: Any, message: dict) -> None:
+    """Queue an owner's control message for the worker."""
+    client = redis_client()
+    client.rpush(control_key(run_id), json.dumps(message))
+    # A run that never starts must not leave the list behind.
+    client.expire(control_key(run_id), 24 * 3600)
+
+
+def control_pop_all(run_id: Any) -> list[dict]:
+    """Every queued control message, oldest first (removes them)."""
+    client = redis_client()
+    with client.pipeline() as pipe:
+        pipe.lrange(control_key(run_id), 0, -1)
+        pipe.delete(control_key(run_id))
+        raw, _ = pipe.execute()
+    return [json.loads(item) for item in raw]

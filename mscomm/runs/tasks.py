@@ -1,0 +1,20 @@
+"""Celery tasks: thin adapters that take ids and call one service function."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from mscomm.runs.executor import run_execute
+from mscomm.runs.services import run_reap
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def run_execute_task(run_id: str) -> None:
+    """Run one queued run (task id = run id); a second delivery does nothing."""
+    run_execute(run_id=run_id)
+
+
+@shared_task(ignore_result=True)
+def run_reap_task() -> list[str]:
+    """Fail runs whose worker stopped sending heartbeats."""
+    return run_reap()

@@ -1,0 +1,206 @@
+"""Django settings for mscomm, read from the environment (see mscomm/env.py).
+
+Development needs nothing set; production sets DEBUG=false, SECRET_KEY, ALLOWED_HOSTS,
+DATABASE_URL and REDIS_URL, and then passes `manage.py check --deploy`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import django
+from django.core.exceptions import ImproperlyConfigured
+
+from mscomm.env import database_from_url, env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env_bool("DEBUG", False)
+
+_DEV_SECRET = "dev-only-insecure-secret-key-never-use-in-production"
+SECRET_KEY = env_str("SECRET_KEY") or (_DEV_SECRET if DEBUG else None)
+if not SECRET_KEY:
+    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false")
+if not DEBUG and SECRET_KEY == _DEV_SECRET:
+    raise ImproperlyConfigured("SECRET_KEY is the development key; set a real one")
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    # daphne first: `runserver` then serves ASGI (websockets included).
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "ninja",
+    "mscomm.accounts",
+    "mscomm.scenarios",
+    "mscomm.runs",
+    "mscomm.api",
+]
+try:  # the page views, a separate app that may not be installed yet
+    import mscomm.front  # noqa: F401
+
+    INSTALLED_APPS.append("mscomm.front")
+except ImportError:
+    pass
+
+_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "mscomm.middleware.BodySizeLimitMiddleware",
+    "mscomm.middleware.SecurityHeadersMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+if django.VERSION >= (6, 0):
+    # Django 6 sends the policy itself; our middleware then leaves the header alone.
+    from django.utils.csp import CSP  # type: ignore[import-not-found]
+
+    MIDDLEWARE.append("django.middleware.csp.ContentSecurityPolicyMiddleware")
+    SECURE_CSP = {
+        "default-src": [CSP.SELF],
+        "script-src": [CSP.SELF],
+        "style-src": [CSP.SELF],
+        "img-src": [CSP.SELF, "data:", "blob:"],
+        "connect-src": [CSP.SELF],
+        "object-src": [CSP.NONE],
+        "frame-ancestors": [CSP.NONE],
+        "base-uri": [CSP.NONE],
+    }
+CONTENT_SECURITY_POLICY = _CSP
+
+ROOT_URLCONF = "mscomm.urls"
+WSGI_APPLICATION = None
+ASGI_APPLICATION = "mscomm.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": database_from_url(
+        env_str("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'var' / 'mscomm.sqlite3'}"
+    )
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [p for p in [BASE_DIR / "static"] if p.is_dir()]
+# Browser libraries installed from npm at set-up: only their dist folders are served.
+_NODE = BASE_DIR / "node_modules"
+for _prefix, _dist in [
+    ("vendor/cytoscape", "cytoscape/dist"),
+    ("vendor/uplot", "uplot/dist"),
+]:
+    if (_NODE / _dist).is_dir():
+        STATICFILES_DIRS.append((_prefix, _NODE / _dist))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# Security: everything on by default outside DEBUG.
+HTTPS = env_bool("HTTPS", not DEBUG)
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+if env_bool("BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Redis: Celery broker and the run frame streams.
+REDIS_URL = env_str("REDIS_URL") or "redis://127.0.0.1:6379/0"
+
+# Limits on what one user may ask for.
+MSCOMM_MAX_NODES = env_int("MSCOMM_MAX_NODES", 200, minimum=1)
+MSCOMM_MAX_LINKS = env_int("MSCOMM_MAX_LINKS", 1000, minimum=1)
+MSCOMM_MAX_EVENTS = env_int("MSCOMM_MAX_EVENTS", 5_000_000, minimum=1000)
+MSCOMM_MAX_CONCURRENT_RUNS = env_int("MSCOMM_MAX_CONCURRENT_RUNS", 5, minimum=1)
+MSCOMM_MAX_BATCH_VARIANTS = env_int("MSCOMM_MAX_BATCH_VARIANTS", 20, minimum=1)
+MSCOMM_MAX_BODY_BYTES = env_int("MSCOMM_MAX_BODY_BYTES", 1_000_000, minimum=1024)
+# A run whose worker has not reported for this long is failed by the reaper.
+MSCOMM_HEARTBEAT_TIMEOUT_S = env_int("MSCOMM_HEARTBEAT_TIMEOUT_S", 30, minimum=1)
+# How long a finished run's frame stream stays in Redis (the DB keeps the log).
+MSCOMM_STREAM_TTL_S = env_int("MSCOMM_STREAM_TTL_S", 3600, minimum=1)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MSCOMM_MAX_BODY_BYTES
+
+# Celery (namespace CELERY_): late acks with one task prefetched, so a task whose worker
+# dies is redelivered, and a visibility timeout longer than the longest (live) run.
+CELERY_BROKER_URL = REDIS_URL
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_DEFAULT_QUEUE = "batch"
+CELERY_TASK_ROUTES = {"mscomm.runs.tasks.run_reap_task": {"queue": "batch"}}
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "reap-stale-runs": {"task": "mscomm.runs.tasks.run_reap_task", "schedule": 10.0},
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}
+CSRF_FAILURE_VIEW = "mscomm.views.csrf_failure"

@@ -1,0 +1,193 @@
+"""Common data: services write records to a datastore that other services poll.
+
+A write holds the writer's worker for `write_ms`. Each `poll` link reads the store every
+`interval_ms` on one live instance of the reader (taking a worker for `read_ms`) and
+sees the records written since its last poll; staleness is, per record and reader, the
+time from the write to the end of the first poll that sees it. Records every reader has
+seen are forgotten, so memory follows the unread backlog, not the run length.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from . import faults, services
+from .dists import sampler
+from .metrics import Histogram
+
+if TYPE_CHECKING:
+    from .engine import Simulation
+    from .services import Job
+
+
+class StoreRT:
+    __slots__ = (
+        "base",
+        "h_stale",
+        "id",
+        "last_write_t",
+        "pollers",
+        "read",
+        "reads",
+        "times",
+        "total",
+        "write",
+        "writes",
+    )
+
+    def __init__(self, sim: Simulation, model: Any) -> None:
+        self.id = model.id
+        rng = sim.stream(f"store/{self.id}")
+        self.write = sampler(model.write_ms, rng)
+        self.read = sampler(model.read_ms, rng)
+        self.times: deque[float] = deque()  # write times of records some reader has not seen
+        self.base = 0  # index of times[0] among all records
+        self.total = 0  # records written
+        self.pollers: list[PollRT] = []
+        self.writes = self.reads = 0
+        self.h_stale = Histogram()
+        self.last_write_t: float | None = None
+
+    def trim(self) -> None:
+        low = min((p.cursor for p in self.pollers), default=self.total)
+        while self.base < low and self.times:
+            self.times.popleft()
+            self.base += 1
+
+
+class PollRT:
+    __slots__ = ("cursor", "interval_s", "link", "store", "svc")
+
+    def __init__(self, link: Any, store: StoreRT, svc: Any, interval_s: float) -> None:
+        self.link = link
+        self.store = store
+        self.svc = svc
+        self.interval_s = interval_s
+        self.cursor = 0
+
+
+class PollTask:
+    """One poll as a queue item on the reader's instance."""
+
+    __slots__ = ("has_worker", "inst", "kind", "op", "poller", "t_in", "upto")
+
+    def __init__(self, poller: PollRT) -> None:
+        self.kind = services.POLL
+        self.op = None
+        self.inst: Any = None
+        self.t_in = 0.0
+        self.has_worker = False
+        self.poller = poller
+        self.upto = 0
+
+
+def build(sim: Simulation, scenario: Any) -> dict[str, StoreRT]:
+    return {model.id: StoreRT(sim, model) for model in scenario.datastores}
+
+
+def add_poller(sim: Simulation, link: Any) -> None:
+    """Wire a `poll` link and schedule its first read one interval into the run."""
+    store = sim.stores[link.src_id]
+    poller = PollRT(link, store, sim.services[link.dst_id], link.interval_s)
+    store.pollers.append(poller)
+    sim.at(poller.interval_s, _tick, (poller,))
+
+
+def write_start(sim: Simulation, job: Job, link: Any) -> None:
+    store = link.dst
+    delay = store.write()
+    lost = False
+    if link.faults:
+        extra = faults.on_link(sim, link, job)
+        lost = extra < 0
+        delay += max(extra, 0.0)
+    if job.counted:
+        link.calls += 1
+    sim.at(sim.now + delay, _write_done, (job, link, lost))
+
+
+def _write_done(sim: Simulation, job: Job, link: Any, lost: bool) -> None:
+    if job.dead:
+        return
+    store = link.dst
+    if not lost:
+        store.total += 1
+        store.last_write_t = sim.now
+        if store.pollers:
+            store.times.append(sim.now)
+        else:
+            store.base = store.total
+        if job.counted:
+            store.writes += 1
+            link.succeeded += 1
+    elif job.counted:
+        link.failed += 1
+    if sim.obs is not None:
+        event = {
+            "t": sim.now,
+            "kind": "write",
+            "corr": job.req.corr,
+            "link": link.id,
+            "src": job.inst.name,
+            "dst": store.id,
+            "msg": "write",
+        }
+        if lost:
+            event["reason"] = "omission"
+        sim.obs(event)
+    services.sync_done(sim, job, link, True, None)
+
+
+def _tick(sim: Simulation, poller: PollRT) -> None:
+    nxt = sim.now + poller.interval_s
+    if nxt <= sim.end_s:
+        sim.at(nxt, _tick, (poller,))
+    inst = services.pick(sim, poller.svc, True)
+    if inst is not None:
+        services.enqueue(sim, inst, PollTask(poller))
+
+
+def poll_begin(sim: Simulation, task: PollTask) -> None:
+    task.upto = task.poller.store.total
+    delay = task.poller.store.read()
+    link = task.poller.link
+    if link.faults:
+        delay += max(faults.on_link(sim, link, None), 0.0)
+    sim.at(sim.now + delay, _poll_done, (task, task.inst))
+
+
+def _poll_done(sim: Simulation, task: PollTask, inst: Any) -> None:
+    if task.inst is not inst or not task.has_worker:
+        return  # the instance crashed while reading
+    poller = task.poller
+    store = poller.store
+    lo = max(poller.cursor, store.base)
+    seen = max(0, task.upto - lo)
+    if seen:
+        counted = sim.now >= sim.warm_s
+        times = store.times
+        h = store.h_stale
+        for i in range(lo - store.base, task.upto - store.base):
+            t_w = times[i]
+            if counted and t_w >= sim.warm_s:
+                h.add(sim.now - t_w)
+        poller.cursor = task.upto
+        store.trim()
+    if sim.now >= sim.warm_s:
+        store.reads += 1
+        poller.link.calls += 1
+        poller.link.succeeded += 1
+    if sim.obs is not None:
+        sim.obs(
+            {
+                "t": sim.now,
+                "kind": "poll",
+                "link": poller.link.id,
+                "src": store.id,
+                "dst": inst.name,
+                "msg": "poll",
+                "records": seen,
+            }
+        )
+    services.release_worker(sim, task)

@@ -1,0 +1,291 @@
+"""Topics: publish/subscribe with competing consumers, redelivery and a dead-letter queue.
+
+Each subscribing service has its own queue on the topic; one live instance handles each
+event with the subscription's operation. An attempt fails when that instance crashes
+(a poison event crashes it) or the operation fails; it is redelivered after
+`redelivery_ms` until `max_deliveries`, then dead-lettered. While no instance of a
+subscriber is up its events wait and no attempt is counted. A crashed topic loses what
+is published meanwhile. The publisher never waits for any of this.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from . import faults, services
+from .dists import sampler
+from .metrics import Histogram
+
+if TYPE_CHECKING:
+    from .engine import Simulation
+    from .services import Job
+
+
+class TopicRT:
+    __slots__ = (
+        "dead_lettered",
+        "delivered",
+        "delivery",
+        "down",
+        "h_lag",
+        "id",
+        "lost",
+        "max_deliveries",
+        "poison_p",
+        "published",
+        "redelivered",
+        "redelivery_s",
+        "rng",
+        "subs",
+    )
+
+    def __init__(self, sim: Simulation, model: Any) -> None:
+        self.id = model.id
+        self.down = 0
+        self.subs: list[SubRT] = []
+        self.poison_p = model.poison_probability
+        self.rng = sim.stream(f"topic/{self.id}")
+        self.delivery = sampler(model.delivery_ms, self.rng)
+        self.max_deliveries = model.max_deliveries
+        self.redelivery_s = model.redelivery_ms / 1000.0
+        self.published = self.delivered = self.redelivered = 0
+        self.dead_lettered = self.lost = 0
+        self.h_lag = Histogram()
+
+
+class SubRT:
+    """One subscribing service's queue on a topic."""
+
+    __slots__ = ("link", "op", "pending", "svc", "topic", "waiting")
+
+    def __init__(self, link: Any, topic: TopicRT, svc: Any, op: Any) -> None:
+        self.link = link
+        self.topic = topic
+        self.svc = svc
+        self.op = op
+        self.waiting: deque[Delivery] = deque()
+        self.pending = 0  # events not yet delivered or dead-lettered
+
+
+class Delivery:
+    """One event on its way to one subscriber."""
+
+    __slots__ = ("attempt", "counted", "hops", "poison", "req", "sub", "t_pub")
+
+    def __init__(self, sub: SubRT, req: Any, hops: int, t_pub: float, poison: bool, counted: bool):
+        self.sub = sub
+        self.req = req
+        self.hops = hops
+        self.t_pub = t_pub
+        self.poison = poison
+        self.attempt = 1
+        self.counted = counted
+
+
+def build(sim: Simulation, scenario: Any) -> dict[str, TopicRT]:
+    return {model.id: TopicRT(sim, model) for model in scenario.topics}
+
+
+def subscribe(sim: Simulation, link: Any) -> None:
+    """Wire a `subscribe` link: the service gets its own queue on the topic."""
+    topic = sim.topics[link.src_id]
+    svc = sim.services[link.dst_id]
+    sub = SubRT(link, topic, svc, svc.ops[link.op_id])
+    topic.subs.append(sub)
+    svc.subs.append(sub)
+    link.sub = sub
+
+
+def _trace_drop(sim: Simulation, req: Any, link: Any, src: str, dst: str, reason: str) -> None:
+    if sim.obs is not None:
+        sim.obs(
+            {
+                "t": sim.now,
+                "kind": "drop",
+                "corr": req.corr,
+                "link": link.id,
+                "src": src,
+                "dst": dst,
+                "msg": "event",
+                "reason": reason,
+            }
+        )
+
+
+def publish(sim: Simulation, job: Job, link: Any) -> None:
+    """The job emits an event on `link`'s topic and carries on at once."""
+    topic = link.dst
+    if job.counted:
+        link.calls += 1
+        link.succeeded += 1
+    delay = 0.0
+    if link.faults:
+        delay = faults.on_link(sim, link, job)
+    if sim.obs is not None:
+        sim.obs(
+            {
+                "t": sim.now,
+                "kind": "publish",
+                "corr": job.req.corr,
+                "link": link.id,
+                "src": job.inst.name,
+                "dst": topic.id,
+                "msg": "event",
+                "arrive_t": sim.now + max(delay, 0.0),
+            }
+        )
+    if delay < 0:
+        if job.counted:
+            topic.lost += 1
+        _trace_drop(sim, job.req, link, job.inst.name, topic.id, "omission")
+        return
+    args = (topic, link, job.req, job.hops, sim.now, job.counted, job.inst.name)
+    if delay:
+        sim.at(sim.now + delay, _at_topic, args)
+    else:
+        _at_topic(sim, *args)
+
+
+def _at_topic(
+    sim: Simulation,
+    topic: TopicRT,
+    link: Any,
+    req: Any,
+    hops: int,
+    t_pub: float,
+    counted: bool,
+    src: str,
+) -> None:
+    if topic.down:
+        if counted:
+            topic.lost += 1
+        _trace_drop(sim, req, link, src, topic.id, "crash")
+        return
+    if counted:
+        topic.published += 1
+    poison = topic.poison_p > 0 and topic.rng.random() < topic.poison_p
+    for sub in topic.subs:
+        d = Delivery(sub, req, hops, t_pub, poison, counted)
+        sub.pending += 1
+        if counted:
+            sub.link.calls += 1
+        dispatch(sim, d)
+
+
+def dispatch(sim: Simulation, d: Delivery) -> None:
+    """Send the event to a live instance of the subscriber, or keep it on the queue."""
+    sub = d.sub
+    inst = services.pick(sim, sub.svc, True)
+    if inst is None:
+        sub.waiting.append(d)
+        return
+    topic = sub.topic
+    link = sub.link
+    delay = topic.delivery()
+    if link.faults:
+        extra = faults.on_link(sim, link, None)
+        delay = extra if extra < 0 else delay + extra
+    if sim.obs is not None:
+        sim.obs(
+            {
+                "t": sim.now,
+                "kind": "deliver" if d.attempt == 1 else "redeliver",
+                "corr": d.req.corr,
+                "link": link.id,
+                "src": topic.id,
+                "dst": inst.name,
+                "msg": "event",
+                "arrive_t": sim.now + max(delay, 0.0),
+                "attempt": d.attempt,
+            }
+        )
+    if delay < 0:
+        _trace_drop(sim, d.req, link, topic.id, inst.name, "omission")
+        attempt_failed(sim, d)
+        return
+    sim.at(sim.now + delay, _arrive, (d, inst))
+
+
+def _arrive(sim: Simulation, d: Delivery, inst: Any) -> None:
+    if not inst.up:
+        # It never reached a consumer: back on the queue, no attempt counted.
+        dispatch(sim, d)
+        return
+    sub = d.sub
+    job = services.Job(
+        sub.svc,
+        sub.op,
+        d.req,
+        services.DELIVERY,
+        d,
+        d.attempt,
+        d.hops + 1,
+        sim.now,
+        d.counted,
+        True,
+    )
+    if sim.obs is not None:
+        sim.obs(
+            {
+                "t": sim.now,
+                "kind": "receive",
+                "corr": d.req.corr,
+                "link": sub.link.id,
+                "src": sub.topic.id,
+                "dst": inst.name,
+                "msg": "event",
+                "attempt": d.attempt,
+                "op": sub.op.id,
+            }
+        )
+    if services.job_arrive(sim, job, inst, False) != services.ACCEPTED:
+        attempt_failed(sim, d)
+
+
+def handled(sim: Simulation, d: Delivery, ok: bool) -> None:
+    """The subscriber's operation ended: delivered, or the attempt failed."""
+    if not ok:
+        attempt_failed(sim, d)
+        return
+    sub = d.sub
+    sub.pending -= 1
+    if d.counted:
+        sub.topic.delivered += 1
+        sub.link.succeeded += 1
+        sub.topic.h_lag.add(sim.now - d.t_pub)
+
+
+def attempt_failed(sim: Simulation, d: Delivery) -> None:
+    sub = d.sub
+    topic = sub.topic
+    if topic.max_deliveries is not None and d.attempt >= topic.max_deliveries:
+        sub.pending -= 1
+        if d.counted:
+            topic.dead_lettered += 1
+            sub.link.failed += 1
+        if sim.obs is not None:
+            sim.obs(
+                {
+                    "t": sim.now,
+                    "kind": "dead_letter",
+                    "corr": d.req.corr,
+                    "link": sub.link.id,
+                    "node": topic.id,
+                    "attempt": d.attempt,
+                    "reason": "max_deliveries",
+                }
+            )
+        return
+    if d.counted:
+        topic.redelivered += 1
+    d.attempt += 1
+    sim.at(sim.now + topic.redelivery_s, dispatch, (d,))
+
+
+def drain(sim: Simulation, sub: SubRT) -> None:
+    """A subscriber instance is up again: what waited on its queue goes out."""
+    while sub.waiting:
+        if not any(inst.up for inst in sub.svc.instances):
+            return
+        dispatch(sim, sub.waiting.popleft())

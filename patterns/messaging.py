@@ -1,0 +1,177 @@
+"""Asynchronous request-response through queues on a broker.
+
+The request waits on the callee's queue until a live instance takes it (none is lost
+while the callee is down; a request held by an instance that crashes goes back on the
+queue). The reply goes to the caller's reply queue, where any live instance of the
+caller handles it, taking a worker for `reply_work_ms`; the handling of a step's last
+outcome carries the caller's operation on.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from . import resilience, services
+from .sync import callee_job, drop, hop, trace_reply
+
+if TYPE_CHECKING:
+    from .engine import Simulation
+    from .resilience import Call
+
+# Outcomes that come without a reply message: nothing to spend reply_work_ms on.
+_NO_REPLY = frozenset({"timeout", "circuit_open", "hop_limit"})
+
+
+class ReplyTask:
+    """The handling of an async call's outcome on the caller's side: a queue item."""
+
+    __slots__ = (
+        "call",
+        "gen",
+        "has_worker",
+        "inst",
+        "kind",
+        "ok",
+        "op",
+        "reason",
+        "t_in",
+        "work",
+    )
+
+    def __init__(self, call: Call, ok: bool, reason: str | None, work: float) -> None:
+        self.kind = services.REPLY
+        self.op = call.job.op
+        self.inst: Any = None
+        self.t_in = 0.0
+        self.has_worker = False
+        self.call = call
+        self.ok = ok
+        self.reason = reason
+        self.work = work
+        self.gen = 0
+
+
+def send_request(sim: Simulation, call: Call) -> None:
+    link = call.link
+    job = call.job
+    inst = services.pick(sim, link.dst, True)
+    call.inst = inst
+    delay = hop(sim, link, job)
+    dst = inst.name if inst is not None else link.dst_id
+    if sim.obs is not None:
+        sim.obs(
+            {
+                "t": sim.now,
+                "kind": "send",
+                "corr": job.req.corr,
+                "link": link.id,
+                "src": job.inst.name,
+                "dst": dst,
+                "msg": "request",
+                "arrive_t": sim.now + max(delay, 0.0),
+                "attempt": call.attempt,
+            }
+        )
+    resilience.sent(sim, call)
+    if delay < 0:
+        drop(sim, call, job.inst.name, dst, "request", "omission")
+        return
+    sim.at(sim.now + delay, request_to, (call, call.attempt, inst))
+
+
+def request_to(sim: Simulation, call: Call, attempt_no: int, inst: Any) -> None:
+    """The request reaches the callee's queue: a live instance takes it, or it waits."""
+    svc = call.link.dst
+    if inst is None or not inst.up:
+        inst = services.pick(sim, svc, True)
+        if inst is None:
+            svc.backlog.append((call, attempt_no))
+            return
+    services.job_arrive(sim, callee_job(sim, call, attempt_no, inst, services.ASYNC), inst, False)
+
+
+def requeue(sim: Simulation, call: Call, attempt_no: int) -> None:
+    """A request held by a crashed instance goes back on the callee's queue."""
+    request_to(sim, call, attempt_no, None)
+
+
+def drain(sim: Simulation, svc: Any) -> None:
+    """Hand what waited on the service's queues to its live instances."""
+    while svc.backlog:
+        inst = services.pick(sim, svc, True)
+        if inst is None:
+            return
+        call, attempt_no = svc.backlog.popleft()
+        request_to(sim, call, attempt_no, inst)
+    while svc.reply_backlog:
+        inst = services.pick(sim, svc, True)
+        if inst is None:
+            return
+        services.enqueue(sim, inst, svc.reply_backlog.popleft())
+
+
+def send_reply(
+    sim: Simulation, call: Call, attempt_no: int, src: Any, ok: bool, reason: str | None
+) -> None:
+    """The callee's reply goes to the caller's reply queue."""
+    link = call.link
+    caller = call.job
+    inst = services.pick(sim, caller.svc, True)
+    delay = hop(sim, link, caller)
+    dst = inst.name if inst is not None else caller.svc.id
+    if sim.obs is not None:
+        trace_reply(sim, call, attempt_no, src.name, dst, ok, reason, delay)
+    if delay < 0:
+        drop(sim, call, src.name, dst, "reply", "omission")
+        return
+    sim.at(sim.now + delay, reply_arrive, (call, attempt_no, ok, reason, inst, src.name))
+
+
+def reply_arrive(
+    sim: Simulation,
+    call: Call,
+    attempt_no: int,
+    ok: bool,
+    reason: str | None,
+    inst: Any,
+    src: str,
+) -> None:
+    if call.job.dead or resilience.stale(call, attempt_no):
+        dst = inst.name if inst is not None else call.job.svc.id
+        drop(sim, call, src, dst, "reply", "crash" if call.job.dead else "late")
+        return
+    resilience.on_reply(sim, call, attempt_no, ok, reason, inst)
+
+
+def finished(sim: Simulation, call: Call, ok: bool, reason: str | None, inst: Any) -> None:
+    """The call's outcome is known: a worker of the caller must handle it."""
+    work = 0.0 if reason in _NO_REPLY else call.link.reply_work()
+    task = ReplyTask(call, ok, reason, work)
+    route(sim, task, inst)
+
+
+def route(sim: Simulation, task: ReplyTask, inst: Any) -> None:
+    svc = task.call.job.svc
+    if inst is None or not inst.up:
+        inst = services.pick(sim, svc, True)
+        if inst is None:
+            svc.reply_backlog.append(task)
+            return
+    services.enqueue(sim, inst, task)
+
+
+def reply_requeue(sim: Simulation, task: ReplyTask) -> None:
+    """A reply held by a crashed instance goes back on the reply queue."""
+    task.gen += 1
+    route(sim, task, None)
+
+
+def reply_begin(sim: Simulation, task: ReplyTask) -> None:
+    sim.at(sim.now + task.work, _reply_done, (task, task.gen))
+
+
+def _reply_done(sim: Simulation, task: ReplyTask, gen: int) -> None:
+    if task.gen != gen:
+        return
+    call = task.call
+    services.async_done(sim, call.job, call.link, task.ok, task.reason, task)

@@ -1,0 +1,304 @@
+"""Bounded histograms and the figures the result document reports."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+_RATIO = 1.01
+_INV_LOG_RATIO = 1.0 / math.log(_RATIO)
+
+
+class Histogram:
+    """Log-bucketed histogram (bucket ratio 1.01): exact count, mean and max, percentiles
+    within 0.5 % relative error, memory bounded by the value range, not the sample count."""
+
+    __slots__ = ("buckets", "count", "max", "min", "total", "zeros")
+
+    def __init__(self) -> None:
+        self.buckets: dict[int, int] = {}
+        self.zeros = 0
+        self.count = 0
+        self.total = 0.0
+        self.min = math.inf
+        self.max = -math.inf
+
+    def add(self, x: float) -> None:
+        """Record one value (>= 0)."""
+        self.count += 1
+        self.total += x
+        if x > self.max:
+            self.max = x
+        if x < self.min:
+            self.min = x
+        if x <= 0.0:
+            self.zeros += 1
+            return
+        k = math.floor(math.log(x) * _INV_LOG_RATIO)
+        b = self.buckets
+        b[k] = b.get(k, 0) + 1
+
+    def mean(self) -> float | None:
+        return self.total / self.count if self.count else None
+
+    def quantiles(self, qs: tuple[float, ...]) -> list[float | None]:
+        """Nearest-rank quantiles; each is the middle of its bucket, clamped to [min, max]."""
+        if not self.count:
+            return [None] * len(qs)
+        ranks = [max(1, math.ceil(q * self.count)) for q in qs]
+        out: list[float | None] = [None] * len(qs)
+        order = sorted(range(len(qs)), key=lambda i: ranks[i])
+        seen = self.zeros
+        j = 0
+        while j < len(order) and ranks[order[j]] <= seen:
+            out[order[j]] = 0.0
+            j += 1
+        if j < len(order):
+            for k in sorted(self.buckets):
+                seen += self.buckets[k]
+                while j < len(order) and ranks[order[j]] <= seen:
+                    mid = math.exp((k + 0.5) / _INV_LOG_RATIO)
+                    out[order[j]] = min(self.max, max(self.min, mid))
+                    j += 1
+                if j >= len(order):
+                    break
+        return out
+
+    def summary_ms(self, with_p90: bool = False) -> dict[str, float | None]:
+        """Mean, p50, (p90,) p95, p99 and max in ms (values recorded in seconds)."""
+        qs = (0.5, 0.9, 0.95, 0.99) if with_p90 else (0.5, 0.95, 0.99)
+        names = ("p50", "p90", "p95", "p99") if with_p90 else ("p50", "p95", "p99")
+        mean = self.mean()
+        out: dict[str, float | None] = {"mean": ms(mean)}
+        for name, value in zip(names, self.quantiles(qs), strict=True):
+            out[name] = ms(value)
+        out["max"] = ms(self.max) if self.count else None
+        return out
+
+
+def ms(seconds: float | None) -> float | None:
+    """Seconds to ms, rounded to a microsecond so results compare byte for byte."""
+    if seconds is None:
+        return None
+    return round(seconds * 1000.0, 3)
+
+
+def sig(x: float, digits: int = 6) -> float:
+    """Round to significant digits (stable JSON across runs)."""
+    if x == 0 or not math.isfinite(x):
+        return 0.0 if x == 0 else x
+    return float(f"{x:.{digits}g}")
+
+
+class Area:
+    """Time integral of a step function (workers held, queue length), for time averages."""
+
+    __slots__ = ("area", "last_t", "value")
+
+    def __init__(self) -> None:
+        self.value = 0
+        self.last_t = 0.0
+        self.area = 0.0
+
+    def flush(self, now: float) -> float:
+        self.area += self.value * (now - self.last_t)
+        self.last_t = now
+        return self.area
+
+
+def empty_summary(with_p90: bool = False) -> dict[str, Any]:
+    return Histogram().summary_ms(with_p90)
+
+
+class Timeline:
+    """Per simulated second: arrivals, outcomes, latency percentiles, in-flight requests
+    and each service's utilisation. Only the current second's histogram is kept."""
+
+    def __init__(self, service_ids: list[str]) -> None:
+        self.t_s: list[int] = []
+        self.arrived_l: list[int] = []
+        self.succeeded_l: list[int] = []
+        self.failed_l: list[int] = []
+        self.p50: list[float | None] = []
+        self.p99: list[float | None] = []
+        self.in_flight: list[int] = []
+        self.util: dict[str, list[float]] = {sid: [] for sid in service_ids}
+        self.arrived = 0
+        self.succeeded = 0
+        self.failed = 0
+        self.h = Histogram()
+        self.t0 = 0.0
+
+    def finished(self, ok: bool, latency: float) -> None:
+        if ok:
+            self.succeeded += 1
+            self.h.add(latency)
+        else:
+            self.failed += 1
+
+    def close_bucket(self, sim: Any) -> None:
+        now = sim.now
+        self.t_s.append(len(self.t_s))
+        self.arrived_l.append(self.arrived)
+        self.succeeded_l.append(self.succeeded)
+        self.failed_l.append(self.failed)
+        p50, p99 = self.h.quantiles((0.5, 0.99))
+        self.p50.append(ms(p50))
+        self.p99.append(ms(p99))
+        self.in_flight.append(len(sim.open))
+        span = now - self.t0
+        for svc in sim.services.values():
+            svc.touch(now)
+            used = svc.a_busy - svc.tick_busy
+            svc.tick_busy = svc.a_busy
+            self.util[svc.id].append(sig(used / (svc.capacity * span)) if span > 0 else 0.0)
+        self.arrived = self.succeeded = self.failed = 0
+        self.h = Histogram()
+        self.t0 = now
+
+    def close(self, sim: Any) -> None:
+        """Close the last (maybe partial) second at the end of the run."""
+        if sim.now > self.t0 or not self.t_s:
+            self.close_bucket(sim)
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "t_s": self.t_s,
+            "arrived": self.arrived_l,
+            "succeeded": self.succeeded_l,
+            "failed": self.failed_l,
+            "latency_p50_ms": self.p50,
+            "latency_p99_ms": self.p99,
+            "in_flight": self.in_flight,
+            "utilization": self.util,
+        }
+
+
+def _service_figures(sim: Any, svc: Any) -> dict[str, Any]:
+    span = sim.now - sim.warm_s
+    busy = svc.a_busy - svc.warm[0]
+    blocked = svc.a_blocked - svc.warm[1]
+    queued = svc.a_queue - svc.warm[2]
+    return {
+        "received": svc.received,
+        "completed": svc.completed,
+        "failed": svc.failed,
+        "rejected": svc.rejected,
+        "utilization": sig(busy / (svc.capacity * span)) if span > 0 else 0.0,
+        "blocked_fraction": sig(blocked / busy) if busy > 0 else 0.0,
+        "queue_length_mean": sig(queued / span) if span > 0 else 0.0,
+        "queue_wait_ms": svc.h_wait.summary_ms(),
+        "response_ms": svc.h_resp.summary_ms(),
+    }
+
+
+def result(sim: Any) -> dict[str, Any]:
+    """The result document of a finished run (scenario-format.md, `Result`)."""
+    span = sim.duration_s - sim.warm_s
+    links = {}
+    for link in sim.links.values():
+        br = link.breaker
+        links[link.id] = {
+            "calls": link.calls,
+            "succeeded": link.succeeded,
+            "failed": link.failed,
+            "timeouts": link.timeouts,
+            "retries": link.retries_n,
+            "latency_ms": link.h_lat.summary_ms(),
+            "circuit_open_s": sig(br.open_total(sim.now)) if br is not None else 0.0,
+        }
+    return {
+        "format": "mscomm.result/1",
+        "scenario": sim.scenario.name,
+        "seed": sim.seed,
+        "sim_time_s": round(sim.now, 6),
+        "requests": {
+            "started": sim.started,
+            "succeeded": sim.succeeded,
+            "failed": sim.failed,
+            "unfinished": sim.started - sim.succeeded - sim.failed,
+            "failures": dict(sim.failures),
+            "met_fault": dict(sim.met),
+            "latency_ms": sim.h_lat.summary_ms(with_p90=True),
+            "throughput_per_s": sig(sim.succeeded / span) if span > 0 else 0.0,
+        },
+        "services": {svc.id: _service_figures(sim, svc) for svc in sim.services.values()},
+        "links": links,
+        "topics": {
+            t.id: {
+                "published": t.published,
+                "delivered": t.delivered,
+                "redelivered": t.redelivered,
+                "dead_lettered": t.dead_lettered,
+                "lost": t.lost,
+                "delivery_lag_ms": t.h_lag.summary_ms(),
+            }
+            for t in sim.topics.values()
+        },
+        "datastores": {
+            s.id: {
+                "writes": s.writes,
+                "reads": s.reads,
+                "staleness_ms": s.h_stale.summary_ms(),
+            }
+            for s in sim.stores.values()
+        },
+        "timeline": sim.tl.document(),
+        "faults_injected": list(sim.faults_injected),
+        "stop": sim.stop_info,
+        "engine": {"events": sim.events, "wall_s": round(sim.wall_s, 6)},
+    }
+
+
+def state(sim: Any) -> dict[str, Any]:
+    """Snapshot of every node and link now (docs/core-api.md, `State snapshot`)."""
+    services = {}
+    for svc in sim.services.values():
+        insts = []
+        for inst in svc.instances:
+            held = inst.workers - inst.free
+            insts.append(
+                {
+                    "up": inst.up,
+                    "working": held - inst.blocked,
+                    "blocked": inst.blocked,
+                    "idle": inst.free,
+                    "queue": len(inst.queue),
+                }
+            )
+        services[svc.id] = {"instances": insts}
+    links = {}
+    for link in sim.links.values():
+        br = link.breaker
+        links[link.id] = {
+            "in_flight": link.in_flight,
+            "breaker": br.state if br is not None else None,
+        }
+    return {
+        "t": round(sim.now, 6),
+        "requests": {
+            "arrived": sim.n_req,
+            "succeeded": sim.all_ok,
+            "failed": sim.all_failed,
+            "in_flight": len(sim.open),
+        },
+        "services": services,
+        "links": links,
+        "topics": {
+            t.id: {
+                "up": not t.down,
+                "backlog": {sub.svc.id: sub.pending for sub in t.subs},
+                "published": t.published,
+                "redelivered": t.redelivered,
+                "dead_lettered": t.dead_lettered,
+            }
+            for t in sim.topics.values()
+        },
+        "datastores": {
+            s.id: {
+                "records": s.total,
+                "last_write_t": round(s.last_write_t, 6) if s.last_write_t is not None else None,
+            }
+            for s in sim.stores.values()
+        },
+    }

@@ -1,0 +1,597 @@
+"""Services at run time: instances, workers, queues, bulkheads, load balancing, operations.
+
+A *job* is one execution of an operation at a service: it waits in an instance's queue
+for a worker, does its local work, makes its calls step by step and then ends, telling
+whoever started it (the workload, a calling link or a topic delivery). Reply handling of
+`async` calls and polls are smaller queue items that also take a worker.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from . import common_data, events, faults, messaging, resilience, sync
+from .dists import sampler
+from .metrics import Histogram
+
+if TYPE_CHECKING:
+    from .engine import Simulation
+
+HOP_LIMIT = 64
+
+# Who started a job, i.e. whom it tells when it ends.
+EXTERNAL, SYNC, ASYNC, DELIVERY = 0, 1, 2, 3
+# Kinds of queue items.
+OP, REPLY, POLL = 0, 1, 2
+
+# What became of a request that reached an instance.
+ACCEPTED, DROPPED, REJECTED = 0, 1, 2
+
+RR, RANDOM, LEAST_BUSY = 0, 1, 2
+_LB = {"round_robin": RR, "random": RANDOM, "least_busy": LEAST_BUSY}
+
+
+class OpRT:
+    """An operation: its work sampler, its calls grouped by step, its bulkhead."""
+
+    __slots__ = ("id", "max_conc", "steps", "work")
+
+    def __init__(self, op_id: str, work: Any, max_conc: int | None) -> None:
+        self.id = op_id
+        self.work = work
+        self.steps: list[list[Any]] = []
+        self.max_conc = max_conc
+
+
+class InstanceRT:
+    """One instance of a service: its workers, its queue and what it holds."""
+
+    __slots__ = (
+        "blocked",
+        "down",
+        "free",
+        "held",
+        "k",
+        "name",
+        "op_busy",
+        "queue",
+        "refuse",
+        "svc",
+        "up",
+        "workers",
+    )
+
+    def __init__(self, svc: ServiceRT, k: int, workers: int) -> None:
+        self.svc = svc
+        self.k = k
+        self.name = f"{svc.id}/{k}"
+        self.up = True
+        self.down = 0  # crash causes in force (fault windows may overlap)
+        self.refuse = 0  # crash causes in force that refuse connections
+        self.workers = workers
+        self.free = workers
+        self.blocked = 0
+        self.queue: deque[Any] = deque()
+        # Insertion-ordered, so a crash loses what it holds in a fixed order.
+        self.held: dict[Any, None] = {}
+        self.op_busy: dict[OpRT, int] = {}
+
+
+class ServiceRT:
+    """A service: instances, load balancing, operations, backlogs, figures."""
+
+    __slots__ = (
+        "a_blocked",
+        "a_busy",
+        "a_queue",
+        "backlog",
+        "blocked",
+        "bulkhead",
+        "busy",
+        "capacity",
+        "completed",
+        "failed",
+        "faults",
+        "h_resp",
+        "h_wait",
+        "health",
+        "id",
+        "instances",
+        "lb",
+        "ops",
+        "queue_limit",
+        "queued",
+        "received",
+        "rejected",
+        "reply_backlog",
+        "restart_s",
+        "rng",
+        "rr",
+        "subs",
+        "t_last",
+        "tick_busy",
+        "timeline",
+        "warm",
+    )
+
+    def __init__(self, sim: Simulation, model: Any) -> None:
+        self.id = model.id
+        self.instances = [InstanceRT(self, k, model.workers) for k in range(model.instances)]
+        self.capacity = model.instances * model.workers
+        self.queue_limit = model.queue_limit
+        self.lb = _LB[model.load_balancing]
+        self.health = bool(model.health_checks)
+        self.rr = 0
+        self.rng = sim.stream(f"lb/{self.id}")
+        self.ops: dict[str, OpRT] = {}
+        self.restart_s = model.restart_ms / 1000.0
+        self.bulkhead = False
+        self.faults: list[Any] = []
+        self.backlog: deque[Any] = deque()  # async requests waiting for an instance
+        self.reply_backlog: deque[Any] = deque()  # replies waiting for an instance
+        self.subs: list[Any] = []  # topic subscriptions this service consumes
+        self.busy = self.blocked = self.queued = 0
+        self.t_last = 0.0
+        self.a_busy = self.a_blocked = self.a_queue = 0.0
+        self.warm = (0.0, 0.0, 0.0)
+        self.tick_busy = 0.0
+        self.received = self.completed = self.failed = self.rejected = 0
+        self.h_wait = Histogram()
+        self.h_resp = Histogram()
+        self.timeline: list[float] = []
+
+    def touch(self, now: float) -> None:
+        """Integrate busy, blocked and queued counts up to now (before they change)."""
+        dt = now - self.t_last
+        if dt:
+            self.a_busy += self.busy * dt
+            self.a_blocked += self.blocked * dt
+            self.a_queue += self.queued * dt
+            self.t_last = now
+
+
+class Job:
+    """One execution of an operation (or a queued reply handling / poll, see `kind`)."""
+
+    __slots__ = (
+        "async_n",
+        "attempt",
+        "bad",
+        "counted",
+        "dead",
+        "detached",
+        "extra",
+        "failed",
+        "has_worker",
+        "hops",
+        "inst",
+        "is_blocked",
+        "kind",
+        "op",
+        "parent",
+        "pkind",
+        "reason",
+        "req",
+        "step",
+        "svc",
+        "sync_n",
+        "t_in",
+    )
+
+    def __init__(
+        self,
+        svc: ServiceRT,
+        op: OpRT,
+        req: Any,
+        pkind: int,
+        parent: Any,
+        attempt: int,
+        hops: int,
+        now: float,
+        counted: bool,
+        detached: bool = False,
+    ) -> None:
+        self.kind = OP
+        self.svc = svc
+        self.op = op
+        self.inst: InstanceRT | None = None
+        self.req = req
+        self.pkind = pkind
+        self.parent = parent
+        self.attempt = attempt
+        self.hops = hops
+        self.t_in = now
+        self.step = 0
+        self.sync_n = 0
+        self.async_n = 0
+        self.failed = False
+        self.reason: str | None = None
+        self.dead = False
+        self.bad = False
+        self.extra = 0.0
+        self.detached = detached
+        self.is_blocked = False
+        self.counted = counted
+        self.has_worker = False
+
+
+def build(sim: Simulation, scenario: Any) -> dict[str, ServiceRT]:
+    """Run-time services for every service node (operations are wired by `wire_ops`)."""
+    out: dict[str, ServiceRT] = {}
+    for model in scenario.services:
+        svc = ServiceRT(sim, model)
+        rng = sim.stream(f"work/{svc.id}")
+        for op in _operations(model, scenario):
+            work = sampler(op.work_ms if op.work_ms is not None else model.work_ms, rng)
+            max_conc = getattr(op, "max_concurrent", None)
+            svc.ops[op.id] = OpRT(op.id, work, max_conc)
+            if max_conc is not None:
+                svc.bulkhead = True
+        out[svc.id] = svc
+    return out
+
+
+def _operations(model: Any, scenario: Any) -> tuple[Any, ...]:
+    return tuple(model.effective_operations(scenario))
+
+
+def wire_ops(sim: Simulation, scenario: Any) -> None:
+    """Group each operation's calls into ascending steps of run-time links."""
+    for model in scenario.services:
+        svc = sim.services[model.id]
+        for op in _operations(model, scenario):
+            by_step: dict[int, list[Any]] = {}
+            for link_id in op.calls:
+                link = sim.links[link_id]
+                by_step.setdefault(link.step, []).append(link)
+            svc.ops[op.id].steps = [by_step[s] for s in sorted(by_step)]
+
+
+# ---------------------------------------------------------------- load balancing
+
+
+def pick(sim: Simulation, svc: ServiceRT, up_only: bool) -> InstanceRT | None:
+    """The instance a caller sends to; down ones are skipped with health checks or
+    `up_only` (a broker hands work only to live consumers). None: nobody to pick."""
+    insts = svc.instances
+    skip = up_only or svc.health
+    if len(insts) == 1:
+        inst = insts[0]
+        return inst if (inst.up or not skip) else None
+    lb = svc.lb
+    if lb == RR:
+        n = len(insts)
+        for _ in range(n):
+            inst = insts[svc.rr]
+            svc.rr = (svc.rr + 1) % n
+            if inst.up or not skip:
+                return inst
+        return None
+    cands = [i for i in insts if i.up or not skip] if skip else insts
+    if not cands:
+        return None
+    if lb == RANDOM:
+        return cands[svc.rng.randrange(len(cands))]
+    best = cands[0]
+    best_load = best.workers - best.free + len(best.queue)
+    for inst in cands:
+        load = inst.workers - inst.free + len(inst.queue)
+        if load < best_load:
+            best, best_load = inst, load
+    return best
+
+
+# ---------------------------------------------------------------- queue and workers
+
+
+def job_arrive(sim: Simulation, job: Job, inst: InstanceRT, limited: bool) -> int:
+    """A request reaches an up instance: start it, queue it, or reject it (queue full).
+
+    `limited` applies `queue_limit` (direct requests; broker-backed ones wait unbounded).
+    Returns ACCEPTED, DROPPED (an omission fault) or REJECTED.
+    """
+    svc = inst.svc
+    job.inst = inst
+    job.t_in = sim.now
+    if job.counted:
+        svc.received += 1
+    if svc.faults:
+        extra = faults.on_service(sim, job, inst)
+        if extra < 0:
+            job.dead = True
+            if sim.obs is not None:
+                sim.obs(
+                    {
+                        "t": sim.now,
+                        "kind": "drop",
+                        "corr": job.req.corr,
+                        "node": svc.id,
+                        "instance": inst.k,
+                        "dst": inst.name,
+                        "msg": "request",
+                        "reason": "omission",
+                    }
+                )
+            return DROPPED
+        job.extra = extra
+    q = inst.queue
+    if inst.free and not q and (not svc.bulkhead or _room(inst, job.op)):
+        begin(sim, inst, job)
+        return ACCEPTED
+    if limited and svc.queue_limit is not None and len(q) >= svc.queue_limit:
+        job.dead = True
+        if job.counted:
+            svc.rejected += 1
+        if sim.obs is not None:
+            sim.obs(
+                {
+                    "t": sim.now,
+                    "kind": "rejected",
+                    "corr": job.req.corr,
+                    "node": svc.id,
+                    "instance": inst.k,
+                    "reason": "queue_full",
+                }
+            )
+        return REJECTED
+    enqueue(sim, inst, job)
+    return ACCEPTED
+
+
+def enqueue(sim: Simulation, inst: InstanceRT, item: Any) -> None:
+    """Put a queue item in line for a worker, starting it now if one is free."""
+    svc = inst.svc
+    item.t_in = sim.now
+    if inst.free and not inst.queue and (not svc.bulkhead or _room(inst, item.op)):
+        begin(sim, inst, item)
+        return
+    svc.touch(sim.now)
+    svc.queued += 1
+    inst.queue.append(item)
+
+
+def _room(inst: InstanceRT, op: OpRT | None) -> bool:
+    return op is None or op.max_conc is None or inst.op_busy.get(op, 0) < op.max_conc
+
+
+def dispatch(sim: Simulation, inst: InstanceRT) -> None:
+    """Hand free workers to queued items in order (skipping those a bulkhead holds)."""
+    q = inst.queue
+    svc = inst.svc
+    if not svc.bulkhead:
+        while inst.free and q:
+            svc.touch(sim.now)
+            svc.queued -= 1
+            begin(sim, inst, q.popleft())
+        return
+    for item in list(q):
+        if not inst.free:
+            break
+        if _room(inst, item.op):
+            q.remove(item)
+            svc.touch(sim.now)
+            svc.queued -= 1
+            begin(sim, inst, item)
+
+
+def take_worker(sim: Simulation, inst: InstanceRT, item: Any) -> None:
+    svc = inst.svc
+    svc.touch(sim.now)
+    svc.busy += 1
+    inst.free -= 1
+    inst.held[item] = None
+    item.has_worker = True
+    if svc.bulkhead and item.op is not None:
+        inst.op_busy[item.op] = inst.op_busy.get(item.op, 0) + 1
+
+
+def release_worker(sim: Simulation, item: Any) -> None:
+    """Give back the worker `item` holds on its instance and serve the queue."""
+    inst = item.inst
+    svc = inst.svc
+    svc.touch(sim.now)
+    svc.busy -= 1
+    inst.free += 1
+    del inst.held[item]
+    item.has_worker = False
+    if svc.bulkhead and item.op is not None:
+        inst.op_busy[item.op] -= 1
+    if inst.queue:
+        dispatch(sim, inst)
+
+
+def begin(sim: Simulation, inst: InstanceRT, item: Any) -> None:
+    """A queue item gets a worker."""
+    item.inst = inst
+    take_worker(sim, inst, item)
+    kind = item.kind
+    if kind == REPLY:
+        messaging.reply_begin(sim, item)
+        return
+    if kind == POLL:
+        common_data.poll_begin(sim, item)
+        return
+    job = item
+    if job.counted:
+        inst.svc.h_wait.add(sim.now - job.t_in)
+    if job.pkind == DELIVERY and job.parent.poison:
+        faults.poison(sim, inst)
+        return
+    sim.at(sim.now + job.op.work() + job.extra, worked, (job,))
+
+
+def worked(sim: Simulation, job: Job) -> None:
+    if not job.dead:
+        next_step(sim, job)
+
+
+def set_blocked(sim: Simulation, job: Job, blocked: bool) -> None:
+    if job.is_blocked == blocked:
+        return
+    job.is_blocked = blocked
+    inst = job.inst
+    inst.svc.touch(sim.now)
+    d = 1 if blocked else -1
+    inst.blocked += d
+    inst.svc.blocked += d
+
+
+# ---------------------------------------------------------------- steps and calls
+
+
+def next_step(sim: Simulation, job: Job) -> None:
+    """Make the calls of the next step that fires, or end the job after the last one."""
+    steps = job.op.steps
+    while job.step < len(steps):
+        links = steps[job.step]
+        job.step += 1
+        fire = [lk for lk in links if lk.prob >= 1.0 or lk.prob_rng.random() < lk.prob]
+        if not fire:
+            continue
+        n_sync = n_async = 0
+        for lk in fire:
+            if lk.style == "async":
+                n_async += 1
+            elif lk.style != "publish":
+                n_sync += 1
+        job.sync_n = n_sync
+        job.async_n = n_async
+        for lk in fire:
+            style = lk.style
+            if style == "publish":
+                events.publish(sim, job, lk)
+            elif style == "write":
+                common_data.write_start(sim, job, lk)
+            else:
+                resilience.call_start(sim, job, lk)
+        if n_sync and any(lk.style == "sync" for lk in fire):
+            set_blocked(sim, job, True)
+        elif not n_sync and n_async:
+            release_worker(sim, job)
+        if n_sync or n_async:
+            return
+    job_end(sim, job)
+
+
+def sync_done(sim: Simulation, job: Job, link: Any, ok: bool, reason: str | None) -> None:
+    """A call that holds the caller's worker (sync or write) has its final outcome."""
+    if job.dead:
+        return
+    _note(job, link, ok, reason)
+    job.sync_n -= 1
+    if job.sync_n:
+        return
+    set_blocked(sim, job, False)
+    if job.async_n:
+        release_worker(sim, job)
+    else:
+        _step_over(sim, job)
+
+
+def async_done(
+    sim: Simulation, job: Job, link: Any, ok: bool, reason: str | None, task: Any
+) -> None:
+    """An async call's outcome was handled by `task`, which holds a worker: the last one
+    carries the operation on with that worker."""
+    if job.dead:
+        release_worker(sim, task)
+        return
+    _note(job, link, ok, reason)
+    job.async_n -= 1
+    if job.async_n or job.sync_n:
+        release_worker(sim, task)
+        return
+    inst = task.inst
+    del inst.held[task]
+    inst.held[job] = None
+    job.inst = inst
+    job.has_worker = True
+    _step_over(sim, job)
+
+
+def _note(job: Job, link: Any, ok: bool, reason: str | None) -> None:
+    if not ok and not link.optional and not job.failed:
+        job.failed = True
+        job.reason = reason
+
+
+def _step_over(sim: Simulation, job: Job) -> None:
+    if job.failed:
+        job_end(sim, job)
+    else:
+        next_step(sim, job)
+
+
+def job_end(sim: Simulation, job: Job) -> None:
+    """The job replies: free its worker, count it, tell whoever started it."""
+    if job.has_worker:
+        release_worker(sim, job)
+    ok = not job.failed and not job.bad
+    reason = job.reason if job.failed else (None if ok else "bad_response")
+    svc = job.svc
+    if job.counted:
+        if job.failed:
+            svc.failed += 1
+        else:
+            svc.completed += 1
+        svc.h_resp.add(sim.now - job.t_in)
+    pk = job.pkind
+    if pk == EXTERNAL:
+        sim.request_end(job.req, ok, reason, job.inst)
+    elif pk == SYNC:
+        sync.send_reply(sim, job.parent, job.attempt, job.inst, ok, reason)
+    elif pk == ASYNC:
+        messaging.send_reply(sim, job.parent, job.attempt, job.inst, ok, reason)
+    else:
+        events.handled(sim, job.parent, ok)
+
+
+# ---------------------------------------------------------------- crashes
+
+
+def lose_all(sim: Simulation, inst: InstanceRT) -> None:
+    """An instance goes down: every item it holds or queues is lost (and handled)."""
+    svc = inst.svc
+    svc.touch(sim.now)
+    started = len(inst.held)
+    items = list(inst.held) + list(inst.queue)
+    svc.busy -= inst.workers - inst.free
+    svc.blocked -= inst.blocked
+    svc.queued -= len(inst.queue)
+    inst.free = inst.workers
+    inst.blocked = 0
+    inst.held.clear()
+    inst.queue.clear()
+    inst.op_busy.clear()
+    for i, item in enumerate(items):
+        item_started = i < started
+        item.has_worker = False
+        if item.kind == REPLY:
+            messaging.reply_requeue(sim, item)
+            continue
+        if item.kind == POLL:
+            continue
+        job = item
+        job.dead = True
+        job.is_blocked = False
+        faults.mark(job, "crash")
+        pk = job.pkind
+        if pk == EXTERNAL:
+            sim.request_end(job.req, False, "lost", inst)
+        elif pk == ASYNC:
+            messaging.requeue(sim, job.parent, job.attempt)
+        elif pk == DELIVERY:
+            if item_started:
+                events.attempt_failed(sim, job.parent)
+            else:
+                # Prefetched but not yet handled: back on the queue, no attempt spent.
+                events.dispatch(sim, job.parent)
+
+
+def restart(sim: Simulation, inst: InstanceRT) -> None:
+    """An instance is up again: it takes what waited for one on the broker."""
+    svc = inst.svc
+    messaging.drain(sim, svc)
+    for sub in svc.subs:
+        events.drain(sim, sub)

@@ -1,0 +1,183 @@
+"""Synchronous request-response: the caller's worker waits, blocked, for the reply.
+
+The request crosses the network to an instance picked by the callee's load balancer; a
+down instance gives no reply (or refuses at once under a `refuse` crash), a full queue
+rejects; the reply crosses the network back. A reply that comes after the caller gave
+up is dropped as `late`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from . import faults, resilience, services
+
+if TYPE_CHECKING:
+    from .engine import Simulation
+    from .resilience import Call
+
+
+def hop(sim: Simulation, link: Any, job: Any) -> float:
+    """One-way network time of one message on `link` (with its faults), or -1 if dropped."""
+    delay = link.net()
+    if link.faults:
+        extra = faults.on_link(sim, link, job)
+        if extra < 0:
+            return -1.0
+        delay += extra
+    return delay
+
+
+def send_request(sim: Simulation, call: Call) -> None:
+    link = call.link
+    job = call.job
+    inst = services.pick(sim, link.dst, False)
+    if inst is None:
+        # Health checks found no live instance: nowhere to connect.
+        faults.mark(job, "crash")
+        sim.at(sim.now, resilience._fail_now, (call, call.attempt, "refused"))
+        return
+    call.inst = inst
+    delay = hop(sim, link, job)
+    obs = sim.obs
+    if obs is not None:
+        obs(
+            {
+                "t": sim.now,
+                "kind": "send",
+                "corr": job.req.corr,
+                "link": link.id,
+                "src": job.inst.name,
+                "dst": inst.name,
+                "msg": "request",
+                "arrive_t": sim.now + max(delay, 0.0),
+                "attempt": call.attempt,
+            }
+        )
+    resilience.sent(sim, call)
+    if delay < 0:
+        drop(sim, call, job.inst.name, inst.name, "request", "omission")
+        return
+    sim.at(sim.now + delay, request_arrive, (call, call.attempt, inst))
+
+
+def drop(sim: Simulation, call: Call, src: str, dst: str, msg: str, reason: str) -> None:
+    if sim.obs is not None:
+        sim.obs(
+            {
+                "t": sim.now,
+                "kind": "drop",
+                "corr": call.job.req.corr,
+                "link": call.link.id,
+                "src": src,
+                "dst": dst,
+                "msg": msg,
+                "reason": reason,
+                "attempt": call.attempt,
+            }
+        )
+
+
+def request_arrive(sim: Simulation, call: Call, attempt_no: int, inst: Any) -> None:
+    caller = call.job
+    if not inst.up:
+        faults.mark(caller, "crash")
+        if inst.refuse:
+            send_reply(sim, call, attempt_no, inst, False, "refused")
+        else:
+            drop(sim, call, caller.inst.name if caller.inst else "", inst.name, "request", "crash")
+        return
+    job = callee_job(sim, call, attempt_no, inst, services.SYNC)
+    if services.job_arrive(sim, job, inst, True) == services.REJECTED:
+        send_reply(sim, call, attempt_no, inst, False, "rejected")
+
+
+def callee_job(sim: Simulation, call: Call, attempt_no: int, inst: Any, pkind: int) -> Any:
+    """The job a sync or async request starts at the callee (traced as `receive`)."""
+    caller = call.job
+    link = call.link
+    job = services.Job(
+        link.dst,
+        link.callee_op,
+        caller.req,
+        pkind,
+        call,
+        attempt_no,
+        caller.hops + 1,
+        sim.now,
+        caller.counted,
+        caller.detached,
+    )
+    if sim.obs is not None:
+        _receive(sim, call, attempt_no, inst, job)
+    return job
+
+
+def _receive(sim: Simulation, call: Call, attempt_no: int, inst: Any, job: Any) -> None:
+    sim.obs(
+        {
+            "t": sim.now,
+            "kind": "receive",
+            "corr": call.job.req.corr,
+            "link": call.link.id,
+            "src": call.job.inst.name if call.job.inst is not None else call.link.src_id,
+            "dst": inst.name,
+            "msg": "request",
+            "attempt": attempt_no,
+            "op": job.op.id,
+        }
+    )
+
+
+def send_reply(
+    sim: Simulation, call: Call, attempt_no: int, src: Any, ok: bool, reason: str | None
+) -> None:
+    """The callee answers (success, its failure, or a refusal): the reply goes back."""
+    link = call.link
+    caller = call.job
+    delay = hop(sim, link, caller)
+    dst = caller.inst.name if caller.inst is not None else link.src_id
+    if sim.obs is not None:
+        trace_reply(sim, call, attempt_no, src.name, dst, ok, reason, delay)
+    if delay < 0:
+        drop(sim, call, src.name, dst, "reply", "omission")
+        return
+    sim.at(sim.now + delay, reply_arrive, (call, attempt_no, ok, reason, src.name))
+
+
+def trace_reply(
+    sim: Simulation,
+    call: Call,
+    attempt_no: int,
+    src: str,
+    dst: str,
+    ok: bool,
+    reason: str | None,
+    delay: float,
+) -> None:
+    event = {
+        "t": sim.now,
+        "kind": "reply",
+        "corr": call.job.req.corr,
+        "link": call.link.id,
+        "src": src,
+        "dst": dst,
+        "msg": "reply",
+        "arrive_t": sim.now + max(delay, 0.0),
+        "attempt": attempt_no,
+        "ok": ok,
+    }
+    if not ok:
+        event["reason"] = reason
+    sim.obs(event)  # type: ignore[misc]
+
+
+def reply_arrive(
+    sim: Simulation, call: Call, attempt_no: int, ok: bool, reason: str | None, src: str
+) -> None:
+    caller = call.job
+    if caller.dead or resilience.stale(call, attempt_no):
+        dst = caller.inst.name if caller.inst is not None else call.link.src_id
+        drop(sim, call, src, dst, "reply", "crash" if caller.dead else "late")
+        return
+    resilience.on_reply(sim, call, attempt_no, ok, reason, None)

@@ -1,0 +1,142 @@
+"""patterns/cli.py: ``python -m patterns`` run as a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from patterns.library import get_lab, list_labs
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "patterns", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=300,
+    )
+
+
+def small_doc() -> dict[str, Any]:
+    """A quick two-service scenario with every section of the result filled in."""
+    return {
+        "format": "mscomm.scenario/1",
+        "name": "Small <checkout>",
+        "seed": 3,
+        "duration_s": 5,
+        "drain_s": 2,
+        "nodes": [
+            {"id": "order", "kind": "service", "work_ms": 2},
+            {"id": "payment", "kind": "service", "work_ms": {"dist": "exponential", "mean": 5}},
+            {"id": "placed", "kind": "topic"},
+            {"id": "loyalty", "kind": "service"},
+            {"id": "lake", "kind": "datastore"},
+            {"id": "reporting", "kind": "service"},
+        ],
+        "links": [
+            {"id": "pay", "from": "order", "to": "payment", "style": "sync", "timeout_ms": 50},
+            {"id": "emit", "from": "order", "to": "placed", "style": "publish"},
+            {"id": "to-loyalty", "from": "placed", "to": "loyalty", "style": "subscribe"},
+            {"id": "record", "from": "order", "to": "lake", "style": "write"},
+            {"id": "poll", "from": "lake", "to": "reporting", "style": "poll", "interval_ms": 500},
+        ],
+        "workload": [{"entry": "order", "arrival": {"process": "poisson", "rate_per_s": 40}}],
+    }
+
+
+def assert_clean_failure(proc: subprocess.CompletedProcess[str]) -> list[str]:
+    """Exit 2, nothing on stdout, no traceback; returns the stderr lines."""
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout == ""
+    assert "Traceback" not in proc.stderr
+    return proc.stderr.splitlines()
+
+
+# --- bad input --------------------------------------------------------------------------
+
+
+def test_it_reports_bad_json_with_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text('{\n  "format": "mscomm.scenario/1",\n  "name": "x"\n  "nodes": []\n}\n')
+    lines = assert_clean_failure(run_cli(str(path)))
+    assert lines == [f"{path}: line 4 column 3: Expecting ',' delimiter"]
+
+
+def test_it_reports_an_unreadable_file() -> None:
+    lines = assert_clean_failure(run_cli("no/such/scenario.json"))
+    assert lines == ["no/such/scenario.json: No such file or directory"]
+
+
+def test_it_reports_a_directory_given_as_file(tmp_path: Path) -> None:
+    lines = assert_clean_failure(run_cli(str(tmp_path)))
+    assert lines == [f"{tmp_path}: Is a directory"]
+
+
+def test_it_lists_every_problem_of_an_invalid_scenario_one_per_line(tmp_path: Path) -> None:
+    doc = small_doc()
+    doc["links"][0]["timeout_ms"] = -5
+    doc["nodes"][1]["workers"] = 0
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(doc))
+    lines = assert_clean_failure(run_cli(str(path)))
+    assert "links[0].timeout_ms: must be > 0" in lines
+    assert any(line.startswith("nodes[1].workers: ") for line in lines)
+    assert len(lines) == 2
+
+
+def test_it_reads_stdin_and_names_it_in_errors() -> None:
+    lines = assert_clean_failure(run_cli("-", stdin="[1, 2,, 3]"))
+    assert lines == ["<stdin>: line 1 column 7: Expecting value"]
+
+
+def test_it_refuses_nan_which_json_does_not_have() -> None:
+    lines = assert_clean_failure(run_cli("-", stdin='{"seed": NaN}'))
+    assert lines == ["<stdin>: NaN is not a JSON number"]
+
+
+def test_it_refuses_a_file_that_is_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.json"
+    path.write_bytes(b'{"name": "caf\xe9"}')
+    lines = assert_clean_failure(run_cli(str(path)))
+    assert lines == [f"{path}: not UTF-8 text (byte 13)"]
+
+
+def test_it_refuses_an_unknown_lab() -> None:
+    lines = assert_clean_failure(run_cli("lab:no-such-lab"))
+    assert lines == ["lab:no-such-lab: no such lab (--list-labs lists them)"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["lab:sync-chain", "--seed", "-1"], "argument --seed: must be between 0 and 2^63-1"),
+        (["lab:sync-chain", "--seed", "abc"], "argument --seed: not an integer: 'abc'"),
+        (["lab:sync-chain", "--until", "0"], "argument --until: must be a number of seconds > 0"),
+        (["lab:sync-chain", "--format", "xml"], "argument --format: invalid choice: 'xml'"),
+        ([], "FILE is required (or --list-labs)"),
+    ],
+)
+def test_it_refuses_bad_options(args: list[str], message: str) -> None:
+    proc = run_cli(*args)
+    assert_clean_failure(proc)
+    assert message in proc.stderr
+
+
+def test_it_lists_the_labs() -> None:
+    proc = run_cli("--list-labs")
+    assert proc.returncode == 0
+    lines = proc.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == [f"lab:{lab.slug}" for lab in list_labs()]
+    assert get_lab("sync-chain").summary in proc.stdout

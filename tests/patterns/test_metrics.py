@@ -1,0 +1,106 @@
+"""patterns/metrics.py: bounded histograms, summaries and memory that does not grow."""
+
+from __future__ import annotations
+
+import math
+import random
+import tracemalloc
+
+import pytest
+
+import patterns
+from patterns.metrics import Histogram
+
+from .engine_helpers import link, poisson, scenario, service
+
+
+def exact_quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(q * len(ordered))) - 1]
+
+
+@pytest.mark.parametrize("draw", ["expovariate", "lognormvariate", "uniform"])
+def test_histogram_quantiles_are_within_one_percent(draw):
+    rng = random.Random(5)
+    sample = {
+        "expovariate": lambda: rng.expovariate(30.0),
+        "lognormvariate": lambda: rng.lognormvariate(-4, 1.5),
+        "uniform": lambda: rng.uniform(0.001, 0.002),
+    }[draw]
+    values = [sample() for _ in range(20000)]
+    h = Histogram()
+    for v in values:
+        h.add(v)
+    qs = (0.01, 0.5, 0.9, 0.95, 0.99, 0.999)
+    for q, got in zip(qs, h.quantiles(qs), strict=True):
+        assert got == pytest.approx(exact_quantile(values, q), rel=0.01)
+    assert h.count == len(values)
+    assert h.mean() == pytest.approx(sum(values) / len(values), rel=1e-9)
+    assert h.max == max(values)
+    # Memory: a few hundred buckets, not one entry per value.
+    assert len(h.buckets) < 1500
+
+
+def test_histogram_is_exact_for_a_constant_and_counts_zeros():
+    h = Histogram()
+    for _ in range(10):
+        h.add(0.007)
+    assert h.summary_ms() == {"mean": 7.0, "p50": 7.0, "p95": 7.0, "p99": 7.0, "max": 7.0}
+    z = Histogram()
+    z.add(0.0)
+    z.add(0.0)
+    z.add(0.004)
+    assert z.quantiles((0.5, 0.99)) == [0.0, 0.004]
+
+
+def test_an_empty_summary_is_all_null():
+    assert Histogram().summary_ms(with_p90=True) == {
+        "mean": None,
+        "p50": None,
+        "p90": None,
+        "p95": None,
+        "p99": None,
+        "max": None,
+    }
+
+
+def mixed(duration_s: float):
+    return scenario(
+        [
+            service("a", work_ms={"dist": "exponential", "mean": 2}),
+            service("b", work_ms={"dist": "exponential", "mean": 2}),
+            {"id": "t", "kind": "topic"},
+            service("s", work_ms=1),
+            {"id": "lake", "kind": "datastore"},
+            service("r", work_ms=1),
+        ],
+        [
+            link("ab", "a", "b", "sync", timeout_ms=100),
+            link("ac", "a", "s", "async", step=2),
+            link("pub", "a", "t", "publish", step=2),
+            link("sub", "t", "s", "subscribe"),
+            link("w", "a", "lake", "write", step=3),
+            link("p", "lake", "r", "poll", interval_ms=100),
+        ],
+        [poisson("a", 100)],
+        duration_s=duration_s,
+        drain_s=1,
+    )
+
+
+def peak_bytes(duration_s: float) -> int:
+    sc = mixed(duration_s)
+    tracemalloc.start()
+    try:
+        result = patterns.simulate(sc)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result["requests"]["succeeded"] > 80 * duration_s
+    return peak
+
+
+def test_a_ten_times_longer_run_does_not_need_ten_times_the_memory():
+    short = peak_bytes(6)
+    long = peak_bytes(60)
+    assert long < 2 * short, (short, long)

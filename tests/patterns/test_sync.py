@@ -1,0 +1,250 @@
+"""patterns/sync.py and patterns/services.py: blocking calls, steps, queues, balancing."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+import patterns
+
+from .engine_helpers import constant, kinds, link, poisson, run, scenario, service
+
+
+def test_a_deterministic_chain_has_exactly_its_latency():
+    sc = scenario(
+        [service("a", work_ms=1), service("b", work_ms=2), service("c", work_ms=3)],
+        [link("ab", "a", "b", "sync"), link("bc", "b", "c", "sync")],
+        [constant("a", 20)],
+    )
+    result = patterns.simulate(sc)
+    lat = result["requests"]["latency_ms"]
+    # 1 work + 1 net + 2 work + 1 net + 3 work + 1 net + 1 net
+    assert lat["mean"] == lat["p50"] == lat["p99"] == lat["max"] == 10.0
+    assert result["requests"]["started"] == result["requests"]["succeeded"] == 200
+    assert result["links"]["ab"]["latency_ms"]["max"] == 9.0
+    assert result["links"]["bc"]["latency_ms"]["mean"] == 5.0
+    a, b = result["services"]["a"], result["services"]["b"]
+    assert a["blocked_fraction"] == pytest.approx(0.9)
+    assert b["blocked_fraction"] == pytest.approx(5 / 7, rel=1e-5)
+    # 200 requests x 10 ms held on 10 workers over 10 + 5 s.
+    assert a["utilization"] == pytest.approx(200 * 0.010 / (10 * 15), rel=1e-5)
+    assert a["response_ms"]["max"] == 10.0
+
+
+def test_calls_of_one_step_go_out_together_and_steps_follow_each_other():
+    sc = scenario(
+        [
+            service(
+                "a",
+                work_ms=0,
+                operations=[{"id": "default", "calls": ["ab", "ac", "ad"]}],
+            ),
+            service("b", work_ms=5),
+            service("c", work_ms=9),
+            service("d", work_ms=2),
+        ],
+        [
+            link("ab", "a", "b", "sync", step=1),
+            link("ac", "a", "c", "sync", step=1),
+            link("ad", "a", "d", "sync", step=2),
+        ],
+        [constant("a", 1)],
+    )
+    result, log = run(sc)
+    # step 1: max(5, 9) + 2 ms network; step 2: 2 + 2.
+    assert result["requests"]["latency_ms"]["max"] == 15.0
+    sends = [(e["link"], round(e["t"], 9)) for e in kinds(log, "send") if e["corr"] == "r1"]
+    assert sends == [("ab", 0.0), ("ac", 0.0), ("ad", 0.011)]
+
+
+def test_a_full_queue_rejects_at_once_and_the_reply_crosses_the_network():
+    sc = scenario(
+        [service("a", work_ms=0), service("b", work_ms=100, workers=1, queue_limit=0)],
+        [link("ab", "a", "b", "sync", network_ms=2)],
+        [constant("a", 30)],
+        duration_s=1,
+    )
+    result, log = run(sc)
+    rejected = result["requests"]["failures"]["rejected"]
+    assert rejected > 10
+    assert result["services"]["b"]["rejected"] == rejected
+    assert result["requests"]["failed"] == rejected
+    rej = kinds(log, "rejected")[0]
+    fail = next(e for e in kinds(log, "fail") if e["corr"] == rej["corr"])
+    assert fail["reason"] == "rejected"
+    assert fail["t"] - rej["t"] == pytest.approx(0.002)
+
+
+def test_a_queue_limit_lets_that_many_wait():
+    sc = scenario(
+        [service("a", work_ms=0), service("b", work_ms=100, workers=1, queue_limit=2)],
+        [link("ab", "a", "b", "sync", network_ms=0)],
+        [constant("a", 1000, to_s=0.004)],
+        duration_s=1,
+    )
+    result = patterns.simulate(sc)
+    # 4 arrive 1 ms apart: one is served, two wait, one is rejected.
+    assert result["requests"]["succeeded"] == 3
+    assert result["requests"]["failures"]["rejected"] == 1
+    assert result["services"]["b"]["queue_wait_ms"]["max"] == pytest.approx(198, abs=0.01)
+
+
+def test_a_reply_after_the_timeout_is_dropped_as_late():
+    sc = scenario(
+        [service("a", work_ms=0), service("b", work_ms=50)],
+        [link("ab", "a", "b", "sync", timeout_ms=20)],
+        [constant("a", 1)],
+    )
+    result, log = run(sc)
+    assert result["requests"]["failures"]["timeout"] == 10
+    assert result["links"]["ab"]["timeouts"] == 10
+    drops = kinds(log, "drop")
+    assert len(drops) == 10 and {d["reason"] for d in drops} == {"late"}
+    timeout = kinds(log, "timeout")[0]
+    assert timeout["t"] == pytest.approx(0.020)
+    assert timeout["waiting_for"] == "reply from b/0 on ab"
+    # The callee still did its work.
+    assert result["services"]["b"]["completed"] == 10
+
+
+def test_a_cycle_of_sync_calls_fails_at_the_hop_limit():
+    sc = scenario(
+        [service("a", work_ms=0, workers=100), service("b", work_ms=0, workers=100)],
+        [link("ab", "a", "b", "sync", network_ms=0), link("ba", "b", "a", "sync", network_ms=0)],
+        [constant("a", 1)],
+        duration_s=2,
+    )
+    result, log = run(sc)
+    assert result["requests"]["failures"]["hop_limit"] == 2
+    sends = [e for e in kinds(log, "send") if e["corr"] == "r1"]
+    assert len(sends) == 64
+
+
+def test_probability_makes_a_share_of_the_calls():
+    sc = scenario(
+        [service("a", work_ms=0), service("b", work_ms=0)],
+        [link("ab", "a", "b", "sync", probability=0.3)],
+        [poisson("a", 500)],
+    )
+    result = patterns.simulate(sc)
+    share = result["links"]["ab"]["calls"] / result["requests"]["started"]
+    assert share == pytest.approx(0.3, abs=0.03)
+
+
+def test_an_optional_call_that_fails_does_not_fail_the_request():
+    sc = scenario(
+        [service("a", work_ms=0), service("b", work_ms=0), service("c", work_ms=0)],
+        [
+            link("ab", "a", "b", "sync", optional=True, timeout_ms=10),
+            link("ac", "a", "c", "sync", timeout_ms=10),
+        ],
+        [constant("a", 10)],
+        faults=[{"target": "b", "mode": "crash"}, {"target": "c", "mode": "crash", "from_s": 5}],
+    )
+    result = patterns.simulate(sc)
+    assert result["links"]["ab"]["failed"] == 100
+    assert result["requests"]["succeeded"] == 50
+    assert result["requests"]["failures"]["timeout"] == 50
+
+
+def test_round_robin_spreads_calls_over_instances():
+    sc = scenario(
+        [service("a", work_ms=0), service("b", work_ms=1, instances=3)],
+        [link("ab", "a", "b", "sync")],
+        [constant("a", 9, to_s=1)],
+    )
+    _, log = run(sc)
+    assert [e["dst"] for e in kinds(log, "send")] == ["b/0", "b/1", "b/2"] * 3
+
+
+@pytest.mark.parametrize("balancing", ["random", "least_busy"])
+def test_other_balancers_use_every_instance(balancing):
+    sc = scenario(
+        [service("a", work_ms=0), service("b", work_ms=30, instances=3, load_balancing=balancing)],
+        [link("ab", "a", "b", "sync")],
+        [poisson("a", 300)],
+    )
+    _, log = run(sc)
+    counts = Counter(e["dst"] for e in kinds(log, "send"))
+    assert set(counts) == {"b/0", "b/1", "b/2"}
+    assert min(counts.values()) > 0.25 * sum(counts.values())
+
+
+def test_health_checks_skip_a_down_instance():
+    nodes = [service("a", work_ms=0), service("b", work_ms=1, instances=2, health_checks=True)]
+    sc = scenario(
+        nodes,
+        [link("ab", "a", "b", "sync", timeout_ms=50)],
+        [constant("a", 10)],
+        faults=[{"target": "b", "mode": "crash", "instance": 1}],
+    )
+    result = patterns.simulate(sc)
+    assert result["requests"]["succeeded"] == 100
+    assert result["services"]["b"]["received"] == 100
+
+
+def test_without_health_checks_a_down_instance_still_gets_calls():
+    sc = scenario(
+        [service("a", work_ms=0), service("b", work_ms=1, instances=2)],
+        [link("ab", "a", "b", "sync", timeout_ms=50)],
+        [constant("a", 10)],
+        faults=[{"target": "b", "mode": "crash", "instance": 1}],
+    )
+    result = patterns.simulate(sc)
+    assert result["requests"]["succeeded"] == 50
+    assert result["requests"]["failures"]["timeout"] == 50
+    assert result["requests"]["met_fault"]["crash"] == 50
+
+
+def test_a_call_to_a_crashed_instance_without_timeout_stays_unfinished():
+    sc = scenario(
+        [service("a", work_ms=0), service("b", work_ms=1)],
+        [link("ab", "a", "b", "sync")],
+        [constant("a", 10)],
+        faults=[{"target": "b", "mode": "crash", "from_s": 5}],
+    )
+    result = patterns.simulate(sc)
+    assert result["requests"]["succeeded"] == 50
+    assert result["requests"]["unfinished"] == 50
+
+
+def test_a_refusing_crash_fails_calls_at_once():
+    sc = scenario(
+        [service("a", work_ms=0), service("b", work_ms=1)],
+        [link("ab", "a", "b", "sync", network_ms=1)],
+        [constant("a", 10)],
+        faults=[{"target": "b", "mode": "crash", "from_s": 5, "refuse": True}],
+    )
+    result, log = run(sc)
+    assert result["requests"]["failures"]["refused"] == 50
+    fail = kinds(log, "fail")[0]
+    assert fail["t"] == pytest.approx(5.002)
+
+
+def test_a_bulkhead_caps_the_workers_one_operation_takes():
+    sc = scenario(
+        [
+            service(
+                "a",
+                workers=4,
+                operations=[
+                    {"id": "slow", "work_ms": 1000, "max_concurrent": 1},
+                    {"id": "fast", "work_ms": 10},
+                ],
+            )
+        ],
+        [],
+        [
+            constant("a", 100, operation="slow", to_s=1),
+            constant("a", 100, operation="fast", to_s=1),
+        ],
+        duration_s=1,
+        drain_s=0.5,
+    )
+    result = patterns.simulate(sc)
+    # The slow operation holds one worker at a time; the fast one never waits long.
+    assert result["requests"]["succeeded"] == 100 + 1
+    assert result["services"]["a"]["utilization"] == pytest.approx(
+        (1.5 * 1 + 100 * 0.01) / (4 * 1.5), rel=1e-3
+    )

@@ -1,0 +1,79 @@
+"""Workspaces: visitors get one in their session; signing up or logging in keeps the work."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from mscomm.accounts.models import Workspace
+from mscomm.scenarios.models import Scenario
+from tests.web.conftest import lab_doc
+
+pytestmark = pytest.mark.django_db
+
+
+def create_scenario(client: Client) -> str:
+    response = client.post(
+        "/api/scenarios",
+        json.dumps({"doc": lab_doc()}),
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    return response.json()["id"]
+
+
+def test_reading_does_not_create_a_workspace(client):
+    assert client.get("/api/scenarios").json() == []
+    assert not Workspace.objects.exists()
+
+
+def test_a_visitor_keeps_their_work_in_their_session(client):
+    scenario_id = create_scenario(client)
+    assert [s["id"] for s in client.get("/api/scenarios").json()] == [scenario_id]
+    assert Client().get("/api/scenarios").json() == []
+
+
+def test_signing_up_moves_the_visitors_work_to_the_account(client):
+    scenario_id = create_scenario(client)
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "username": "grace",
+            "password1": "a-long-passphrase-9",
+            "password2": "a-long-passphrase-9",
+        },
+    )
+    assert response.status_code == 302
+    user = get_user_model().objects.get(username="grace")
+    assert Scenario.objects.get(id=scenario_id).workspace.user == user
+    assert [s["id"] for s in client.get("/api/scenarios").json()] == [scenario_id]
+    assert Workspace.objects.filter(user__isnull=True).count() == 0
+
+
+def test_logging_in_adds_the_visitors_work_to_the_account(client, user, scenario):
+    visitor_scenario = create_scenario(client)
+    response = client.post(
+        "/accounts/login/", {"username": "ada", "password": "a-long-passphrase-1"}
+    )
+    assert response.status_code == 302
+    listed = {s["id"] for s in client.get("/api/scenarios").json()}
+    assert listed == {visitor_scenario, str(scenario.id)}
+
+
+def test_auth_pages_render_and_escape_nothing_unsafe(client):
+    for url in ("/accounts/login/", "/accounts/signup/"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert b"csrfmiddlewaretoken" in response.content
+        assert "Content-Security-Policy" in response.headers
+
+
+def test_security_headers_are_sent(client):
+    response = client.get("/api/library")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp

@@ -1,0 +1,177 @@
+"""The run websocket against a real Redis: catch-up, live frames, Origin, control rights."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from mscomm.asgi import application
+from mscomm.runs import stream
+from mscomm.runs.models import Run, RunState
+from mscomm.runs.services import run_finish
+from tests.web.conftest import ORIGIN, cookie_header
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def make_run(user_client: Client, scenario, state: str = RunState.RUNNING) -> str:
+    response = user_client.post(
+        "/api/runs",
+        json.dumps({"scenario_id": str(scenario.id), "speed": 1, "mode": "live"}),
+        content_type="application/json",
+    )
+    run_id = response.json()["id"]
+    # No worker in these tests: the test plays the worker's part on the stream.
+    Run.objects.filter(id=run_id).update(state=state)
+    return run_id
+
+
+def frame(seq: int) -> dict:
+    return {"seq": seq, "t": seq * 0.05, "events": [], "counts": {}, "sampled": False, "state": {}}
+
+
+async def receive_until_finished(communicator: WebsocketCommunicator) -> list[dict]:
+    messages = []
+    while True:
+        message = await communicator.receive_json_from(timeout=10)
+        messages.append(message)
+        if message["type"] == "run" and message["run"]["state"] not in ("queued", "running"):
+            return messages
+
+
+def test_a_late_viewer_gets_every_frame_after_since_then_live_ones(user_client, scenario):
+    run_id = make_run(user_client, scenario)
+    for seq in range(1, 6):
+        stream.frame_publish(run_id, frame(seq))
+
+    async def scenario_() -> list[dict]:
+        communicator = WebsocketCommunicator(
+            application, f"/ws/runs/{run_id}/?since=2", headers=[ORIGIN]
+        )
+        connected, _ = await communicator.connect()
+        assert connected
+        first = await communicator.receive_json_from(timeout=5)
+        assert first["type"] == "run" and first["run"]["state"] == "running"
+        caught_up = [await communicator.receive_json_from(timeout=5) for _ in range(3)]
+        await asyncio.to_thread(stream.frame_publish, run_id, frame(6))
+        live = await communicator.receive_json_from(timeout=5)
+        await database_sync_to_async(run_finish)(run_id=run_id, state=RunState.SUCCEEDED)
+        rest = await receive_until_finished(communicator)
+        await communicator.disconnect()
+        return [*caught_up, live, *rest]
+
+    messages = asyncio.run(scenario_())
+    seqs = [m["frame"]["seq"] for m in messages if m["type"] == "frame"]
+    assert seqs == [3, 4, 5, 6]
+    assert messages[-1]["run"]["state"] == "succeeded"
+
+
+def test_a_finished_run_replays_its_stored_log(user_client, scenario):
+    run_id = make_run(user_client, scenario)
+    for seq in range(1, 4):
+        stream.frame_publish(run_id, frame(seq))
+    run_finish(run_id=run_id, state=RunState.SUCCEEDED)
+    stream.redis_client().delete(stream.frames_key(run_id))  # the stream has expired
+
+    async def replay() -> list[dict]:
+        communicator = WebsocketCommunicator(
+            application, f"/ws/runs/{run_id}/?since=1", headers=[ORIGIN]
+        )
+        connected, _ = await communicator.connect()
+        assert connected
+        messages = [await communicator.receive_json_from(timeout=5) for _ in range(3)]
+        assert await communicator.receive_nothing(timeout=0.3)
+        await communicator.disconnect()
+        return messages
+
+    messages = asyncio.run(replay())
+    assert messages[0]["type"] == "run" and messages[0]["run"]["state"] == "succeeded"
+    assert [m["frame"]["seq"] for m in messages[1:]] == [2, 3]
+
+
+def test_a_foreign_origin_is_refused(user_client, scenario):
+    run_id = make_run(user_client, scenario)
+
+    async def connect() -> bool:
+        communicator = WebsocketCommunicator(
+            application, f"/ws/runs/{run_id}/", headers=[(b"origin", b"https://evil.example")]
+        )
+        connected, _ = await communicator.connect()
+        await communicator.disconnect()
+        return connected
+
+    assert asyncio.run(connect()) is False
+
+
+def test_an_unknown_run_is_refused(db):
+    async def connect() -> bool:
+        communicator = WebsocketCommunicator(
+            application, "/ws/runs/00000000-0000-0000-0000-000000000000/", headers=[ORIGIN]
+        )
+        connected, _ = await communicator.connect()
+        await communicator.disconnect()
+        return connected
+
+    assert asyncio.run(connect()) is False
+
+
+def test_only_the_owner_may_control_the_run(user_client, other_client, scenario):
+    run_id = make_run(user_client, scenario)
+    stream.control_pop_all(run_id)
+
+    async def send_as(client: Client, message: dict) -> dict | None:
+        communicator = WebsocketCommunicator(
+            application, f"/ws/runs/{run_id}/", headers=[ORIGIN, cookie_header(client)]
+        )
+        connected, _ = await communicator.connect()
+        assert connected
+        await communicator.receive_json_from(timeout=5)  # the run's state
+        await communicator.send_json_to(message)
+        reply = None
+        if not await communicator.receive_nothing(timeout=0.5):
+            reply = await communicator.receive_json_from(timeout=5)
+        await communicator.disconnect()
+        return reply
+
+    refused = asyncio.run(send_as(other_client, {"action": "pause"}))
+    assert refused == {"type": "error", "detail": "only the run's owner may control it"}
+    refused_anonymous = asyncio.run(send_as(Client(), {"action": "stop"}))
+    assert refused_anonymous["type"] == "error"
+    assert stream.control_pop_all(run_id) == []
+
+    assert asyncio.run(send_as(user_client, {"action": "speed", "speed": 0.5})) is None
+    bad = asyncio.run(send_as(user_client, {"action": "speed", "speed": -3}))
+    assert bad["type"] == "error" and "speed" in bad["detail"]
+    assert stream.control_pop_all(run_id) == [{"action": "speed", "speed": 0.5}]
+
+
+def test_a_visitor_owns_the_runs_of_their_session(client, scenario):
+    from mscomm.accounts.models import Workspace
+    from mscomm.accounts.services import SESSION_KEY
+    from mscomm.scenarios.models import Scenario
+
+    client.post(
+        "/api/scenarios", json.dumps({"doc": scenario.doc}), content_type="application/json"
+    )
+    own = Scenario.objects.get(workspace_id=client.session[SESSION_KEY])
+    run_id = make_run(client, own)
+    assert Workspace.objects.get(id=client.session[SESSION_KEY]).user is None
+
+    async def control() -> dict | None:
+        communicator = WebsocketCommunicator(
+            application, f"/ws/runs/{run_id}/", headers=[ORIGIN, cookie_header(client)]
+        )
+        await communicator.connect()
+        await communicator.receive_json_from(timeout=5)
+        await communicator.send_json_to({"action": "pause"})
+        quiet = await communicator.receive_nothing(timeout=0.5)
+        await communicator.disconnect()
+        return quiet
+
+    assert asyncio.run(control()) is True
+    assert stream.control_pop_all(run_id) == [{"action": "pause"}]

@@ -1,0 +1,80 @@
+"""Settings: production passes `check --deploy`; bad environment values are refused."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from mscomm.env import database_from_url, env_bool, env_int
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    skip = {"DEBUG", "HTTPS", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {k: v for k, v in os.environ.items() if k not in skip}
+    clean.update(DJANGO_SETTINGS_MODULE="mscomm.settings", **env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_production_settings_pass_check_deploy_without_warnings():
+    done = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="false",
+        SECRET_KEY="p" + "r0duct10n-s3cret-" * 4,
+        ALLOWED_HOSTS="mscomm.example.org",
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no issues" in done.stdout
+
+
+def test_production_refuses_to_start_without_a_secret():
+    done = manage("check", DEBUG="false")
+    assert done.returncode != 0
+    assert "SECRET_KEY must be set" in done.stderr
+
+
+def test_env_bool_refuses_nonsense(monkeypatch):
+    monkeypatch.setenv("X_FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="X_FLAG"):
+        env_bool("X_FLAG", False)
+    monkeypatch.setenv("X_FLAG", "Yes")
+    assert env_bool("X_FLAG", False) is True
+
+
+def test_env_int_checks_its_range(monkeypatch):
+    monkeypatch.setenv("X_LIMIT", "0")
+    with pytest.raises(ImproperlyConfigured, match=">= 1"):
+        env_int("X_LIMIT", 5, minimum=1)
+    monkeypatch.setenv("X_LIMIT", "ten")
+    with pytest.raises(ImproperlyConfigured, match="integer"):
+        env_int("X_LIMIT", 5)
+
+
+def test_database_urls_are_parsed():
+    pg = database_from_url("postgres://u:p%40ss@db.internal:5433/mscomm")
+    assert (pg["NAME"], pg["USER"], pg["PASSWORD"], pg["HOST"], pg["PORT"]) == (
+        "mscomm",
+        "u",
+        "p@ss",
+        "db.internal",
+        "5433",
+    )
+    lite = database_from_url("sqlite:////var/lib/mscomm/db.sqlite3")
+    assert lite["NAME"] == "/var/lib/mscomm/db.sqlite3"
+    with pytest.raises(ImproperlyConfigured, match="mysql"):
+        database_from_url("mysql://x/y")
