@@ -52,7 +52,7 @@ def test_a_three_service_chain_is_built_by_clicking_and_dragging(watched):
     wait_saved(page)
     stored = api(page, "GET", f"scenarios/{scenario_id}")["doc"]
     assert [n["id"] for n in stored["nodes"]] == ["service-1", "service-2", "service-3"]
-    assert [(l["from"], l["to"], l["style"]) for l in stored["links"]] == [
+    assert [(k["from"], k["to"], k["style"]) for k in stored["links"]] == [
         ("service-1", "service-2", "sync"),
         ("service-2", "service-3", "sync"),
     ]

@@ -54,10 +54,8 @@ def start_run(watched, doc: dict, speed: float) -> str:
 
 
 def wait_stats(page, condition: str, timeout: float = 30_000) -> dict:
-    page.wait_for_function(
-        f"() => {{ const s = window.mscommPlayer && window.mscommPlayer.stats(); return s && ({condition}); }}",
-        timeout=timeout,
-    )
+    stats = "const s = window.mscommPlayer && window.mscommPlayer.stats()"
+    page.wait_for_function(f"() => {{ {stats}; return s && ({condition}); }}", timeout=timeout)
     return player_stats(page)
 
 
