@@ -12,7 +12,7 @@ import heapq
 import itertools
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from heapq import heappush
 from typing import Any
 
@@ -323,6 +323,8 @@ class Simulation:
         """Add a fault (scenario format) to the running simulation; from_s defaults to now."""
         from .scenario import parse_fault
 
+        if not isinstance(fault, Mapping):
+            parse_fault(fault, self.scenario)  # raises ScenarioError: not an object
         doc = dict(fault)
         doc.setdefault("from_s", self.now)
         model = parse_fault(doc, self.scenario)

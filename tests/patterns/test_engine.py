@@ -211,3 +211,19 @@ def test_warmup_leaves_early_requests_out():
     assert result["requests"]["started"] == 1
     assert result["services"]["a"]["received"] == 1
     assert result["timeline"]["arrived"] == [1, 1, 0]
+
+
+def test_inject_refuses_what_is_not_a_fault_object():
+    sim = patterns.Simulation(busy())
+    with pytest.raises(patterns.ScenarioError):
+        sim.inject(["crash"])  # type: ignore[arg-type]
+
+
+def test_a_fault_injected_live_starts_now_and_applies():
+    sim = patterns.Simulation(busy())
+    sim.advance(1.0)
+    sim.inject({"target": "b", "mode": "response"})
+    sim.advance(sim.end_s)
+    result = sim.result()
+    assert result["faults_injected"] == [{"target": "b", "mode": "response", "from_s": 1.0}]
+    assert result["requests"]["failures"]["bad_response"] > 100
