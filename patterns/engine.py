@@ -242,11 +242,14 @@ class Simulation:
             return
         req.done = True
         latency = self.now - req.t0
+        tl = self.tl
         if ok:
             self.all_ok += 1
+            tl.succeeded += 1
+            tl.latencies.append(latency)
         else:
             self.all_failed += 1
-        self.tl.finished(ok, latency)
+            tl.failed += 1
         if req.counted:
             if ok:
                 self.succeeded += 1

@@ -135,13 +135,6 @@ class Timeline:
         self.latencies: list[float] = []
         self.t0 = 0.0
 
-    def finished(self, ok: bool, latency: float) -> None:
-        if ok:
-            self.succeeded += 1
-            self.latencies.append(latency)
-        else:
-            self.failed += 1
-
     def close_bucket(self, sim: Any) -> None:
         now = sim.now
         self.t_s.append(len(self.t_s))

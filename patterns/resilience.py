@@ -170,8 +170,19 @@ def sent(sim: Simulation, call: Call) -> None:
         sim.at(sim.now + link.timeout_s, _timeout, (call, call.attempt))
 
 
+def abandon(call: Call) -> None:
+    """The caller is gone (lost with a crashed instance): stop waiting, count no more."""
+    if call.waiting:
+        call.waiting = False
+        call.link.in_flight -= 1
+    call.done = True
+
+
 def _timeout(sim: Simulation, call: Call, attempt_no: int) -> None:
     if call.attempt != attempt_no or not call.waiting:
+        return
+    if call.job.dead:
+        abandon(call)
         return
     link = call.link
     call.waiting = False

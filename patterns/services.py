@@ -41,7 +41,8 @@ class OpRT:
     def __init__(self, op_id: str, work: Any, max_conc: int | None) -> None:
         self.id = op_id
         self.work = work
-        self.steps: list[list[Any]] = []
+        # Per step: (links, all certain?, worker-holding calls, async calls, blocks?).
+        self.steps: list[tuple[list[Any], bool, int, int, bool]] = []
         self.max_conc = max_conc
 
 
@@ -246,7 +247,12 @@ def wire_ops(sim: Simulation, scenario: Any) -> None:
             for link_id in op.calls:
                 link = sim.links[link_id]
                 by_step.setdefault(link.step, []).append(link)
-            svc.ops[op.id].steps = [by_step[s] for s in sorted(by_step)]
+            steps = []
+            for s in sorted(by_step):
+                links = by_step[s]
+                certain = all(lk.prob >= 1.0 for lk in links)
+                steps.append((links, certain, *_counts(links)))
+            svc.ops[op.id].steps = steps
 
 
 # ---------------------------------------------------------------- load balancing
@@ -475,17 +481,14 @@ def next_step(sim: Simulation, job: Job) -> None:
     """Make the calls of the next step that fires, or end the job after the last one."""
     steps = job.op.steps
     while job.step < len(steps):
-        links = steps[job.step]
+        links, certain, n_sync, n_async, blocks = steps[job.step]
         job.step += 1
-        fire = [lk for lk in links if lk.prob >= 1.0 or lk.prob_rng.random() < lk.prob]
-        if not fire:
-            continue
-        n_sync = n_async = 0
-        for lk in fire:
-            if lk.style == "async":
-                n_async += 1
-            elif lk.style != "publish":
-                n_sync += 1
+        fire = links
+        if not certain:
+            fire = [lk for lk in links if lk.prob >= 1.0 or lk.prob_rng.random() < lk.prob]
+            if not fire:
+                continue
+            n_sync, n_async, blocks = _counts(fire)
         job.sync_n = n_sync
         job.async_n = n_async
         for lk in fire:
@@ -496,13 +499,20 @@ def next_step(sim: Simulation, job: Job) -> None:
                 common_data.write_start(sim, job, lk)
             else:
                 resilience.call_start(sim, job, lk)
-        if n_sync and any(lk.style == "sync" for lk in fire):
+        if blocks:
             set_blocked(sim, job, True)
         elif not n_sync and n_async:
             release_worker(sim, job)
         if n_sync or n_async:
             return
     job_end(sim, job)
+
+
+def _counts(links: list[Any]) -> tuple[int, int, bool]:
+    """Calls that hold the worker (sync, write), async calls, and whether any blocks."""
+    n_async = sum(1 for lk in links if lk.style == "async")
+    n_sync = sum(1 for lk in links if lk.style in ("sync", "write"))
+    return n_sync, n_async, any(lk.style == "sync" for lk in links)
 
 
 def sync_done(sim: Simulation, job: Job, link: Any, ok: bool, reason: str | None) -> None:
