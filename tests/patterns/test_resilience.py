@@ -72,21 +72,14 @@ def test_failure_rate_under_omission_with_retries_is_p_to_the_attempts(p, retrie
     assert req["unfinished"] == 0
 
 
-def breaker_scenario(**crash):
+def breaker_scenario(window: int = 4, health_checks: bool = False, **crash):
+    """a calls b 10 times a second through a breaker; b crashes as `crash` says."""
+    breaker = {"failure_rate": 0.5, "window": window, "min_calls": window, "open_ms": 1000}
     return scenario(
-        [service("a", work_ms=0), service("b", work_ms=1)],
-        [
-            link(
-                "ab",
-                "a",
-                "b",
-                "sync",
-                network_ms=0,
-                circuit_breaker={"failure_rate": 0.5, "window": 4, "min_calls": 4, "open_ms": 1000},
-            )
-        ],
+        [service("a", work_ms=0), service("b", work_ms=1, health_checks=health_checks)],
+        [link("ab", "a", "b", "sync", network_ms=0, circuit_breaker=breaker)],
         [constant("a", 10)],
-        faults=[{"target": "b", "mode": "crash", "refuse": True, **crash}],
+        faults=[{"target": "b", "mode": "crash", "refuse": not health_checks, **crash}],
     )
 
 
@@ -133,21 +126,7 @@ def test_an_open_breaker_fails_calls_without_sending_them():
 
 
 def test_a_trial_refused_by_health_checks_reopens_the_breaker():
-    sc = scenario(
-        [service("a", work_ms=0), service("b", work_ms=1, health_checks=True)],
-        [
-            link(
-                "ab",
-                "a",
-                "b",
-                "sync",
-                network_ms=0,
-                circuit_breaker={"failure_rate": 0.5, "window": 2, "min_calls": 2, "open_ms": 1000},
-            )
-        ],
-        [constant("a", 10)],
-        faults=[{"target": "b", "mode": "crash", "from_s": 1, "to_s": 3.05}],
-    )
+    sc = breaker_scenario(window=2, health_checks=True, from_s=1, to_s=3.05)
     result, log = run(sc)
     states = [(e["kind"], round(e["t"], 6)) for e in kinds(log, *_BREAKER)]
     assert states == [
