@@ -61,7 +61,6 @@ async function main() {
     for (const f of r.faults_injected || []) timeline.fault(f, { injected: true });
     const over = FINAL.has(r.state);
     for (const id of ["btn-pause", "btn-stop", "btn-inject"]) if (over) $(id).disabled = true;
-    $("speed").disabled = over;
     $("btn-replay").disabled = !over;
     if (r.error) $("conn-status").textContent = r.error;
     if (over) finish(r);
