@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from playwright.sync_api import expect
 
 from tests.browser.pages import (
@@ -12,6 +10,7 @@ from tests.browser.pages import (
     element_xy,
     player_stats,
     set_field,
+    wait_canvas_change,
     wait_saved,
 )
 from tests.browser.test_editor import build_chain
@@ -73,9 +72,7 @@ def test_a_chain_built_in_the_editor_runs_live_with_particles_and_blocked_worker
     page.wait_for_url("**/runs/**")
     stats = wait_stats(page, "s.spawned > 5 && s.drawn > 0")
     assert stats["frames"] > 0
-    before = canvas_fingerprint(page)
-    time.sleep(0.5)
-    assert canvas_fingerprint(page) != before, "the particle canvas did not change"
+    wait_canvas_change(page, canvas_fingerprint(page))
     page.wait_for_function(BLOCKED, timeout=30_000)
     expect(page.locator("#run-state")).to_have_text("running")
     watched.shot("run-live-chain")
