@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from playwright.sync_api import expect
@@ -148,3 +149,24 @@ def test_operations_name_the_calls_they_make(watched):
     node = api(page, "GET", f"scenarios/{scenario_id}")["doc"]["nodes"][1]
     assert node["operations"] == [{"id": "default", "calls": []}]
     watched.shot("editor-operations")
+
+
+def test_export_then_import_round_trips_the_scenario(watched, tmp_path):
+    page = watched.page
+    build_chain(watched)
+    wait_saved(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export JSON").click()
+    exported = json.loads(download.value.path().read_text())
+    assert [n["id"] for n in exported["nodes"]] == ["service-1", "service-2", "service-3"]
+
+    scenario_id = open_new_editor(watched)
+    source = tmp_path / "chain.json"
+    source.write_text(json.dumps({**exported, "name": "Imported chain"}))
+    page.locator("#import-file").set_input_files(str(source))
+    expect(page.locator("#scenario-title")).to_have_text("Imported chain")
+    wait_saved(page)
+    stored = api(page, "GET", f"scenarios/{scenario_id}")["doc"]
+    assert len(stored["links"]) == 2
+    page.keyboard.press("Control+z")  # the import is one undoable step
+    assert page.evaluate("mscommEditor.model.doc.nodes.length") == 0
