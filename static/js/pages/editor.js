@@ -119,7 +119,7 @@ async function main() {
       return;
     }
     try {
-      const created = await api("runs", { method: "POST", body: { scenario_id: autosave.id, seed: null, speed: 0.05, mode: "live" } });
+      const created = await api("runs", { method: "POST", body: { scenario_id: autosave.id, seed: null, speed: Number($("run-speed").value), mode: "live" } });
       location.assign(`/runs/${encodeURIComponent(created.id)}/`);
     } catch (err) {
       hint.textContent = `Could not start the run: ${err.message}`;

@@ -96,7 +96,15 @@ async function main() {
   });
   player.on("state", (s, t) => {
     const q = s.requests || {};
-    $("live-requests").textContent = `arrived ${fmt(q.arrived)} · succeeded ${fmt(q.succeeded)} · failed ${fmt(q.failed)} · in flight ${fmt(q.in_flight)}`;
+    const w = { working: 0, blocked: 0, idle: 0, queue: 0, down: 0 };
+    for (const svc of Object.values(s.services || {})) {
+      for (const i of svc.instances || []) {
+        for (const k of ["working", "blocked", "idle", "queue"]) w[k] += i[k] || 0;
+        if (!i.up) w.down += 1;
+      }
+    }
+    $("live-requests").textContent = `requests: arrived ${fmt(q.arrived)} · succeeded ${fmt(q.succeeded)} · failed ${fmt(q.failed)} · in flight ${fmt(q.in_flight)}`;
+    $("live-workers").textContent = `workers: busy ${fmt(w.working)} · blocked on sync ${fmt(w.blocked)} · idle ${fmt(w.idle)} · queued requests ${fmt(w.queue)}${w.down ? ` · instances down ${w.down}` : ""}`;
     $("run-clock").textContent = `t = ${t.toFixed(2)} s of ${endS} s`;
     timeline.at(t);
   });
