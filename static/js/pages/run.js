@@ -72,7 +72,6 @@ async function main() {
     finished = true;
     player.finish();
     $("hint").textContent = `The run ${r.state}. Replay it, or change the seed and run again.`;
-    if (r.state !== "succeeded") return;
     try {
       const result = await api(`runs/${runId}/result`);
       const box = $("results");
@@ -81,7 +80,8 @@ async function main() {
       series.fromTimeline(result.timeline);
       charts.update(series, true);
     } catch (err) {
-      $("conn-status").textContent = `result unavailable: ${err.message}`;
+      // A run that failed or was cancelled early may have no result: that is not an error.
+      if (err.status !== 404) $("conn-status").textContent = `result unavailable: ${err.message}`;
     }
   }
 
