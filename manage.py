@@ -9,6 +9,9 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mscomm.settings")
+    # Commands on a developer's checkout work without a secret; servers (daphne, celery)
+    # do not come through here and keep the safe default, DEBUG off.
+    os.environ.setdefault("DEBUG", "true")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

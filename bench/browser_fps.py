@@ -18,7 +18,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from tests.browser.chromium import launch_chromium  # noqa: E402
 from tests.browser.static_server import static_server  # noqa: E402
 
-COUNTS = (500, 2000, 5000)
+COUNTS = (500, 2000, 5000, 10000, 20000)
 ARTIFACTS = ROOT / "test-artifacts"
 
 
@@ -34,10 +34,13 @@ def main() -> None:
     with static_server() as base, sync_playwright() as pw:
         browser = launch_chromium(pw)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
-        print(f"{'particles':>10} {'drawn/frame':>12} {'fps':>7}")
+        print(f"{'particles':>10} {'drawn/frame':>12} {'fps':>7} {'ms/frame':>9}")
         for n in COUNTS:
             result = measure(page, base, n)
-            print(f"{n:>10} {result['meanDrawn']:>12.0f} {result['fps']:>7.1f}")
+            print(
+                f"{n:>10} {result['meanDrawn']:>12.0f} {result['fps']:>7.1f}"
+                f" {result['tickMs']:>9.2f}"
+            )
         page.screenshot(path=str(ARTIFACTS / "bench-particles.png"))
         browser.close()
 

@@ -346,4 +346,5 @@ def _fixed(value: float | None, digits: int) -> str:
 def _stop_note(stop: dict[str, Any] | None) -> str:
     if not stop:
         return ""
-    return f"    stopped early ({stop.get('reason')}) at {stop.get('t_s')} s"
+    reason = stop.get("reason")
+    return f"    stopped at {stop.get('t_s'):g} s" + ("" if reason == "stopped" else f" ({reason})")

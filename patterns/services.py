@@ -316,7 +316,8 @@ def job_arrive(sim: Simulation, job: Job, inst: InstanceRT, limited: bool) -> in
             return DROPPED
         job.extra = extra
     q = inst.queue
-    if inst.free and not q and (not svc.bulkhead or _room(inst, job.op)):
+    # With a bulkhead, whatever waits while a worker is free is held back by it.
+    if inst.free and (not q or svc.bulkhead) and (not svc.bulkhead or _room(inst, job.op)):
         begin(sim, inst, job)
         return ACCEPTED
     if limited and svc.queue_limit is not None and len(q) >= svc.queue_limit:
@@ -343,7 +344,11 @@ def enqueue(sim: Simulation, inst: InstanceRT, item: Any) -> None:
     """Put a queue item in line for a worker, starting it now if one is free."""
     svc = inst.svc
     item.t_in = sim.now
-    if inst.free and not inst.queue and (not svc.bulkhead or _room(inst, item.op)):
+    if (
+        inst.free
+        and (not inst.queue or svc.bulkhead)
+        and (not svc.bulkhead or _room(inst, item.op))
+    ):
         begin(sim, inst, item)
         return
     svc.touch(sim.now)

@@ -52,7 +52,7 @@ def test_a_three_service_chain_is_built_by_clicking_and_dragging(watched):
     wait_saved(page)
     stored = api(page, "GET", f"scenarios/{scenario_id}")["doc"]
     assert [n["id"] for n in stored["nodes"]] == ["service-1", "service-2", "service-3"]
-    assert [(l["from"], l["to"], l["style"]) for l in stored["links"]] == [
+    assert [(k["from"], k["to"], k["style"]) for k in stored["links"]] == [
         ("service-1", "service-2", "sync"),
         ("service-2", "service-3", "sync"),
     ]
@@ -134,3 +134,17 @@ def test_a_save_in_between_is_a_conflict_the_user_resolves(watched):
     page.get_by_role("button", name="Keep mine (overwrite)").click()
     wait_saved(page)
     assert api(page, "GET", f"scenarios/{scenario_id}")["doc"]["name"] == "Saved here"
+
+
+def test_operations_name_the_calls_they_make(watched):
+    page = watched.page
+    scenario_id = build_chain(watched)
+    page.mouse.click(*node_xy(page, "service-2"))
+    page.get_by_role("button", name="Add operation").click()
+    call = page.locator('#panel input[data-call="service-2-service-3-1"]')
+    expect(call).to_be_checked()
+    call.uncheck()
+    wait_saved(page)
+    node = api(page, "GET", f"scenarios/{scenario_id}")["doc"]["nodes"][1]
+    assert node["operations"] == [{"id": "default", "calls": []}]
+    watched.shot("editor-operations")

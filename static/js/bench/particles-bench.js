@@ -73,14 +73,17 @@ status.textContent = `warming up with ${target} particles…`;
 setTimeout(() => {
   let count = 0;
   let particles = 0;
+  let busy = 0;
   const started = performance.now();
   const counter = () => {
     count += 1;
-    particles += player.stats().drawn;
+    const stats = player.stats();
+    particles += stats.drawn;
+    busy += stats.tickMs;
     if (performance.now() - started < measureMs) requestAnimationFrame(counter);
     else {
       const seconds = (performance.now() - started) / 1000;
-      window.benchResult = { target, fps: count / seconds, meanDrawn: particles / count };
+      window.benchResult = { target, fps: count / seconds, meanDrawn: particles / count, tickMs: busy / count };
       status.textContent = `${target} particles: ${(count / seconds).toFixed(1)} fps`;
     }
   };

@@ -90,10 +90,11 @@ export function createDocument(initial) {
     set(path, value) {
       const keys = parsePath(path);
       let target = doc;
-      for (const key of keys.slice(0, -1)) {
-        if (target[key] === undefined || target[key] === null) target[key] = typeof key === "number" ? [] : {};
+      keys.slice(0, -1).forEach((key, n) => {
+        // Make what is missing on the way: a list when the next key is an index.
+        if (target[key] === undefined || target[key] === null) target[key] = typeof keys[n + 1] === "number" ? [] : {};
         target = target[key];
-      }
+      });
       const last = keys[keys.length - 1];
       if (value === undefined) {
         if (Array.isArray(target)) target.splice(last, 1);

@@ -24,6 +24,10 @@ const OPTION_STYLES = {
   operation: [...CALLS, "subscribe"],
 };
 
+function serviceIds(doc) {
+  return doc.nodes.filter((n) => n.kind === "service").map((n) => n.id);
+}
+
 export function createPanel({ container, document: model, schema, onSelect }) {
   const defs = schema.$defs || {};
   let selection = null; // {kind: "node"|"link", id}
@@ -67,7 +71,7 @@ export function createPanel({ container, document: model, schema, onSelect }) {
         "fieldset",
         { class: "subtle-box" },
         el("legend", { text: `Workload ${i + 1}` }),
-        objectFields(defs.Workload, defs, w, { prefix: `workload[${i}]`, onChange, errors: problems.byPath }),
+        objectFields(defs.Workload, defs, w, { prefix: `workload[${i}]`, onChange, errors: problems.byPath, choices: { entry: serviceIds(doc) } }),
         el("button", { type: "button", class: "danger", text: "Remove", onclick: () => model.set(`workload[${i}]`, undefined) }),
       ),
     );
@@ -76,7 +80,7 @@ export function createPanel({ container, document: model, schema, onSelect }) {
         "fieldset",
         { class: "subtle-box" },
         el("legend", { text: `Fault ${i + 1}: ${f.mode} on ${f.target}` }),
-        objectFields(defs.Fault, defs, f, { prefix: `faults[${i}]`, onChange, errors: problems.byPath }),
+        objectFields(defs.Fault, defs, f, { prefix: `faults[${i}]`, onChange, errors: problems.byPath, choices: { target: [...doc.nodes.map((n) => n.id), ...doc.links.map((l) => l.id)] } }),
         el("button", { type: "button", class: "danger", text: "Remove", onclick: () => model.set(`faults[${i}]`, undefined) }),
       ),
     );
@@ -115,10 +119,56 @@ export function createPanel({ container, document: model, schema, onSelect }) {
       section(
         `${node.kind[0].toUpperCase()}${node.kind.slice(1)}`,
         idField("Id", node.id, model.renameNode),
-        ...objectFields(def, defs, node, { prefix: `nodes[${i}]`, onChange, errors: problems.byPath, skip: ["id", "kind"] }),
+        ...objectFields(def, defs, node, { prefix: `nodes[${i}]`, onChange, errors: problems.byPath, skip: ["id", "kind", "operations"] }),
         el("button", { type: "button", class: "danger", text: "Delete", onclick: () => model.remove({ nodes: [node.id] }) }),
       ),
+      node.kind === "service" ? operationsView(doc, node, i) : null,
     ];
+  }
+
+  /** Operations: each names the outgoing calls it makes (ticked); steps live on the links. */
+  function operationsView(doc, node, i) {
+    const ops = node.operations || [];
+    const calls = doc.links.filter((l) => l.from === node.id && ["sync", "async", "publish", "write"].includes(l.style));
+    const prefix = `nodes[${i}].operations`;
+    const boxes = ops.map((op, k) =>
+      el(
+        "fieldset",
+        { class: "subtle-box" },
+        el("legend", { text: `Operation ${op.id}` }),
+        ...objectFields(defs.Operation, defs, op, { prefix: `${prefix}[${k}]`, onChange, errors: problems.byPath, skip: ["calls"] }),
+        el("span", { class: "desc", text: "Calls it makes (same step = in parallel):" }),
+        ...calls.map((l) => {
+          const box = el("input", { type: "checkbox", checked: (op.calls || []).includes(l.id), dataset: { path: `${prefix}[${k}].calls`, call: l.id } });
+          box.addEventListener("change", () => {
+            const next = calls.filter((c) => (c.id === l.id ? box.checked : (op.calls || []).includes(c.id))).map((c) => c.id);
+            onChange(`${prefix}[${k}].calls`, next);
+          });
+          return el("label", { class: "check" }, box, `${l.id} → ${l.to} (${l.style}, step ${l.step ?? 1})`);
+        }),
+        el("button", {
+          type: "button",
+          class: "danger",
+          text: "Remove operation",
+          onclick: () => onChange(ops.length === 1 ? prefix : `${prefix}[${k}]`, undefined),
+        }),
+      ),
+    );
+    // The first is "default": callers that name no operation keep reaching it.
+    const taken = new Set(ops.map((o) => o.id));
+    let n = ops.length + 1;
+    while (taken.has(`op-${n}`)) n += 1;
+    const nextId = taken.has("default") || ops.length ? `op-${n}` : "default";
+    return section(
+      "Operations",
+      el("p", { class: "muted", text: ops.length ? "All operations share this service's workers." : "None: one default operation makes every outgoing call." }),
+      ...boxes,
+      el("button", {
+        type: "button",
+        text: "Add operation",
+        onclick: () => onChange(`${prefix}[${ops.length}]`, { id: nextId, calls: calls.map((l) => l.id) }),
+      }),
+    );
   }
 
   function linkView(doc, link) {

@@ -57,12 +57,14 @@ function readNumber(input) {
 }
 
 /** Fields for the properties of object `schema` (skipping `skip`), under path `prefix`. */
-export function objectFields(schema, defs, value, { prefix, onChange, errors = {}, skip = [] }) {
+export function objectFields(schema, defs, value, { prefix, onChange, errors = {}, skip = [], choices = {} }) {
   const out = [];
   const obj = resolve(schema, defs);
   for (const [key, prop] of Object.entries(obj.properties || {})) {
     if (skip.includes(key) || prop.const !== undefined) continue;
-    out.push(field(key, prop, defs, value ? value[key] : undefined, { path: `${prefix}${prefix ? "." : ""}${key}`, onChange, errors }));
+    // `choices` turns a free id field into a pick from the ids that exist (entry, target).
+    const chosen = choices[key] ? { ...prop, type: "string", enum: choices[key], anyOf: undefined } : prop;
+    out.push(field(key, chosen, defs, value ? value[key] : undefined, { path: `${prefix}${prefix ? "." : ""}${key}`, onChange, errors }));
   }
   return out;
 }

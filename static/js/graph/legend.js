@@ -1,6 +1,6 @@
 /** The on-page legend of the visual language, drawn from graph/palette.js as small SVGs. */
 import { el } from "../dom.js";
-import { LINK_STYLES, MESSAGE_TYPES, NODE_KINDS, WORKER_STATES } from "./palette.js";
+import { CRASHED_COLOR, LINK_STYLES, MESSAGE_TYPES, NODE_KINDS, WORKER_STATES } from "./palette.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -58,7 +58,7 @@ export function legend({ messages = false } = {}) {
       el("h3", { text: "Service instances" }),
       el("ul", {}, [
         ...WORKER_STATES.map((w) => el("li", {}, swatch(w.color), w.label)),
-        el("li", {}, swatch("#9ca3af"), "crashed instance (crossed out)"),
+        el("li", {}, swatch(CRASHED_COLOR), "crashed instance (crossed out in red)"),
         el("li", {}, el("span", { class: "badge", text: "q4" }), "requests queued for a worker"),
       ]),
       el("p", { text: "One bar per instance under each service. A red ring marks a timeout, drop or crash; a link turns red when its circuit breaker is open, amber when half-open; a dashed red border marks an injected fault." }),

@@ -54,8 +54,11 @@ export const TYPE = Object.fromEntries(MESSAGE_TYPES.map((t, i) => [t.key, i]));
 export const WORKER_STATES = [
   { key: "working", label: "worker busy", color: "#2563eb" },
   { key: "blocked", label: "worker blocked waiting on a sync call", color: "#f59e0b" },
-  { key: "idle", label: "worker idle", color: "#d1d5db" },
+  { key: "idle", label: "worker idle", color: "#e5e7eb" },
 ];
+
+/** A crashed instance's bar (crossed out in red). */
+export const CRASHED_COLOR = "#4b5563";
 
 /** The style a link between two node kinds must have, given the style the user picked. */
 export function styleFor(fromKind, toKind, wanted) {

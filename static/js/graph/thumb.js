@@ -66,6 +66,12 @@ export function thumbnail(doc, { width = 280, height = 140 } = {}) {
     const p = at(n.id);
     const k = NODE_KINDS[n.kind] || NODE_KINDS.service;
     root.append(make("rect", { x: p.x - 14, y: p.y - 8, width: 28, height: 16, rx: n.kind === "topic" ? 8 : 3, fill: k.color, stroke: k.border, "stroke-width": 1.5 }));
+    if ((doc.nodes || []).length <= 8) {
+      const name = n.label || n.id;
+      const text = make("text", { x: p.x, y: p.y + 19, "text-anchor": "middle", "font-size": 8, fill: "#374151" });
+      text.textContent = name.length > 16 ? `${name.slice(0, 15)}…` : name; // text, never markup
+      root.append(text);
+    }
   }
   return root;
 }

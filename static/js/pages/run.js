@@ -33,8 +33,10 @@ async function main() {
   const wasOver = FINAL.has(run.state);
   const player = createPlayer({ cy, canvas: $("particles"), speed: run.speed || 0.05 });
   window.mscommPlayer = player;
+  window.mscommRun = { cy };
   const services = (doc.nodes || []).filter((n) => n.kind === "service").map((n) => n.id);
-  const series = createSeries(services, { every: Math.max(endS / 400, 0.02) });
+  // About two chart points per wall second at the run's speed, and at most ~4000 in all.
+  const series = createSeries(services, { every: Math.max(endS / 4000, Math.min(endS / 400, (run.speed || 0.05) * 0.5)) });
   const charts = createCharts($("charts"), services);
   const timeline = createTimeline($("timeline"), endS);
   for (const f of doc.faults || []) timeline.fault(f);

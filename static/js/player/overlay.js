@@ -3,7 +3,7 @@
  * idle workers, its queue length, a crossed-out grey bar for a crashed instance, and
  * short-lived flashes (timeouts, drops, crashes) as red rings.
  */
-import { WORKER_STATES } from "../graph/palette.js";
+import { CRASHED_COLOR, WORKER_STATES } from "../graph/palette.js";
 
 const BAR_H = 7;
 const BAR_GAP = 3;
@@ -41,7 +41,7 @@ function drawBar(ctx, x, y, width, inst) {
   ctx.fillStyle = "#ffffff";
   ctx.fillRect(x - 1, y - 1, width + 2, BAR_H + 2);
   if (!inst.up) {
-    ctx.fillStyle = "#9ca3af";
+    ctx.fillStyle = CRASHED_COLOR;
     ctx.fillRect(x, y, width, BAR_H);
     ctx.strokeStyle = "#dc2626";
     ctx.lineWidth = 2;

@@ -15,6 +15,7 @@ import { drawFlashes, drawInstances } from "./overlay.js";
 import { createParticles } from "./particles.js";
 import { createLabels } from "./labels.js";
 
+const MAX_PENDING = 20000; // events waiting to start before a catch-up drops history
 const FLASH_KINDS = new Set(["timeout", "drop", "rejected", "dead_letter", "fail", "crash", "breaker_open"]);
 
 /** The particle type of a message event, or null for events that are not messages. */
@@ -53,7 +54,8 @@ export function createPlayer({ cy, canvas, speed = 0.05, follow = true, minTrave
   const labels = createLabels(cy);
   const pending = []; // events not yet started, in time order
   let pendingHead = 0;
-  const states = []; // [t, state] not yet applied
+  let states = []; // [t, state]; those before statesHead are applied
+  let statesHead = 0;
   let state = null;
   let flashes = [];
   let simNow = 0;
@@ -69,6 +71,7 @@ export function createPlayer({ cy, canvas, speed = 0.05, follow = true, minTrave
   let fpsFrames = 0;
   let fpsSince = 0;
   let fps = 0;
+  let tickMs = 0; // smoothed wall time of one tick (step + draw)
   let finished = false;
   const seen = {}; // events started, by kind
 
@@ -106,12 +109,37 @@ export function createPlayer({ cy, canvas, speed = 0.05, follow = true, minTrave
 
   function applyStates() {
     let latest = null;
-    while (states.length && states[0][0] <= simNow) latest = states.shift()[1];
+    while (statesHead < states.length && states[statesHead][0] <= simNow) {
+      latest = states[statesHead][1];
+      statesHead += 1;
+    }
+    if (statesHead > 1024) {
+      states = states.slice(statesHead);
+      statesHead = 0;
+    }
     if (latest) {
       state = latest;
       labels.state(latest);
       hub.emit("state", latest, simNow);
     }
+  }
+
+  /**
+   * A late join replays a long run's frames all at once; the clock will jump past them, so
+   * keep only what will still be in flight then (and fault marks) instead of every event.
+   */
+  function forgetHistory() {
+    const horizon = latestT - Math.max(2 * speed, 0.5);
+    pending.splice(0, pendingHead);
+    pendingHead = 0;
+    let kept = 0;
+    for (const e of pending) {
+      const end = typeof e.arrive_t === "number" ? e.arrive_t : e.t;
+      if (end >= horizon || e.kind === "fault_start" || e.kind === "fault_end") pending[kept++] = e;
+    }
+    pending.length = kept;
+    const lastOld = states.findLastIndex((entry, i) => i >= statesHead && entry[0] < horizon);
+    if (lastOld > statesHead) statesHead = lastOld;
   }
 
   function where(f) {
@@ -146,6 +174,9 @@ export function createPlayer({ cy, canvas, speed = 0.05, follow = true, minTrave
       latestT = Math.max(latestT, frame.t);
       for (const e of frame.events || []) pending.push(e);
       if (frame.state) states.push([frame.t, frame.state]);
+      if (follow && pending.length - pendingHead > MAX_PENDING) forgetHistory();
+      // A hidden tab gets no animation frames: keep the newest states, not all of them.
+      if (follow && states.length - statesHead > 2000) statesHead = states.length - 1000;
       labels.count(frame);
       hub.emit("frame", frame);
       return player;
@@ -188,6 +219,7 @@ export function createPlayer({ cy, canvas, speed = 0.05, follow = true, minTrave
 
     /** One animation frame: step by the wall time since the last tick, then draw. */
     tick(wallMs = performance.now()) {
+      const began = performance.now();
       const dt = lastWall === null ? 0 : Math.min((wallMs - lastWall) / 1000, 0.25);
       lastWall = wallMs;
       player.step(dt);
@@ -199,6 +231,7 @@ export function createPlayer({ cy, canvas, speed = 0.05, follow = true, minTrave
         fpsFrames = 0;
         fpsSince = wallMs;
       }
+      tickMs = 0.9 * tickMs + 0.1 * (performance.now() - began);
       hub.emit("tick", simNow);
       return player;
     },
@@ -256,6 +289,7 @@ export function createPlayer({ cy, canvas, speed = 0.05, follow = true, minTrave
         simNow,
         latestT,
         fps,
+        tickMs,
         finished,
         flashes: flashes.length,
         pending: pending.length - pendingHead,

@@ -3,15 +3,17 @@ import { el } from "../dom.js";
 
 export function createTimeline(container, endS) {
   const now = container.querySelector(".now");
-  const marks = new Set();
+  const marks = []; // [target, mode, from_s]
   const pct = (t) => `${Math.max(0, Math.min(100, (100 * t) / endS))}%`;
   return {
-    /** Mark a fault `{target, mode, from_s, to_s}` once (repeats of the same are ignored). */
+    /**
+     * Mark a fault `{target, mode, from_s, to_s}` once: the same fault reported again (by
+     * the injecting page, the trace and the run record) within a second is not repeated.
+     */
     fault(f, { injected = false } = {}) {
-      const key = `${f.target}|${f.mode}|${f.from_s}`;
-      if (marks.has(key)) return;
-      marks.add(key);
       const from = f.from_s || 0;
+      if (marks.some(([t, m, s]) => t === f.target && m === f.mode && Math.abs(s - from) < 1)) return;
+      marks.push([f.target, f.mode, from]);
       const to = f.to_s === null || f.to_s === undefined ? endS : f.to_s;
       const span = el("div", {
         class: "fault",

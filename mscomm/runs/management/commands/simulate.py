@@ -8,7 +8,13 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Run a scenario file and print its result (see patterns.cli)."
+    help = "Run a scenario file (or lab:<slug>) and print its result (see patterns.cli)."
+
+    def run_from_argv(self, argv: list[str]) -> None:
+        # The core's parser owns the options and the exit codes (2: does not validate).
+        from patterns.cli import main
+
+        sys.exit(main(argv[2:], prog=f"{argv[0]} {argv[1]}"))
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("file")
@@ -16,12 +22,10 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["json", "text"], default="json")
 
     def handle(self, *args, file: str, seed: int | None, format: str, **options) -> None:
+        """For call_command(): the same run with the same options."""
         from patterns.cli import main
 
-        argv = [file, "--format", format]
-        if seed is not None:
-            argv += ["--seed", str(seed)]
+        argv = [file, "--format", format] + ([] if seed is None else ["--seed", str(seed)])
         code = main(argv)
         if code:
-            # Exit codes are the CLI's contract (2: the scenario does not validate).
             sys.exit(code)
