@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "mscomm.scenarios",
     "mscomm.runs",
     "mscomm.api",
+    "mscomm.analysis",
 ]
 try:  # the page views, a separate app that may not be installed yet
     import mscomm.front  # noqa: F401

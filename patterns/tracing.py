@@ -30,15 +30,16 @@ def _rerun(
     seed: int | None,
     faults_injected: Iterable[Mapping[str, Any]],
     max_engine_events: int | None,
+    stop_s: float | None,
     detail: bool = False,
 ) -> None:
-    """Run again exactly as the run went: same seed, injected faults at their times."""
-    control = None
-    faults = list(faults_injected)
-    if faults:
-        control = Control()
-        for fault in faults:
-            control.inject(dict(fault), at_s=fault.get("from_s"))
+    """Run again exactly as the run went: same seed, injected faults at their times, and
+    stopped where its owner stopped it."""
+    control = Control()
+    for fault in faults_injected:
+        control.inject(dict(fault), at_s=fault.get("from_s"))
+    if stop_s is not None:
+        control.stop_at(stop_s)
     simulate(
         scenario,
         seed=seed,
@@ -57,6 +58,7 @@ def request_events(
     faults_injected: Iterable[Mapping[str, Any]] = (),
     max_events: int = MAX_TRACE_EVENTS,
     max_engine_events: int | None = None,
+    stop_s: float | None = None,
 ) -> tuple[list[dict[str, Any]], bool]:
     """The trace events (with worker detail) of request `corr`, and whether they were cut
     short at `max_events`."""
@@ -70,7 +72,7 @@ def request_events(
             else:
                 cut[0] = True
 
-    _rerun(scenario, observe, seed, faults_injected, max_engine_events, detail=True)
+    _rerun(scenario, observe, seed, faults_injected, max_engine_events, stop_s, detail=True)
     return kept, cut[0]
 
 
@@ -80,6 +82,7 @@ def request_outcomes(
     seed: int | None = None,
     faults_injected: Iterable[Mapping[str, Any]] = (),
     max_engine_events: int | None = None,
+    stop_s: float | None = None,
 ) -> list[dict[str, Any]]:
     """Every external request of a run: `corr`, `entry`, `t_s`, `outcome`
     (`succeeded`, `failed`, `unfinished`), `reason` and `latency_ms` (None if unfinished)."""
@@ -103,7 +106,7 @@ def request_outcomes(
                 item["reason"] = event.get("reason")
                 item["latency_ms"] = _ms(event["t"] - item["t_s"])
 
-    _rerun(scenario, observe, seed, faults_injected, max_engine_events)
+    _rerun(scenario, observe, seed, faults_injected, max_engine_events, stop_s)
     return list(found.values())
 
 
