@@ -259,3 +259,14 @@ def test_mermaid_marks_a_failed_request_with_a_cross():
     events, _ = request_events(sc, "r1")
     text = trace_mermaid(build_trace(events, link_styles(sc)))
     assert text.splitlines()[-1] == "    P1--xC: failed timeout at 19.000 ms"
+
+
+def test_a_run_stopped_early_is_replayed_up_to_its_stop():
+    outcomes = request_outcomes(small(), stop_s=0.005)
+    # Both requests had arrived; neither had finished 5 ms in.
+    assert [(o["corr"], o["outcome"]) for o in outcomes] == [
+        ("r1", "unfinished"),
+        ("r2", "unfinished"),
+    ]
+    events, _ = request_events(small(), "r1", stop_s=0.005)
+    assert max(e["t"] for e in events) <= 0.005

@@ -215,3 +215,15 @@ def test_pages_render_with_their_ids(user_client, small):
     assert (
         'data-scenario-id=""' in user_client.get("/sweeps/new?scenario=<script>").content.decode()
     )
+
+
+def test_batch_runs_have_their_own_concurrency_limit(user_client, small, settings):
+    settings.MSCOMM_MAX_CONCURRENT_RUNS = 1
+    settings.MSCOMM_MAX_CONCURRENT_BATCH_RUNS = 3
+    live = post_json(user_client, "/api/runs", {"scenario_id": small["id"]})
+    assert live.status_code == 201
+    body = {"scenario_id": small["id"], "param": "seed", "values": [1, 2, 3]}
+    assert post_json(user_client, "/api/runs/batch", body).status_code == 201
+    refused = post_json(user_client, "/api/runs/batch", {**body, "values": [4]})
+    assert refused.status_code == 429 and "at most 3" in refused.json()["detail"]
+    assert post_json(user_client, "/api/runs", {"scenario_id": small["id"]}).status_code == 429
