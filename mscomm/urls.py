@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("accounts/", include("mscomm.accounts.urls")),
     path("admin/", admin.site.urls),
+    path("", include("mscomm.sharing.urls")),
 ]
 if apps.is_installed("mscomm.front"):
     # The browser front end's pages (its own app).

@@ -148,6 +148,9 @@ def _load(source: str) -> patterns.Scenario:
     else:
         name = "<stdin>" if source == "-" else source
         doc = _parse_json(name, _read(source))
+        if not isinstance(doc, dict):
+            # patterns.load would take a JSON string for the text of a document.
+            raise InputError([f"{name}: a scenario must be a JSON object"])
     try:
         return patterns.load(doc)
     except patterns.ScenarioError as exc:
@@ -346,4 +349,5 @@ def _fixed(value: float | None, digits: int) -> str:
 def _stop_note(stop: dict[str, Any] | None) -> str:
     if not stop:
         return ""
-    return f"    stopped early ({stop.get('reason')}) at {stop.get('t_s')} s"
+    reason = stop.get("reason")
+    return f"    stopped at {stop.get('t_s'):g} s" + ("" if reason == "stopped" else f" ({reason})")

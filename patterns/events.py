@@ -51,7 +51,7 @@ class TopicRT:
         self.redelivery_s = model.redelivery_ms / 1000.0
         self.published = self.delivered = self.redelivered = 0
         self.dead_lettered = self.lost = 0
-        self.h_lag = Histogram()
+        self.h_lag = Histogram(sim.histograms)
 
 
 class SubRT:
@@ -135,10 +135,12 @@ def publish(sim: Simulation, job: Job, link: Any) -> None:
                 "arrive_t": sim.now + max(delay, 0.0),
             }
         )
-    if delay < 0:
+    if delay < 0 or job.hops >= services.HOP_LIMIT:
+        # Dropped on the way, or an event chain that went round too often.
         if job.counted:
             topic.lost += 1
-        _trace_drop(sim, job.req, link, job.inst.name, topic.id, "omission")
+        reason = "omission" if delay < 0 else "hop_limit"
+        _trace_drop(sim, job.req, link, job.inst.name, topic.id, reason)
         return
     args = (topic, link, job.req, job.hops, sim.now, job.counted, job.inst.name)
     if delay:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,8 @@ from typing import Any
 
 import pytest
 
+import patterns
+from patterns.cli import main
 from patterns.library import get_lab, list_labs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,6 +104,24 @@ def test_it_reads_stdin_and_names_it_in_errors() -> None:
     assert lines == ["<stdin>: line 1 column 7: Expecting value"]
 
 
+@pytest.mark.parametrize("text", ['"a string"', "[1, 2]", "42", "null"])
+def test_it_refuses_json_that_is_not_an_object(text: str) -> None:
+    lines = assert_clean_failure(run_cli("-", stdin=text))
+    assert lines == ["<stdin>: a scenario must be a JSON object"]
+
+
+def test_it_refuses_input_over_the_size_limit(tmp_path: Path) -> None:
+    path = tmp_path / "huge.json"
+    path.write_text('{"description": "' + "x" * (5 * 1024 * 1024) + '"}')
+    lines = assert_clean_failure(run_cli(str(path)))
+    assert lines == [f"{path}: larger than 5 MB"]
+
+
+def test_it_refuses_json_nested_too_deeply() -> None:
+    lines = assert_clean_failure(run_cli("-", stdin="[" * 100_000))
+    assert lines == ["<stdin>: nested too deeply"]
+
+
 def test_it_refuses_nan_which_json_does_not_have() -> None:
     lines = assert_clean_failure(run_cli("-", stdin='{"seed": NaN}'))
     assert lines == ["<stdin>: NaN is not a JSON number"]
@@ -140,3 +161,132 @@ def test_it_lists_the_labs() -> None:
     lines = proc.stdout.splitlines()
     assert [line.split()[0] for line in lines] == [f"lab:{lab.slug}" for lab in list_labs()]
     assert get_lab("sync-chain").summary in proc.stdout
+
+
+# --- runs -------------------------------------------------------------------------------
+
+
+def simulate_doc(doc: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """What ``patterns.simulate`` gives for ``doc``, without the wall-clock ``engine`` part."""
+    result = patterns.simulate(patterns.load(doc), **kwargs)
+    if not isinstance(result, dict):
+        result = result.model_dump(mode="json")
+    result.pop("engine")
+    return result
+
+
+def without_engine(stdout: str) -> dict[str, Any]:
+    result = json.loads(stdout)  # one document and nothing else
+    assert set(result["engine"]) >= {"events", "wall_s"}
+    result.pop("engine")
+    return result
+
+
+def test_json_output_is_exactly_the_simulated_result(tmp_path: Path) -> None:
+    path = tmp_path / "small.json"
+    path.write_text(json.dumps(small_doc()))
+    proc = run_cli(str(path), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert without_engine(proc.stdout) == simulate_doc(small_doc())
+
+
+def test_seed_and_until_reach_the_engine() -> None:
+    proc = run_cli(
+        "-", "--format", "json", "--seed", "11", "--until", "3.5", stdin=json.dumps(small_doc())
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = without_engine(proc.stdout)
+    assert result["seed"] == 11
+    assert result == simulate_doc(small_doc(), seed=11, until=3.5)
+
+
+def test_it_runs_a_lab_by_slug() -> None:
+    proc = run_cli("lab:sync-chain", "--format", "json", "--until", "5")
+    assert proc.returncode == 0, proc.stderr
+    assert without_engine(proc.stdout) == simulate_doc(get_lab("sync-chain").doc, until=5)
+
+
+def test_text_output_is_a_fixed_width_report() -> None:
+    proc = run_cli("-", stdin=json.dumps(small_doc()))
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "Small <checkout>" in out
+    lines = out.splitlines()
+    for header, name in [
+        ("requests", "all"),
+        ("latency_ms", "requests"),
+        ("service", "order"),
+        ("link", "pay"),
+        ("topic", "placed"),
+        ("datastore", "lake"),
+    ]:
+        at = next(i for i, line in enumerate(lines) if line.split()[:1] == [header])
+        row = next(line for line in lines[at + 1 :] if line.split()[:1] == [name])
+        # Columns line up: every figure ends where its header ends.
+        head = lines[at]
+        for cell_end in (m.end() for m in re.finditer(r"\S+", head)):
+            if cell_end > len(head.split()[0]):
+                assert row[cell_end - 1] != " ", (head, row)
+    assert re.search(r"^failures\s+", out, re.M)
+    assert "Traceback" not in proc.stderr
+
+
+def test_progress_bar_is_drawn_only_when_stderr_is_a_terminal() -> None:
+    import pty
+
+    primary, secondary = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "patterns", "lab:sync-chain", "--format", "json", "--until", "20"],
+        stdout=subprocess.PIPE,
+        stderr=secondary,
+        cwd=ROOT,
+        env=env,
+    )
+    os.close(secondary)
+    stdout, _ = proc.communicate(timeout=300)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # the terminal closes once the process has exited
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(primary)
+    assert proc.returncode == 0
+    assert b"100%" in drawn and b"[" in drawn
+    # The stepped run gives the same result as one call of simulate.
+    assert without_engine(stdout.decode()) == simulate_doc(get_lab("sync-chain").doc, until=20)
+    # And without a terminal, no bar.
+    assert run_cli("lab:sync-chain", "--until", "2").stderr == ""
+
+
+# --- main() in-process, as manage.py simulate calls it ------------------------------------
+
+
+def test_main_returns_exit_codes_instead_of_exiting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--list-labs"], prog="manage.py simulate") == 0
+    assert "lab:sync-chain" in capsys.readouterr().out
+    assert main(["--format", "xml", "lab:sync-chain"], prog="manage.py simulate") == 2
+    assert "manage.py simulate: error: argument --format" in capsys.readouterr().err
+    assert main(["--help"], prog="manage.py simulate") == 0
+    assert capsys.readouterr().out.startswith("usage: manage.py simulate")
+    missing = tmp_path / "missing.json"
+    assert main([str(missing)]) == 2
+    assert capsys.readouterr().err == f"{missing}: No such file or directory\n"
+
+
+def test_text_report_names_failure_causes_and_faults_met(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["lab:fault-response", "--until", "30"]) == 0
+    out = capsys.readouterr().out
+    failures = re.search(r"^failures\s+(.*)$", out, re.M)
+    met = re.search(r"^met fault\s+(.*)$", out, re.M)
+    assert failures and re.fullmatch(r"bad_response \d+", failures.group(1))
+    assert met and re.fullmatch(r"response \d+", met.group(1))

@@ -150,3 +150,16 @@ def test_events_carry_the_correlation_id_of_their_request():
         ("deliver", "r1"),
         ("receive", "r1"),
     ]
+
+
+def test_an_event_cycle_stops_at_the_hop_limit():
+    sc = scenario(
+        [service("a", work_ms=1), {"id": "t", "kind": "topic"}],
+        [link("pub", "a", "t", "publish"), link("sub", "t", "a", "subscribe")],
+        [constant("a", 1, to_s=1)],
+    )
+    result, log = run(sc)
+    topic = result["topics"]["t"]
+    assert topic["published"] == 64
+    assert topic["lost"] == 1
+    assert kinds(log, "drop")[0]["reason"] == "hop_limit"

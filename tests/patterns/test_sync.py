@@ -222,18 +222,21 @@ def test_a_refusing_crash_fails_calls_at_once():
     assert fail["t"] == pytest.approx(5.002)
 
 
+def bulkheaded(workers: int) -> dict:
+    """A service whose slow operation may hold one worker at a time."""
+    return service(
+        "a",
+        workers=workers,
+        operations=[
+            {"id": "slow", "work_ms": 1000, "max_concurrent": 1},
+            {"id": "fast", "work_ms": 10},
+        ],
+    )
+
+
 def test_a_bulkhead_caps_the_workers_one_operation_takes():
     sc = scenario(
-        [
-            service(
-                "a",
-                workers=4,
-                operations=[
-                    {"id": "slow", "work_ms": 1000, "max_concurrent": 1},
-                    {"id": "fast", "work_ms": 10},
-                ],
-            )
-        ],
+        [bulkheaded(workers=4)],
         [],
         [
             constant("a", 100, operation="slow", to_s=1),
@@ -248,3 +251,42 @@ def test_a_bulkhead_caps_the_workers_one_operation_takes():
     assert result["services"]["a"]["utilization"] == pytest.approx(
         (1.5 * 1 + 100 * 0.01) / (4 * 1.5), rel=1e-3
     )
+
+
+def test_requests_a_bulkhead_holds_back_do_not_block_other_operations():
+    sc = scenario(
+        [bulkheaded(workers=2)],
+        [],
+        [
+            constant("a", 1000, operation="slow", to_s=0.003),
+            constant("a", 1, operation="fast", from_s=0.5, to_s=1),
+        ],
+        duration_s=1,
+        drain_s=3,
+    )
+    result, log = run(sc)
+    fast = next(e for e in kinds(log, "complete") if e["corr"] == "r4")
+    # Two slow requests wait behind the bulkhead; the fast one takes the free worker.
+    assert fast["t"] == pytest.approx(0.51)
+    assert result["requests"]["succeeded"] == 4
+
+
+def test_a_caller_lost_in_a_crash_stops_waiting_for_its_calls():
+    sc = scenario(
+        [service("a", work_ms=0), service("b", work_ms=500)],
+        [link("ab", "a", "b", "sync", network_ms=0, timeout_ms=1000, retries=2)],
+        [constant("a", 1, to_s=1)],
+        faults=[{"target": "a", "mode": "crash", "from_s": 0.1, "to_s": 0.2}],
+    )
+    sim = patterns.Simulation(sc)
+    log = []
+    sim.obs = log.append
+    sim.advance(sim.end_s)
+    result = sim.result()
+    assert result["requests"]["failures"]["lost"] == 1
+    assert sim.state()["links"]["ab"]["in_flight"] == 0
+    drop = kinds(log, "drop")[0]
+    assert (drop["reason"], drop["t"]) == ("crash", 0.5)
+    # No timeout, no retry for a caller that is gone.
+    assert kinds(log, "timeout", "retry") == []
+    assert result["links"]["ab"]["timeouts"] == 0

@@ -1,0 +1,72 @@
+/** The cytoscape stylesheet built from the palette (graph/palette.js). */
+import { LINK_STYLES, NODE_KINDS } from "./palette.js";
+
+export function stylesheet() {
+  const rules = [
+    {
+      selector: "node",
+      style: {
+        label: "data(display)",
+        "text-wrap": "wrap",
+        "text-max-width": "124px",
+        "font-size": 12,
+        "font-family": "system-ui, sans-serif",
+        "text-valign": "center",
+        "text-halign": "center",
+        color: "#111827",
+        width: 132,
+        height: 50,
+        "border-width": 2,
+      },
+    },
+    {
+      selector: "edge",
+      style: {
+        "curve-style": "bezier",
+        "target-arrow-fill": "filled",
+        "arrow-scale": 1.3,
+        label: "data(rate)",
+        "text-wrap": "wrap",
+        "font-size": 10,
+        "text-background-color": "#ffffff",
+        "text-background-opacity": 0.85,
+        "text-background-padding": 2,
+        "text-rotation": "autorotate",
+        "text-margin-y": -11, // above the line, clear of the particles' lanes
+        color: "#374151",
+      },
+    },
+  ];
+  for (const [kind, s] of Object.entries(NODE_KINDS)) {
+    rules.push({
+      selector: `node[kind = "${kind}"]`,
+      style: { shape: s.shape, "background-color": s.color, "border-color": s.border },
+    });
+  }
+  for (const [name, s] of Object.entries(LINK_STYLES)) {
+    rules.push({
+      selector: `edge[style = "${name}"]`,
+      style: {
+        "line-style": s.line,
+        "line-color": s.color,
+        "target-arrow-color": s.color,
+        "target-arrow-shape": s.arrow,
+        width: s.width,
+      },
+    });
+  }
+  rules.push(
+    { selector: "node:selected", style: { "border-width": 4, "border-color": "#111827" } },
+    { selector: "edge:selected", style: { width: 5, "overlay-opacity": 0.08 } },
+    { selector: ".link-source", style: { "border-style": "double", "border-width": 6 } },
+    { selector: ".has-error", style: { "border-color": "#dc2626", "line-color": "#dc2626", "border-width": 4 } },
+    { selector: "node.faulted", style: { "border-color": "#dc2626", "border-style": "dashed", "border-width": 4 } },
+    { selector: "edge.faulted", style: { "line-color": "#dc2626" } },
+    { selector: "node.down", style: { "background-color": "#e5e7eb", color: "#6b7280" } },
+    { selector: "edge.breaker-open", style: { "line-color": "#dc2626", "target-arrow-color": "#dc2626", width: 5 } },
+    { selector: "edge.breaker-half_open", style: { "line-color": "#f59e0b", "target-arrow-color": "#f59e0b", width: 5 } },
+    { selector: "edge.timeout-flash", style: { "line-color": "#dc2626", "target-arrow-color": "#dc2626", width: 6 } },
+    { selector: "node.timeout-flash", style: { "border-color": "#dc2626", "border-width": 6 } },
+  );
+  return rules;
+}

@@ -1,0 +1,193 @@
+/**
+ * The run view (`/runs/<id>/`): the graph with the live animation, controls, charts, fault
+ * timeline and, once the run is over, the result as tables. Frames come over the websocket;
+ * a reload catches up from the stored frames and carries on live.
+ */
+import { api } from "../api.js";
+import { fmt } from "../dom.js";
+import { createGraph } from "../graph/create.js";
+import { legend } from "../graph/legend.js";
+import { createPlayer } from "../player/player.js";
+import { mountReplay } from "../replay/mount.js";
+import { createCharts } from "../run/charts.js";
+import { createInjectPanel } from "../run/inject.js";
+import { renderResult } from "../run/results.js";
+import { createSeries } from "../run/series.js";
+import { createStream } from "../run/stream.js";
+import { createTimeline } from "../run/timeline.js";
+
+const FINAL = new Set(["succeeded", "failed", "cancelled"]);
+const $ = (id) => document.getElementById(id);
+
+async function main() {
+  const runId = document.getElementById("main").dataset.runId;
+  const [run, snapshot] = await Promise.all([api(`runs/${runId}`), api(`runs/${runId}/scenario`)]);
+  const doc = snapshot && snapshot.doc ? snapshot.doc : snapshot;
+  const endS = (doc.duration_s ?? 60) + (doc.drain_s ?? 30);
+  document.title = `${doc.name} · run · mscomm`;
+  $("run-title").textContent = doc.name;
+  $("seed").value = run.seed ?? doc.seed ?? 1;
+  $("link-edit").href = `/scenarios/${encodeURIComponent(run.scenario_id)}/`;
+  $("legend").append(legend({ messages: true }));
+
+  const cy = createGraph($("graph"), doc);
+  const wasOver = FINAL.has(run.state);
+  const player = createPlayer({ cy, canvas: $("particles"), speed: run.speed || 0.05 });
+  window.mscommPlayer = player;
+  window.mscommRun = { cy };
+  const services = (doc.nodes || []).filter((n) => n.kind === "service").map((n) => n.id);
+  // About two chart points per wall second at the run's speed, and at most ~4000 in all.
+  const series = createSeries(services, { every: Math.max(endS / 4000, Math.min(endS / 400, (run.speed || 0.05) * 0.5)) });
+  const charts = createCharts($("charts"), services);
+  const timeline = createTimeline($("timeline"), endS);
+  for (const f of doc.faults || []) timeline.fault(f);
+  selectSpeed(run.speed || 0.05);
+
+  let state = run.state;
+  let paused = false;
+  const stream = createStream(runId);
+  createInjectPanel({
+    cy,
+    send: (action) => stream.send(action),
+    now: () => player.stats().simNow,
+    onInjected: (fault) => timeline.fault(fault, { injected: true }),
+  });
+
+  function showRun(r) {
+    state = r.state;
+    const badge = $("run-state");
+    badge.textContent = r.state + (paused && r.state === "running" ? " (paused)" : "");
+    badge.className = `badge ${r.state}`;
+    if (typeof r.progress === "number") $("run-progress").value = r.progress;
+    for (const f of r.faults_injected || []) timeline.fault(f, { injected: true });
+    const over = FINAL.has(r.state);
+    for (const id of ["btn-pause", "btn-stop", "btn-inject"]) if (over) $(id).disabled = true;
+    $("btn-replay").disabled = !over;
+    if (r.error) $("conn-status").textContent = r.error;
+    if (over) finish(r);
+  }
+
+  let finished = false;
+  async function finish(r) {
+    if (finished) return;
+    finished = true;
+    player.finish();
+    $("hint").textContent = `The run ${r.state}. Replay it, or change the seed and run again.`;
+    try {
+      const result = await api(`runs/${runId}/result`);
+      const box = $("results");
+      renderResult(box, result);
+      box.classList.remove("hidden");
+      series.fromTimeline(result.timeline);
+      charts.update(series, true);
+    } catch (err) {
+      // A run that failed or was cancelled early may have no result: that is not an error.
+      if (err.status !== 404) $("conn-status").textContent = `result unavailable: ${err.message}`;
+    }
+  }
+
+  player.on("frame", (frame) => {
+    if (series.add(frame)) charts.update(series);
+    $("run-progress").value = Math.min(1, frame.t / endS);
+  });
+  player.on("fault", (e) => {
+    const target = e.link ? cy.getElementById(`link:${e.link}`) : cy.getElementById(e.node);
+    target.toggleClass("faulted", e.kind === "fault_start");
+    if (e.kind === "fault_start") timeline.fault({ target: e.link || e.node, mode: e.mode, from_s: e.t, to_s: e.to_s }, { injected: true });
+  });
+  function showState(s, t) {
+    const q = s.requests || {};
+    const w = { working: 0, blocked: 0, idle: 0, queue: 0, down: 0 };
+    for (const svc of Object.values(s.services || {})) {
+      for (const i of svc.instances || []) {
+        for (const k of ["working", "blocked", "idle", "queue"]) w[k] += i[k] || 0;
+        if (!i.up) w.down += 1;
+      }
+    }
+    $("live-requests").textContent = `requests: arrived ${fmt(q.arrived)} · succeeded ${fmt(q.succeeded)} · failed ${fmt(q.failed)} · in flight ${fmt(q.in_flight)}`;
+    $("live-workers").textContent = `workers: busy ${fmt(w.working)} · blocked on sync ${fmt(w.blocked)} · idle ${fmt(w.idle)} · queued requests ${fmt(w.queue)}${w.down ? ` · instances down ${w.down}` : ""}`;
+    $("run-clock").textContent = `t = ${t.toFixed(2)} s of ${endS} s`;
+    timeline.at(t);
+  }
+  player.on("state", showState);
+
+  /** A finished run plays from its stored frames, with the scrubber (replay/). */
+  let replaying = false;
+  async function showReplay(options = {}) {
+    if (replaying) return;
+    replaying = true;
+    player.stop();
+    stream.close();
+    $("btn-replay").disabled = true;
+    const replay = await mountReplay({
+      cy,
+      canvas: $("particles"),
+      container: $("replay"),
+      fetchPage: (since) => api(`runs/${runId}/frames?since=${since}`),
+      speed: run.speed || 0.05,
+      endS,
+      ...options,
+    });
+    if (!replay) return;
+    replay.on("state", showState);
+    if (replay.player.state) showState(replay.player.state, replay.t);
+    $("hint").textContent = "Replay: play, drag the timeline or step frame by frame (← →).";
+  }
+
+  stream
+    .on("frame", (frame) => player.push(frame))
+    .on("run", showRun)
+    .on("error", (detail) => {
+      $("conn-status").textContent = typeof detail === "string" ? detail : "refused";
+    })
+    .on("status", (s) => {
+      $("conn-status").textContent = s === "open" ? "live" : s;
+      $("conn-status").className = `status ${s === "open" ? "saved" : "dirty"}`;
+    });
+  showRun(run);
+  if (wasOver) showReplay();
+  else {
+    stream.open();
+    player.start();
+  }
+
+  $("btn-pause").addEventListener("click", () => {
+    paused = !paused;
+    stream.send({ action: paused ? "pause" : "resume" });
+    $("btn-pause").textContent = paused ? "Resume" : "Pause";
+    $("btn-pause").setAttribute("aria-pressed", String(paused));
+    showRun({ state });
+  });
+  $("speed").addEventListener("change", () => {
+    const speed = Number($("speed").value);
+    player.speed(speed);
+    if (!FINAL.has(state)) stream.send({ action: "speed", speed });
+  });
+  $("btn-stop").addEventListener("click", () => stream.send({ action: "stop" }));
+  $("btn-rerun").addEventListener("click", async () => {
+    const seed = $("seed").value === "" ? null : Number($("seed").value);
+    try {
+      const next = await api("runs", {
+        method: "POST",
+        body: { scenario_id: run.scenario_id, seed, speed: Number($("speed").value), mode: "live" },
+      });
+      location.assign(`/runs/${encodeURIComponent(next.id)}/`);
+    } catch (err) {
+      $("conn-status").textContent = `could not start: ${err.message}`;
+    }
+  });
+  $("btn-replay").addEventListener("click", () => showReplay({ startAt: 0, play: true }));
+}
+
+function selectSpeed(speed) {
+  const select = $("speed");
+  const values = [...select.options].map((o) => Number(o.value));
+  const nearest = values.reduce((a, b) => (Math.abs(b - speed) < Math.abs(a - speed) ? b : a));
+  select.value = String(nearest);
+}
+
+main().catch((err) => {
+  const status = document.getElementById("conn-status");
+  if (status) status.textContent = `could not load the run: ${err.message}`;
+  throw err;
+});

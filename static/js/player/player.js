@@ -1,0 +1,304 @@
+/**
+ * The run player: turns frames (docs/http-api.md) into motion on a canvas over the graph.
+ *
+ * A playback clock in simulated seconds advances at `speed` per wall second and never
+ * passes the newest frame; trace events start particles when the clock reaches their `t`
+ * and the particles arrive at `arrive_t`. When the clock falls far behind (a reload or a
+ * late join replays stored frames at once) it jumps ahead and keeps only what is still in
+ * flight. The loop is split d3-force style: `step(dt)` advances, `draw()` paints,
+ * `tick()` does both for one animation frame, `start()`/`stop()` run it, `on()` listens.
+ */
+import { createHub } from "../hub.js";
+import { TYPE } from "../graph/palette.js";
+import { createGeometry, nodeOf } from "./geometry.js";
+import { drawFlashes, drawInstances } from "./overlay.js";
+import { createParticles } from "./particles.js";
+import { createLabels } from "./labels.js";
+
+const MAX_PENDING = 20000; // events waiting to start before a catch-up drops history
+const FLASH_KINDS = new Set(["timeout", "drop", "rejected", "dead_letter", "fail", "crash", "breaker_open"]);
+
+/** The particle type of a message event, or null for events that are not messages. */
+export function particleType(e) {
+  switch (e.kind) {
+    case "send":
+      if (e.msg === "reply") return TYPE.reply;
+      if (e.msg === "event") return TYPE.event;
+      return e.attempt > 1 ? TYPE.retry : TYPE.request;
+    case "reply":
+      return e.ok === false ? TYPE.failed : TYPE.reply;
+    case "publish":
+    case "deliver":
+      return TYPE.event;
+    case "redeliver":
+      return TYPE.retry;
+    case "write":
+      return TYPE.write;
+    case "poll":
+      return TYPE.poll;
+    default:
+      return null;
+  }
+}
+
+/**
+ * Options: `cy` (cytoscape core), `canvas` (over the graph), `speed` (simulated seconds per
+ * wall second), `follow` (jump ahead when behind; false replays every frame at speed),
+ * `minTravel` (wall seconds: shorter hops are stretched so they can be seen).
+ */
+export function createPlayer({ cy, canvas, speed = 0.05, follow = true, minTravel = 0.3, maxParticles = 20000 }) {
+  const hub = createHub();
+  const ctx = canvas.getContext("2d");
+  const geometry = createGeometry(cy);
+  const particles = createParticles({ maxParticles });
+  const labels = createLabels(cy);
+  const pending = []; // events not yet started, in time order
+  let pendingHead = 0;
+  let states = []; // [t, state]; those before statesHead are applied
+  let statesHead = 0;
+  let state = null;
+  let flashes = [];
+  let simNow = 0;
+  let latestT = 0;
+  let lastSeq = 0;
+  let framesSeen = 0;
+  let spawned = 0;
+  let dropped = 0;
+  let drawn = 0;
+  let running = false;
+  let rafId = 0;
+  let lastWall = null;
+  let fpsFrames = 0;
+  let fpsSince = 0;
+  let fps = 0;
+  let tickMs = 0; // smoothed wall time of one tick (step + draw)
+  let finished = false;
+  const seen = {}; // events started, by kind
+
+  function travel(e) {
+    const floor = minTravel * speed;
+    const arrive = typeof e.arrive_t === "number" ? e.arrive_t : e.t;
+    return Math.max(arrive, e.t + floor);
+  }
+
+  function spawn(e) {
+    seen[e.kind] = (seen[e.kind] || 0) + 1;
+    const type = particleType(e);
+    if (type !== null) {
+      const found = geometry.slotFor(e.link, nodeOf(e.src), nodeOf(e.dst));
+      if (!found) return;
+      const t1 = travel(e);
+      if (t1 <= simNow) return;
+      if (particles.add(found[0], found[1], type, e.t, t1)) spawned += 1;
+      else dropped += 1;
+    } else if (FLASH_KINDS.has(e.kind)) {
+      hub.emit(e.kind, e);
+      // Catching up after a reload: old failures are history, not something to flash now.
+      if (e.t < simNow - Math.max(0.5, 2 * speed)) return;
+      const born = performance.now();
+      const node = nodeOf(e.kind === "timeout" ? e.src : e.node || e.src || e.dst);
+      if (e.kind === "drop" || e.kind === "rejected") {
+        const found = geometry.slotFor(e.link, nodeOf(e.src), nodeOf(e.dst));
+        if (found) flashes.push({ slot: found[0], born, life: 700 });
+      } else if (node && !flashes.some((f) => f.node === node && born - f.born < 300)) {
+        // One ring at a time per element: a burst of failures is one flash, not a target.
+        flashes.push({ node, born, life: 900 });
+      }
+      if (flashes.length > 200) flashes.shift(); // a storm of failures: keep the newest
+      if (e.kind === "timeout") labels.flashTimeout(node, e.link);
+    }
+    if (e.kind === "fault_start" || e.kind === "fault_end") hub.emit("fault", e);
+  }
+
+  function applyStates() {
+    let latest = null;
+    while (statesHead < states.length && states[statesHead][0] <= simNow) {
+      latest = states[statesHead][1];
+      statesHead += 1;
+    }
+    if (statesHead > 1024) {
+      states = states.slice(statesHead);
+      statesHead = 0;
+    }
+    if (latest) {
+      state = latest;
+      labels.state(latest);
+      hub.emit("state", latest, simNow);
+    }
+  }
+
+  /**
+   * A late join replays a long run's frames all at once; the clock will jump past them, so
+   * keep only what will still be in flight then (and fault marks) instead of every event.
+   */
+  function forgetHistory() {
+    const horizon = latestT - Math.max(2 * speed, 0.5);
+    pending.splice(0, pendingHead);
+    pendingHead = 0;
+    let kept = 0;
+    for (const e of pending) {
+      const end = typeof e.arrive_t === "number" ? e.arrive_t : e.t;
+      if (end >= horizon || e.kind === "fault_start" || e.kind === "fault_end") pending[kept++] = e;
+    }
+    pending.length = kept;
+    const lastOld = states.findLastIndex((entry, i) => i >= statesHead && entry[0] < horizon);
+    if (lastOld > statesHead) statesHead = lastOld;
+  }
+
+  function where(f) {
+    if (f.slot !== undefined) return geometry.midpoint(f.slot);
+    const node = cy.getElementById(f.node);
+    return node.empty() ? null : node.renderedPosition();
+  }
+
+  function fitCanvas() {
+    const ratio = window.devicePixelRatio || 1;
+    const w = canvas.clientWidth;
+    const h = canvas.clientHeight;
+    if (canvas.width !== Math.round(w * ratio) || canvas.height !== Math.round(h * ratio)) {
+      canvas.width = Math.round(w * ratio);
+      canvas.height = Math.round(h * ratio);
+    }
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    return [w, h];
+  }
+
+  const player = {
+    on(name, fn) {
+      hub.on(name, fn);
+      return player;
+    },
+
+    /** Take one frame `{seq, t, events, counts, sampled, state}`; frames already seen are ignored. */
+    push(frame) {
+      if (frame.seq <= lastSeq) return player;
+      lastSeq = frame.seq;
+      framesSeen += 1;
+      latestT = Math.max(latestT, frame.t);
+      for (const e of frame.events || []) pending.push(e);
+      if (frame.state) states.push([frame.t, frame.state]);
+      if (follow && pending.length - pendingHead > MAX_PENDING) forgetHistory();
+      // A hidden tab gets no animation frames: keep the newest states, not all of them.
+      if (follow && states.length - statesHead > 2000) statesHead = states.length - 1000;
+      labels.count(frame);
+      hub.emit("frame", frame);
+      return player;
+    },
+
+    /** Mark the end of the stream: the clock may now run to the last frame and stop there. */
+    finish() {
+      finished = true;
+      return player;
+    },
+
+    /** Advance the playback clock by `dt` wall seconds and start or expire particles. */
+    step(dt) {
+      simNow = Math.min(simNow + dt * speed, latestT);
+      // Far behind (reload, late join): jump, so the view shows now rather than history.
+      if (follow && latestT - simNow > Math.max(2 * speed, 0.25)) simNow = latestT - 0.5 * speed;
+      while (pendingHead < pending.length && pending[pendingHead].t <= simNow) {
+        spawn(pending[pendingHead]);
+        pendingHead += 1;
+      }
+      if (pendingHead > 4096) {
+        pending.splice(0, pendingHead);
+        pendingHead = 0;
+      }
+      particles.expire(simNow);
+      applyStates();
+      return player;
+    },
+
+    /** Paint the current particles, instance bars and flashes. */
+    draw() {
+      const [w, h] = fitCanvas();
+      ctx.clearRect(0, 0, w, h);
+      const geom = geometry.update();
+      drawInstances(ctx, cy, state && state.services);
+      drawn = particles.draw(ctx, geom, simNow, cy.zoom() < 0.6 ? 2 : 3);
+      flashes = drawFlashes(ctx, flashes, performance.now(), where);
+      return player;
+    },
+
+    /** One animation frame: step by the wall time since the last tick, then draw. */
+    tick(wallMs = performance.now()) {
+      const began = performance.now();
+      const dt = lastWall === null ? 0 : Math.min((wallMs - lastWall) / 1000, 0.25);
+      lastWall = wallMs;
+      player.step(dt);
+      player.draw();
+      labels.flush(wallMs);
+      fpsFrames += 1;
+      if (wallMs - fpsSince >= 1000) {
+        fps = (fpsFrames * 1000) / (wallMs - fpsSince);
+        fpsFrames = 0;
+        fpsSince = wallMs;
+      }
+      tickMs = 0.9 * tickMs + 0.1 * (performance.now() - began);
+      hub.emit("tick", simNow);
+      return player;
+    },
+
+    start() {
+      if (running) return player;
+      running = true;
+      lastWall = null;
+      const loop = (ms) => {
+        if (!running) return;
+        player.tick(ms);
+        rafId = requestAnimationFrame(loop);
+      };
+      rafId = requestAnimationFrame(loop);
+      return player;
+    },
+
+    stop() {
+      running = false;
+      cancelAnimationFrame(rafId);
+      return player;
+    },
+
+    /** Simulated seconds per wall second for playback (the run's speed). */
+    speed(value) {
+      if (value === undefined) return speed;
+      speed = value;
+      return player;
+    },
+
+    /** Re-read the graph's edges (after the topology changed). */
+    rebuild() {
+      geometry.rebuild();
+      particles.clear();
+      return player;
+    },
+
+    get lastSeq() {
+      return lastSeq;
+    },
+
+    get state() {
+      return state;
+    },
+
+    /** Numbers for tests and the status line. */
+    stats() {
+      return {
+        particles: particles.size,
+        drawn,
+        spawned,
+        dropped,
+        frames: framesSeen,
+        lastSeq,
+        simNow,
+        latestT,
+        fps,
+        tickMs,
+        finished,
+        flashes: flashes.length,
+        pending: pending.length - pendingHead,
+        seen: { ...seen },
+      };
+    },
+  };
+  return player;
+}

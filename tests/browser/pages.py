@@ -1,0 +1,85 @@
+"""Helpers shared by the browser tests: the API through the page's own session, graph
+positions in page pixels, waiting on the player's state."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from playwright.sync_api import Page
+
+
+def api(page: Page, method: str, path: str, body: Any = None) -> Any:
+    """Call `/api/<path>` with the page's cookies (same workspace) and CSRF token."""
+    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+    headers = {"X-CSRFToken": cookies.get("csrftoken", ""), "Content-Type": "application/json"}
+    response = page.request.fetch(
+        f"/api/{path}",
+        method=method,
+        headers=headers,
+        data=None if body is None else json.dumps(body),
+    )
+    assert response.ok, f"{method} {path}: {response.status} {response.text()}"
+    return response.json() if response.status != 204 else None
+
+
+def element_xy(page: Page, global_name: str, element_id: str) -> tuple[float, float]:
+    """Page coordinates of a graph element's centre (`global_name` holds `{cy}`)."""
+    box = page.locator("#graph").bounding_box()
+    assert box is not None
+    pos = page.evaluate(
+        """([name, id]) => {
+            const ele = window[name].cy.getElementById(id);
+            return ele.isEdge() ? ele.renderedMidpoint() : ele.renderedPosition();
+        }""",
+        [global_name, element_id],
+    )
+    return box["x"] + pos["x"], box["y"] + pos["y"]
+
+
+def drag(page: Page, start: tuple[float, float], end: tuple[float, float]) -> None:
+    """Press, move in steps and release, as a person drags."""
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move(*end, steps=12)
+    page.mouse.up()
+
+
+def player_stats(page: Page) -> dict:
+    return page.evaluate("window.mscommPlayer ? window.mscommPlayer.stats() : null")
+
+
+# A digest of the particle canvas's pixels: it changes when anything on it moves.
+FINGERPRINT = """() => {
+    const c = document.getElementById('particles');
+    const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let h = 0, lit = 0;
+    for (let i = 3; i < data.length; i += 4) {
+        if (data[i]) { lit += 1; h = (h * 31 + i + data[i - 1]) >>> 0; }
+    }
+    return `${lit}:${h}`;
+}"""
+
+
+def canvas_fingerprint(page: Page) -> str:
+    """A digest of the particle canvas's pixels (changes when anything moves)."""
+    return page.evaluate(FINGERPRINT)
+
+
+def wait_canvas_change(page: Page, before: str, timeout: float = 20_000) -> None:
+    """Wait until the particle canvas shows something other than `before`."""
+    page.wait_for_function(f"(before) => ({FINGERPRINT})() !== before", arg=before, timeout=timeout)
+
+
+def set_field(page: Page, path: str, value: str) -> None:
+    """Type into the side panel's field for `path` and commit it (a change event)."""
+    field = page.locator(f'#panel :is(input, select, textarea)[data-path="{path}"]').first
+    field.fill(value)
+    field.dispatch_event("change")
+
+
+def wait_saved(page: Page) -> None:
+    page.wait_for_function(
+        "() => document.getElementById('save-status').textContent.startsWith('saved')",
+        timeout=15_000,
+    )

@@ -1,0 +1,147 @@
+"""The run view live: particles, blocked workers, fault injection, reload, results."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.browser.pages import (
+    api,
+    canvas_fingerprint,
+    element_xy,
+    player_stats,
+    set_field,
+    wait_canvas_change,
+    wait_saved,
+)
+from tests.browser.test_editor import build_chain
+
+BLOCKED = """() => {
+    const s = window.mscommPlayer && window.mscommPlayer.state;
+    return Boolean(s) && Object.values(s.services).some(
+        (svc) => svc.instances.some((i) => i.blocked > 0));
+}"""
+
+
+def chain_doc(**link_options) -> dict:
+    """Order calls Payment synchronously; Payment is slow enough for workers to block."""
+    return {
+        "format": "mscomm.scenario/1",
+        "name": "Order and payment",
+        "duration_s": 60,
+        "nodes": [
+            {"id": "order", "kind": "service", "label": "Order", "workers": 8},
+            {"id": "payment", "kind": "service", "label": "Payment", "workers": 8, "work_ms": 40},
+        ],
+        "links": [{"id": "pay", "from": "order", "to": "payment", "style": "sync", **link_options}],
+        "workload": [{"entry": "order", "arrival": {"process": "poisson", "rate_per_s": 60}}],
+        "layout": {"order": {"x": 0, "y": 0}, "payment": {"x": 300, "y": 0}},
+    }
+
+
+def start_run(watched, doc: dict, speed: float) -> str:
+    page = watched.page
+    page.goto("/")
+    scenario = api(page, "POST", "scenarios", {"doc": doc})
+    run = api(
+        page,
+        "POST",
+        "runs",
+        {"scenario_id": scenario["id"], "seed": 7, "speed": speed, "mode": "live"},
+    )
+    page.goto(f"/runs/{run['id']}/")
+    return run["id"]
+
+
+def wait_stats(page, condition: str, timeout: float = 30_000) -> dict:
+    stats = "const s = window.mscommPlayer && window.mscommPlayer.stats()"
+    page.wait_for_function(f"() => {{ {stats}; return s && ({condition}); }}", timeout=timeout)
+    return player_stats(page)
+
+
+def test_a_chain_built_in_the_editor_runs_live_with_particles_and_blocked_workers(watched):
+    page = watched.page
+    build_chain(watched)
+    # The last service is slow, so the two callers wait on it: blocked workers.
+    page.mouse.click(*element_xy(page, "mscommEditor", "service-3"))
+    set_field(page, "nodes[2].work_ms", "150")
+    page.locator("#graph").click(position={"x": 15, "y": 15})  # nothing selected: the scenario
+    page.get_by_role("button", name="Add workload").click()
+    set_field(page, "workload[0].arrival.rate_per_s", "40")
+    wait_saved(page)
+    page.get_by_role("button", name="▶ Run").click()
+    page.wait_for_url("**/runs/**")
+    stats = wait_stats(page, "s.spawned > 5 && s.drawn > 0")
+    assert stats["frames"] > 0
+    wait_canvas_change(page, canvas_fingerprint(page))
+    page.wait_for_function(BLOCKED, timeout=30_000)
+    expect(page.locator("#run-state")).to_have_text("running")
+    watched.shot("run-live-chain")
+
+
+def test_injecting_a_crash_makes_the_caller_time_out(watched):
+    page = watched.page
+    start_run(watched, chain_doc(timeout_ms=300), speed=0.5)
+    wait_stats(page, "s.frames > 5")
+    page.mouse.click(*element_xy(page, "mscommRun", "payment"))
+    expect(page.locator("#inject-target")).to_contain_text("service payment")
+    page.locator("#inject-mode").select_option("crash")
+    page.locator("#inject-duration").fill("20")
+    page.get_by_role("button", name="Inject now").click()
+    expect(page.locator("#fault-log li")).to_have_count(1)
+    stats = wait_stats(page, "(s.seen.timeout || 0) > 0")
+    assert stats["seen"]["timeout"] > 0
+    # The crash shows on the element and on the timeline.
+    page.wait_for_function(
+        "() => window.mscommRun.cy.getElementById('payment').hasClass('faulted')"
+    )
+    assert page.locator("#timeline .fault").count() >= 1
+    watched.shot("run-crash-timeouts")
+
+
+def test_a_reload_mid_run_catches_up_and_carries_on_live(watched):
+    page = watched.page
+    start_run(watched, chain_doc(), speed=0.2)
+    seen = wait_stats(page, "s.lastSeq >= 15")["lastSeq"]
+    page.reload()
+    # Caught up from the stored frames at once, then new ones keep coming.
+    after = wait_stats(page, f"s.lastSeq > {seen} && s.spawned > 0")
+    wait_stats(page, f"s.lastSeq > {after['lastSeq'] + 5}")
+    stats = player_stats(page)
+    assert stats["latestT"] - stats["simNow"] < 1.0, "the clock did not jump to the present"
+    watched.shot("run-after-reload")
+
+
+def test_a_finished_run_shows_its_result_as_tables(watched):
+    page = watched.page
+    start_run(watched, chain_doc(), speed=100)
+    expect(page.locator("#run-state")).to_have_text("succeeded", timeout=60_000)
+    results = page.locator("#results")
+    expect(results).to_be_visible(timeout=15_000)
+    expect(results.locator("caption", has_text="Requests").first).to_be_visible()
+    services = results.locator("table", has_text="Services")
+    expect(services.locator("tbody tr")).to_have_count(2)  # order, payment
+    expect(results.locator("table", has_text="Links").locator("tbody tr td").first).to_have_text(
+        "pay"
+    )
+    watched.shot("run-result")
+    # Replay plays the stored frames again from the start at the chosen speed.
+    page.locator("#speed").select_option("1")
+    page.get_by_role("button", name="Replay").click()
+    stats = wait_stats(page, "s.spawned > 0 && s.latestT > 5")
+    assert stats["simNow"] < stats["latestT"]
+
+
+def test_pause_holds_the_simulation_and_resume_carries_on(watched):
+    page = watched.page
+    start_run(watched, chain_doc(), speed=0.5)
+    wait_stats(page, "s.frames > 5")
+    page.get_by_role("button", name="Pause").click()
+    expect(page.locator("#run-state")).to_have_text("running (paused)")
+    page.wait_for_timeout(1000)  # frames already on their way arrive
+    held = player_stats(page)["latestT"]
+    page.wait_for_timeout(1500)
+    assert player_stats(page)["latestT"] == held, "frames kept coming while paused"
+    page.get_by_role("button", name="Resume").click()
+    wait_stats(page, f"s.latestT > {held}")
+    page.get_by_role("button", name="Stop").click()
+    expect(page.locator("#run-state")).not_to_have_text("running", timeout=30_000)
