@@ -1,7 +1,8 @@
 """The discrete-event engine: clock, event heap, seeded streams, the run's life.
 
-Events are `(time, priority, sequence, callback, args)` on a heap; the sequence number
-breaks ties so equal-time events always run in the order they were scheduled. Every
+Events are `(time, sequence, callback, args)` on a heap; the sequence number breaks ties
+so equal-time events always run in the order they were scheduled (a priority is folded
+into it: early events draw from a lower range). Every
 random draw comes from a `random.Random` derived from `(seed, name)` by a stable hash,
 so the same scenario and seed give the same result and the same trace, bit for bit.
 """
@@ -147,8 +148,12 @@ class Simulation:
         self.obs = observer
         self.max_events = max_events
         self.control = control
-        self.heap: list[tuple[float, int, int, Any, tuple[Any, ...]]] = []
+        # (time, sequence, callback, args). Early events (clock ticks, fault windows,
+        # control) draw their sequence numbers below every ordinary one, so at equal
+        # times they run first, in the order they were scheduled.
+        self.heap: list[tuple[float, int, Any, tuple[Any, ...]]] = []
         self.seq = itertools.count()
+        self.early = itertools.count(-(1 << 62))
         self.now = 0.0
         self.duration_s = float(scenario.duration_s)
         self.end_s = self.duration_s + float(scenario.drain_s)
@@ -199,7 +204,8 @@ class Simulation:
         self, t: float, fn: Callable[..., Any], args: tuple[Any, ...] = (), prio: int = _NORMAL
     ) -> None:
         """Call `fn(sim, *args)` at simulated time `t`."""
-        heappush(self.heap, (t, prio, next(self.seq), fn, args))
+        seq = next(self.seq) if prio else next(self.early)
+        heappush(self.heap, (t, seq, fn, args))
 
     def _wire(self) -> None:
         for link in self.links.values():
@@ -291,7 +297,7 @@ class Simulation:
         cap = self.max_events
         try:
             while heap and heap[0][0] <= limit:
-                t, _, _, fn, args = pop(heap)
+                t, _, fn, args = pop(heap)
                 self.now = t
                 fn(self, *args)
                 n += 1
@@ -363,16 +369,14 @@ def _constant(
 ) -> None:
     nxt = base + (k + 1) * gap
     if nxt < to_s:
-        heappush(
-            sim.heap, (nxt, _NORMAL, next(sim.seq), _constant, (svc, op, base, gap, k + 1, to_s))
-        )
+        heappush(sim.heap, (nxt, next(sim.seq), _constant, (svc, op, base, gap, k + 1, to_s)))
     _arrival(sim, svc, op)
 
 
 def _poisson(sim: Simulation, svc: Any, op: Any, gap: Callable[[], float], to_s: float) -> None:
     nxt = sim.now + gap()
     if nxt < to_s:
-        heappush(sim.heap, (nxt, _NORMAL, next(sim.seq), _poisson, (svc, op, gap, to_s)))
+        heappush(sim.heap, (nxt, next(sim.seq), _poisson, (svc, op, gap, to_s)))
     _arrival(sim, svc, op)
 
 

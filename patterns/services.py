@@ -343,7 +343,9 @@ def job_arrive(sim: Simulation, job: Job, inst: InstanceRT, limited: bool) -> in
                 }
             )
         return REJECTED
-    enqueue(sim, inst, job)
+    svc.touch(sim.now)
+    svc.queued += 1
+    q.append(job)
     return ACCEPTED
 
 
@@ -387,17 +389,6 @@ def dispatch(sim: Simulation, inst: InstanceRT) -> None:
             begin(sim, inst, item)
 
 
-def take_worker(sim: Simulation, inst: InstanceRT, item: Any) -> None:
-    svc = inst.svc
-    svc.touch(sim.now)
-    svc.busy += 1
-    inst.free -= 1
-    inst.held[item] = None
-    item.has_worker = True
-    if svc.bulkhead and item.op is not None:
-        inst.op_busy[item.op] = inst.op_busy.get(item.op, 0) + 1
-
-
 def release_worker(sim: Simulation, item: Any) -> None:
     """Give back the worker `item` holds on its instance and serve the queue."""
     inst = item.inst
@@ -432,7 +423,14 @@ def release_worker(sim: Simulation, item: Any) -> None:
 def begin(sim: Simulation, inst: InstanceRT, item: Any) -> None:
     """A queue item gets a worker."""
     item.inst = inst
-    take_worker(sim, inst, item)
+    svc = inst.svc
+    svc.touch(sim.now)
+    svc.busy += 1
+    inst.free -= 1
+    inst.held[item] = None
+    item.has_worker = True
+    if svc.bulkhead and item.op is not None:
+        inst.op_busy[item.op] = inst.op_busy.get(item.op, 0) + 1
     _started(sim, inst, item)
 
 
@@ -451,7 +449,7 @@ def _started(sim: Simulation, inst: InstanceRT, item: Any) -> None:
     if job.pkind == DELIVERY and job.parent.poison:
         faults.poison(sim, inst)
         return
-    heappush(sim.heap, (now + job.op.work() + job.extra, 1, next(sim.seq), worked, (job,)))
+    heappush(sim.heap, (now + job.op.work() + job.extra, next(sim.seq), worked, (job,)))
 
 
 def worked(sim: Simulation, job: Job) -> None:
