@@ -189,8 +189,12 @@ class Simulation:
             self._workload(i, work)
         for i, fault in enumerate(scenario.faults):
             faults.schedule(self, fault, f"fault/{i}")
-        for k in range(1, int(-(-self.end_s // 1))):
-            self.at(float(k), _tick, (), _TICK)
+        # One clock tick per simulated second closes a timeline bucket; each schedules
+        # the next, so the heap does not hold a day of ticks up front.
+        self.ticks = itertools.count(-(1 << 63))
+        self.last_tick = int(-(-self.end_s // 1)) - 1
+        if self.last_tick >= 1:
+            heappush(self.heap, (1.0, next(self.ticks), _tick, ()))
         if self.warm_s > 0:
             self.at(self.warm_s, _warm, (), _TICK)
 
@@ -417,6 +421,10 @@ def _arrival(sim: Simulation, svc: Any, op: Any) -> None:
 
 def _tick(sim: Simulation) -> None:
     sim.tl.close_bucket(sim)
+    k = int(sim.now) + 1
+    if k <= sim.last_tick:
+        # Ticks draw from the lowest range: at an instant they run before anything else.
+        heappush(sim.heap, (float(k), next(sim.ticks), _tick, ()))
 
 
 def _warm(sim: Simulation) -> None:
