@@ -142,10 +142,14 @@ class Simulation:
         observer: Observer | None = None,
         max_events: int | None = None,
         control: Control | None = None,
+        detail: bool = False,
     ) -> None:
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else int(seed)
         self.obs = observer
+        # Worker events (`start`, `end`) only for callers that rebuild one request's
+        # path: live frames do not draw them, and there are two per hop.
+        self.obs_detail = observer if detail else None
         self.max_events = max_events
         self.control = control
         # (time, sequence, callback, args). Early events (clock ticks, fault windows,
@@ -445,9 +449,17 @@ def simulate(
     observer: Observer | None = None,
     control: Control | None = None,
     max_events: int | None = None,
+    detail: bool = False,
 ) -> dict[str, Any]:
     """Run a scenario to its end (or `until`) and return the result document."""
-    sim = Simulation(scenario, seed=seed, observer=observer, max_events=max_events, control=control)
+    sim = Simulation(
+        scenario,
+        seed=seed,
+        observer=observer,
+        max_events=max_events,
+        control=control,
+        detail=detail,
+    )
     end = sim.end_s if until is None else min(float(until), sim.end_s)
     step = 1.0 if control is not None else end
     while not sim.done and sim.now < end:

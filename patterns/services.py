@@ -436,6 +436,8 @@ def begin(sim: Simulation, inst: InstanceRT, item: Any) -> None:
 
 def _started(sim: Simulation, inst: InstanceRT, item: Any) -> None:
     kind = item.kind
+    if sim.obs_detail is not None and kind != POLL:
+        _trace_worker(sim, "start", item)
     if kind == REPLY:
         messaging.reply_begin(sim, item)
         return
@@ -568,6 +570,8 @@ def job_end(sim: Simulation, job: Job) -> None:
         release_worker(sim, job)
     ok = not job.failed and not job.bad
     reason = job.reason if job.failed else (None if ok else "bad_response")
+    if sim.obs_detail is not None:
+        _trace_worker(sim, "end", job, ok, reason)
     svc = job.svc
     if job.counted:
         if job.failed:
@@ -584,6 +588,41 @@ def job_end(sim: Simulation, job: Job) -> None:
         messaging.send_reply(sim, job.parent, job.attempt, job.inst, ok, reason)
     else:
         events.handled(sim, job.parent, ok)
+
+
+def _trace_worker(
+    sim: Simulation, kind: str, item: Any, ok: bool = True, reason: str | None = None
+) -> None:
+    """A `start` (an item takes a worker) or `end` (a job has finished) detail event."""
+    inst = item.inst
+    if item.kind == REPLY:
+        call = item.call
+        corr, link, attempt, msg = call.job.req.corr, call.link.id, None, "reply"
+    else:
+        corr, attempt = item.req.corr, item.attempt
+        pk = item.pkind
+        if pk == EXTERNAL:
+            link, msg = None, "request"
+        elif pk == DELIVERY:
+            link, msg = item.parent.sub.link.id, "event"
+        else:
+            link, msg = item.parent.link.id, "request"
+    event: dict[str, Any] = {
+        "t": sim.now,
+        "kind": kind,
+        "corr": corr,
+        "node": inst.svc.id,
+        "instance": inst.k,
+        "msg": msg,
+        "op": item.op.id if item.op is not None else None,
+        "link": link,
+        "attempt": attempt,
+    }
+    if kind == "end":
+        event["ok"] = ok
+        if not ok:
+            event["reason"] = reason
+    sim.obs_detail(event)  # type: ignore[misc]
 
 
 # ---------------------------------------------------------------- crashes
