@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from heapq import heappush
 from typing import Any
 
-from . import common_data, events, faults, metrics, resilience, services
+from . import balancing, common_data, events, faults, metrics, resilience, services
 from .dists import exponential, sampler, stream
 from .metrics import Histogram
 from .trace import FAILURES, FAULT_MODES
@@ -399,7 +399,7 @@ def _arrival(sim: Simulation, svc: Any, op: Any) -> None:
         sim.started += 1
     job = services.Job(svc, op, req, services.EXTERNAL, None, 1, 0, now, counted)
     insts = svc.instances
-    inst = insts[0] if len(insts) == 1 else services.pick(sim, svc, False)
+    inst = insts[0] if len(insts) == 1 else balancing.pick(sim, svc, False)
     if sim.obs is not None:
         sim.obs(
             {
