@@ -74,6 +74,10 @@ def test_a_bad_value_shows_the_servers_error_on_the_field_and_the_node(watched):
     expect(page.locator("#save-status")).to_contain_text("not saved")
     assert page.evaluate("mscommEditor.cy.getElementById('service-1').hasClass('has-error')")
     watched.shot("editor-field-error")
+    # From the scenario's view, the problem list leads back to the element.
+    page.locator("#graph").click(position={"x": 15, "y": 15})
+    page.get_by_role("button", name="nodes[0].workers: must be >= 1").click()
+    expect(page.locator('#panel input[data-path="nodes[0].workers"]')).to_have_value("0")
     # Fixing it saves again and clears the marks.
     set_field(page, "nodes[0].workers", "4")
     wait_saved(page)
