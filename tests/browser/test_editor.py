@@ -196,3 +196,7 @@ def test_a_sweep_compares_the_scenario_across_values(watched):
     expect(rows.first.locator("td").first).to_have_text("workload[0].arrival.rate_per_s = 10")
     expect(page.locator("#compare-charts .chart")).to_have_count(2)
     watched.shot("compare-sweep")
+    # Each variant opens as a run with its result.
+    rows.first.locator("a").click()
+    page.wait_for_url("**/runs/*/")
+    expect(page.locator("#results caption").first).to_have_text("Requests", timeout=15_000)
