@@ -200,3 +200,21 @@ def test_a_sweep_compares_the_scenario_across_values(watched):
     rows.first.locator("a").click()
     page.wait_for_url("**/runs/*/")
     expect(page.locator("#results caption").first).to_have_text("Requests", timeout=15_000)
+
+
+def test_a_link_is_drawn_by_dragging_from_source_to_target(watched):
+    page = watched.page
+    scenario_id = open_new_editor(watched)
+    page.get_by_role("button", name="+ Service").click()
+    page.get_by_role("button", name="+ Topic").click()
+    page.locator('[data-link-style="publish"]').click()
+    before = page.evaluate("mscommEditor.model.doc.layout['service-1']")
+    drag(page, node_xy(page, "service-1"), node_xy(page, "topic-1"))
+    expect(page.locator("#hint")).to_contain_text("Linked service-1 → topic-1 as publish")
+    # The nodes stayed where they were: the drag drew a link, it did not move a node.
+    wait_saved(page)
+    doc = api(page, "GET", f"scenarios/{scenario_id}")["doc"]
+    assert [(k["from"], k["to"], k["style"]) for k in doc["links"]] == [
+        ("service-1", "topic-1", "publish")
+    ]
+    assert doc["layout"]["service-1"] == before
