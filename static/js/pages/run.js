@@ -130,8 +130,15 @@ async function main() {
     $("btn-pause").setAttribute("aria-pressed", String(paused));
     showRun({ state });
   });
+  function explainSpeed(speed) {
+    if (FINAL.has(state)) return;
+    const wall = 1 / speed;
+    $("hint").textContent = `${speed}× speed: one simulated second lasts ${wall >= 1 ? `${fmt(wall)} s` : `${fmt(wall * 1000)} ms`} here. Click a service, topic or link to inject a fault.`;
+  }
+  explainSpeed(run.speed || 0.05);
   $("speed").addEventListener("change", () => {
     const speed = Number($("speed").value);
+    explainSpeed(speed);
     player.speed(speed);
     if (!FINAL.has(state)) stream.send({ action: "speed", speed });
   });
