@@ -9,6 +9,7 @@ import { createGraph } from "../graph/create.js";
 import { legend } from "../graph/legend.js";
 import { createPlayer } from "../player/player.js";
 import { createCharts } from "../run/charts.js";
+import { createDetails } from "../run/details.js";
 import { createInjectPanel } from "../run/inject.js";
 import { renderResult } from "../run/results.js";
 import { createSeries } from "../run/series.js";
@@ -94,7 +95,9 @@ async function main() {
     target.toggleClass("faulted", e.kind === "fault_start");
     if (e.kind === "fault_start") timeline.fault({ target: e.link || e.node, mode: e.mode, from_s: e.t, to_s: e.to_s }, { injected: true });
   });
+  const details = createDetails(cy);
   player.on("state", (s, t) => {
+    details.update(s);
     const q = s.requests || {};
     const w = { working: 0, blocked: 0, idle: 0, queue: 0, down: 0 };
     for (const svc of Object.values(s.services || {})) {
