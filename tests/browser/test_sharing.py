@@ -232,6 +232,8 @@ def test_a_shared_scenario_is_read_only_and_runs_as_the_strangers_own(owner, wat
     mine = api(page, "GET", f"runs/{run_id}")
     assert mine["scenario_id"] is None
     assert run_id != owner["run"]["id"]
+    # The stranger may stop their own copy (and frees the worker for the tests after).
+    assert api(page, "POST", f"runs/{run_id}/cancel")["id"] == run_id
 
 
 def test_a_stranger_forks_after_logging_in(owner, watched):
