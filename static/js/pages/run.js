@@ -62,7 +62,6 @@ async function main() {
     for (const f of r.faults_injected || []) timeline.fault(f, { injected: true });
     const over = FINAL.has(r.state);
     for (const id of ["btn-pause", "btn-stop", "btn-inject"]) if (over) $(id).disabled = true;
-    $("speed").disabled = over;
     $("btn-replay").disabled = !over;
     if (r.error) $("conn-status").textContent = r.error;
     if (over) finish(r);
@@ -74,7 +73,6 @@ async function main() {
     finished = true;
     player.finish();
     $("hint").textContent = `The run ${r.state}. Replay it, or change the seed and run again.`;
-    if (r.state !== "succeeded") return;
     try {
       const result = await api(`runs/${runId}/result`);
       const box = $("results");
@@ -83,7 +81,8 @@ async function main() {
       series.fromTimeline(result.timeline);
       charts.update(series, true);
     } catch (err) {
-      $("conn-status").textContent = `result unavailable: ${err.message}`;
+      // A run that failed or was cancelled early may have no result: that is not an error.
+      if (err.status !== 404) $("conn-status").textContent = `result unavailable: ${err.message}`;
     }
   }
 
@@ -98,7 +97,15 @@ async function main() {
   });
   function showState(s, t) {
     const q = s.requests || {};
-    $("live-requests").textContent = `arrived ${fmt(q.arrived)} · succeeded ${fmt(q.succeeded)} · failed ${fmt(q.failed)} · in flight ${fmt(q.in_flight)}`;
+    const w = { working: 0, blocked: 0, idle: 0, queue: 0, down: 0 };
+    for (const svc of Object.values(s.services || {})) {
+      for (const i of svc.instances || []) {
+        for (const k of ["working", "blocked", "idle", "queue"]) w[k] += i[k] || 0;
+        if (!i.up) w.down += 1;
+      }
+    }
+    $("live-requests").textContent = `requests: arrived ${fmt(q.arrived)} · succeeded ${fmt(q.succeeded)} · failed ${fmt(q.failed)} · in flight ${fmt(q.in_flight)}`;
+    $("live-workers").textContent = `workers: busy ${fmt(w.working)} · blocked on sync ${fmt(w.blocked)} · idle ${fmt(w.idle)} · queued requests ${fmt(w.queue)}${w.down ? ` · instances down ${w.down}` : ""}`;
     $("run-clock").textContent = `t = ${t.toFixed(2)} s of ${endS} s`;
     timeline.at(t);
   }
