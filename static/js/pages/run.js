@@ -116,7 +116,12 @@ async function main() {
 
   /** A finished run plays from its stored frames, with the scrubber (replay/). */
   let replaying = false;
-  async function showReplay(options = {}) {
+  function showReplay(options = {}) {
+    return replayFrames(options).catch((err) => {
+      $("conn-status").textContent = `replay unavailable: ${err.message}`;
+    });
+  }
+  async function replayFrames(options) {
     if (replaying) return;
     replaying = true;
     player.stop();
