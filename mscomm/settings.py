@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "mscomm.accounts",
     "mscomm.scenarios",
     "mscomm.runs",
+    "mscomm.sharing",
     "mscomm.api",
     "mscomm.analysis",
 ]
@@ -190,6 +191,13 @@ MSCOMM_HEARTBEAT_TIMEOUT_S = env_int("MSCOMM_HEARTBEAT_TIMEOUT_S", 30, minimum=1
 # How long a finished run's frame stream stays in Redis (the DB keeps the log).
 MSCOMM_STREAM_TTL_S = env_int("MSCOMM_STREAM_TTL_S", 3600, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MSCOMM_MAX_BODY_BYTES
+# Share links: how many a workspace may have, and how often one visitor or address may run
+# or fork shared scenarios (per window).
+MSCOMM_MAX_SHARES = env_int("MSCOMM_MAX_SHARES", 200, minimum=1)
+MSCOMM_SHARE_ACTIONS_PER_WINDOW = env_int("MSCOMM_SHARE_ACTIONS_PER_WINDOW", 20, minimum=1)
+MSCOMM_SHARE_WINDOW_S = env_int("MSCOMM_SHARE_WINDOW_S", 3600, minimum=1)
+# Behind a reverse proxy, the client's address is the one it appends to X-Forwarded-For.
+MSCOMM_TRUST_X_FORWARDED_FOR = env_bool("BEHIND_PROXY", False)
 
 # Celery (namespace CELERY_): late acks with one task prefetched, so a task whose worker
 # dies is redelivered, and a visibility timeout longer than the longest (live) run.

@@ -72,22 +72,27 @@ def _enqueue(runs: list[Run]) -> None:
 
 def run_start(
     *,
-    scenario: Scenario,
+    scenario: Scenario | None,
     seed: int | None,
     speed: float,
     mode: str,
     workspace: Workspace,
+    doc: dict | None = None,
 ) -> Run:
-    """Queue a run of a snapshot of `scenario` (task id = run id, on commit)."""
+    """Queue a run of a snapshot of `scenario` (task id = run id, on commit).
+
+    With `doc` (a valid scenario document, e.g. one shared with the caller) the run is of
+    that document instead, and `scenario` may be None.
+    """
     if mode not in RunMode.values:
         raise Invalid([{"loc": "mode", "msg": "must be live or batch"}])
-    doc = copy.deepcopy(scenario.doc)
+    doc = copy.deepcopy(scenario.doc if doc is None else doc)
     with transaction.atomic():
         _check_capacity(workspace, 1, mode)
         run = Run.objects.create(
             workspace=workspace,
             scenario=scenario,
-            scenario_name=scenario.name,
+            scenario_name=doc["name"],
             doc=doc,
             seed=_check_seed(seed, doc),
             speed=_check_speed(speed),
