@@ -207,6 +207,7 @@ def test_two_runs_side_by_side_seek_together_with_a_table_and_charts(watched):
     assert s["a"]["t"] == s["b"]["t"] == s["t"]
     # The scenario name is shown as text.
     expect(page.locator("#name-a")).to_have_text("Order & pay <b>bold</b>")
+    watched.shot("compare")
     assert not watched.dialogs
 
 
@@ -248,6 +249,7 @@ def test_each_export_downloads_its_document(watched):
     # mermaid, loaded in the page, parses the diagram text.
     assert trace["mermaidOk"] is True, page.locator("#mermaid-check").inner_text()
     expect(page.locator("#mermaid-check")).to_have_text("valid Mermaid sequence diagram")
+    watched.shot("requests")
 
     def download(selector: str) -> tuple[str, bytes]:
         with page.expect_download() as info:
@@ -320,6 +322,7 @@ def test_a_sweep_shows_progress_and_plots_the_metric(watched):
     assert plotted["y"] == sorted(plotted["y"]) and plotted["y"][0] < plotted["y"][-1]
     assert page.locator("#sweep-plot .uplot").count() == 1
     assert page.locator("#sweep-table tbody tr").count() == 4
+    watched.shot("sweep")
     page.locator("#metric").select_option("p99")
     assert page.evaluate("window.mscommSweep.metric") == "p99"
 
