@@ -343,8 +343,8 @@ def dispatch(sim: Simulation, inst: InstanceRT) -> None:
             begin(sim, inst, q.popleft())
         return
     for item in list(q):
-        if not inst.free:
-            break
+        if not inst.free or not inst.up:
+            break  # (a poison event may have crashed the instance meanwhile)
         if _room(inst, item.op):
             q.remove(item)
             svc.touch(sim.now)
