@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from . import faults, services
+from . import balancing, faults, services
 from .dists import sampler
 from .metrics import Histogram
 
@@ -51,7 +51,7 @@ class TopicRT:
         self.redelivery_s = model.redelivery_ms / 1000.0
         self.published = self.delivered = self.redelivered = 0
         self.dead_lettered = self.lost = 0
-        self.h_lag = Histogram()
+        self.h_lag = Histogram(sim.histograms)
 
 
 class SubRT:
@@ -178,7 +178,7 @@ def _at_topic(
 def dispatch(sim: Simulation, d: Delivery) -> None:
     """Send the event to a live instance of the subscriber, or keep it on the queue."""
     sub = d.sub
-    inst = services.pick(sim, sub.svc, True)
+    inst = balancing.pick(sim, sub.svc, True)
     if inst is None:
         sub.waiting.append(d)
         return

@@ -9,9 +9,10 @@ whoever started it (the workload, a calling link or a topic delivery). Reply han
 from __future__ import annotations
 
 from collections import deque
+from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
-from . import common_data, events, faults, messaging, resilience, sync
+from . import balancing, common_data, events, faults, messaging, resilience, sync
 from .dists import sampler
 from .metrics import Histogram
 
@@ -28,9 +29,6 @@ OP, REPLY, POLL = 0, 1, 2
 # What became of a request that reached an instance.
 ACCEPTED, DROPPED, REJECTED = 0, 1, 2
 
-RR, RANDOM, LEAST_BUSY = 0, 1, 2
-_LB = {"round_robin": RR, "random": RANDOM, "least_busy": LEAST_BUSY}
-
 
 class OpRT:
     """An operation: its work sampler, its calls grouped by step, its bulkhead."""
@@ -40,7 +38,8 @@ class OpRT:
     def __init__(self, op_id: str, work: Any, max_conc: int | None) -> None:
         self.id = op_id
         self.work = work
-        self.steps: list[list[Any]] = []
+        # Per step: (links, all certain?, worker-holding calls, async calls, blocks?).
+        self.steps: list[tuple[list[Any], bool, int, int, bool]] = []
         self.max_conc = max_conc
 
 
@@ -120,7 +119,7 @@ class ServiceRT:
         self.instances = [InstanceRT(self, k, model.workers) for k in range(model.instances)]
         self.capacity = model.instances * model.workers
         self.queue_limit = model.queue_limit
-        self.lb = _LB[model.load_balancing]
+        self.lb = balancing.POLICIES[model.load_balancing]
         self.health = bool(model.health_checks)
         self.rr = 0
         self.rng = sim.stream(f"lb/{self.id}")
@@ -137,8 +136,8 @@ class ServiceRT:
         self.warm = (0.0, 0.0, 0.0)
         self.tick_busy = 0.0
         self.received = self.completed = self.failed = self.rejected = 0
-        self.h_wait = Histogram()
-        self.h_resp = Histogram()
+        self.h_wait = Histogram(sim.histograms)
+        self.h_resp = Histogram(sim.histograms)
         self.timeline: list[float] = []
 
     def touch(self, now: float) -> None:
@@ -245,41 +244,12 @@ def wire_ops(sim: Simulation, scenario: Any) -> None:
             for link_id in op.calls:
                 link = sim.links[link_id]
                 by_step.setdefault(link.step, []).append(link)
-            svc.ops[op.id].steps = [by_step[s] for s in sorted(by_step)]
-
-
-# ---------------------------------------------------------------- load balancing
-
-
-def pick(sim: Simulation, svc: ServiceRT, up_only: bool) -> InstanceRT | None:
-    """The instance a caller sends to; down ones are skipped with health checks or
-    `up_only` (a broker hands work only to live consumers). None: nobody to pick."""
-    insts = svc.instances
-    skip = up_only or svc.health
-    if len(insts) == 1:
-        inst = insts[0]
-        return inst if (inst.up or not skip) else None
-    lb = svc.lb
-    if lb == RR:
-        n = len(insts)
-        for _ in range(n):
-            inst = insts[svc.rr]
-            svc.rr = (svc.rr + 1) % n
-            if inst.up or not skip:
-                return inst
-        return None
-    cands = [i for i in insts if i.up or not skip] if skip else insts
-    if not cands:
-        return None
-    if lb == RANDOM:
-        return cands[svc.rng.randrange(len(cands))]
-    best = cands[0]
-    best_load = best.workers - best.free + len(best.queue)
-    for inst in cands:
-        load = inst.workers - inst.free + len(inst.queue)
-        if load < best_load:
-            best, best_load = inst, load
-    return best
+            steps = []
+            for s in sorted(by_step):
+                links = by_step[s]
+                certain = all(lk.prob >= 1.0 for lk in links)
+                steps.append((links, certain, *_counts(links)))
+            svc.ops[op.id].steps = steps
 
 
 # ---------------------------------------------------------------- queue and workers
@@ -336,7 +306,9 @@ def job_arrive(sim: Simulation, job: Job, inst: InstanceRT, limited: bool) -> in
                 }
             )
         return REJECTED
-    enqueue(sim, inst, job)
+    svc.touch(sim.now)
+    svc.queued += 1
+    q.append(job)
     return ACCEPTED
 
 
@@ -380,7 +352,40 @@ def dispatch(sim: Simulation, inst: InstanceRT) -> None:
             begin(sim, inst, item)
 
 
-def take_worker(sim: Simulation, inst: InstanceRT, item: Any) -> None:
+def release_worker(sim: Simulation, item: Any) -> None:
+    """Give back the worker `item` holds on its instance and serve the queue."""
+    inst = item.inst
+    svc = inst.svc
+    now = sim.now
+    dt = now - svc.t_last
+    if dt:  # svc.touch(now), inlined: this runs once per job
+        svc.a_busy += svc.busy * dt
+        svc.a_blocked += svc.blocked * dt
+        svc.a_queue += svc.queued * dt
+        svc.t_last = now
+    del inst.held[item]
+    item.has_worker = False
+    q = inst.queue
+    if q and not svc.bulkhead and inst.up:
+        # Hand the worker straight to the next in line: busy and free stay as they are.
+        nxt = q.popleft()
+        svc.queued -= 1
+        nxt.inst = inst
+        inst.held[nxt] = None
+        nxt.has_worker = True
+        _started(sim, inst, nxt)
+        return
+    svc.busy -= 1
+    inst.free += 1
+    if svc.bulkhead and item.op is not None:
+        inst.op_busy[item.op] -= 1
+    if q:
+        dispatch(sim, inst)
+
+
+def begin(sim: Simulation, inst: InstanceRT, item: Any) -> None:
+    """A queue item gets a worker."""
+    item.inst = inst
     svc = inst.svc
     svc.touch(sim.now)
     svc.busy += 1
@@ -389,28 +394,13 @@ def take_worker(sim: Simulation, inst: InstanceRT, item: Any) -> None:
     item.has_worker = True
     if svc.bulkhead and item.op is not None:
         inst.op_busy[item.op] = inst.op_busy.get(item.op, 0) + 1
+    _started(sim, inst, item)
 
 
-def release_worker(sim: Simulation, item: Any) -> None:
-    """Give back the worker `item` holds on its instance and serve the queue."""
-    inst = item.inst
-    svc = inst.svc
-    svc.touch(sim.now)
-    svc.busy -= 1
-    inst.free += 1
-    del inst.held[item]
-    item.has_worker = False
-    if svc.bulkhead and item.op is not None:
-        inst.op_busy[item.op] -= 1
-    if inst.queue:
-        dispatch(sim, inst)
-
-
-def begin(sim: Simulation, inst: InstanceRT, item: Any) -> None:
-    """A queue item gets a worker."""
-    item.inst = inst
-    take_worker(sim, inst, item)
+def _started(sim: Simulation, inst: InstanceRT, item: Any) -> None:
     kind = item.kind
+    if sim.obs_detail is not None and kind != POLL:
+        _trace_worker(sim, "start", item)
     if kind == REPLY:
         messaging.reply_begin(sim, item)
         return
@@ -418,17 +408,22 @@ def begin(sim: Simulation, inst: InstanceRT, item: Any) -> None:
         common_data.poll_begin(sim, item)
         return
     job = item
+    now = sim.now
     if job.counted:
-        inst.svc.h_wait.add(sim.now - job.t_in)
+        inst.svc.h_wait.add(now - job.t_in)
     if job.pkind == DELIVERY and job.parent.poison:
         faults.poison(sim, inst)
         return
-    sim.at(sim.now + job.op.work() + job.extra, worked, (job,))
+    heappush(sim.heap, (now + job.op.work() + job.extra, next(sim.seq), worked, (job,)))
 
 
 def worked(sim: Simulation, job: Job) -> None:
-    if not job.dead:
+    if job.dead:
+        return
+    if job.op.steps:
         next_step(sim, job)
+    else:
+        job_end(sim, job)
 
 
 def set_blocked(sim: Simulation, job: Job, blocked: bool) -> None:
@@ -449,17 +444,14 @@ def next_step(sim: Simulation, job: Job) -> None:
     """Make the calls of the next step that fires, or end the job after the last one."""
     steps = job.op.steps
     while job.step < len(steps):
-        links = steps[job.step]
+        links, certain, n_sync, n_async, blocks = steps[job.step]
         job.step += 1
-        fire = [lk for lk in links if lk.prob >= 1.0 or lk.prob_rng.random() < lk.prob]
-        if not fire:
-            continue
-        n_sync = n_async = 0
-        for lk in fire:
-            if lk.style == "async":
-                n_async += 1
-            elif lk.style != "publish":
-                n_sync += 1
+        fire = links
+        if not certain:
+            fire = [lk for lk in links if lk.prob >= 1.0 or lk.prob_rng.random() < lk.prob]
+            if not fire:
+                continue
+            n_sync, n_async, blocks = _counts(fire)
         job.sync_n = n_sync
         job.async_n = n_async
         for lk in fire:
@@ -470,13 +462,20 @@ def next_step(sim: Simulation, job: Job) -> None:
                 common_data.write_start(sim, job, lk)
             else:
                 resilience.call_start(sim, job, lk)
-        if n_sync and any(lk.style == "sync" for lk in fire):
+        if blocks:
             set_blocked(sim, job, True)
         elif not n_sync and n_async:
             release_worker(sim, job)
         if n_sync or n_async:
             return
     job_end(sim, job)
+
+
+def _counts(links: list[Any]) -> tuple[int, int, bool]:
+    """Calls that hold the worker (sync, write), async calls, and whether any blocks."""
+    n_async = sum(1 for lk in links if lk.style == "async")
+    n_sync = sum(1 for lk in links if lk.style in ("sync", "write"))
+    return n_sync, n_async, any(lk.style == "sync" for lk in links)
 
 
 def sync_done(sim: Simulation, job: Job, link: Any, ok: bool, reason: str | None) -> None:
@@ -534,6 +533,8 @@ def job_end(sim: Simulation, job: Job) -> None:
         release_worker(sim, job)
     ok = not job.failed and not job.bad
     reason = job.reason if job.failed else (None if ok else "bad_response")
+    if sim.obs_detail is not None:
+        _trace_worker(sim, "end", job, ok, reason)
     svc = job.svc
     if job.counted:
         if job.failed:
@@ -552,51 +553,36 @@ def job_end(sim: Simulation, job: Job) -> None:
         events.handled(sim, job.parent, ok)
 
 
-# ---------------------------------------------------------------- crashes
-
-
-def lose_all(sim: Simulation, inst: InstanceRT) -> None:
-    """An instance goes down: every item it holds or queues is lost (and handled)."""
-    svc = inst.svc
-    svc.touch(sim.now)
-    started = len(inst.held)
-    items = list(inst.held) + list(inst.queue)
-    svc.busy -= inst.workers - inst.free
-    svc.blocked -= inst.blocked
-    svc.queued -= len(inst.queue)
-    inst.free = inst.workers
-    inst.blocked = 0
-    inst.held.clear()
-    inst.queue.clear()
-    inst.op_busy.clear()
-    for i, item in enumerate(items):
-        item_started = i < started
-        item.has_worker = False
-        if item.kind == REPLY:
-            messaging.reply_requeue(sim, item)
-            continue
-        if item.kind == POLL:
-            continue
-        job = item
-        job.dead = True
-        job.is_blocked = False
-        faults.mark(job, "crash")
-        pk = job.pkind
+def _trace_worker(
+    sim: Simulation, kind: str, item: Any, ok: bool = True, reason: str | None = None
+) -> None:
+    """A `start` (an item takes a worker) or `end` (a job has finished) detail event."""
+    inst = item.inst
+    if item.kind == REPLY:
+        call = item.call
+        corr, link, attempt, msg = call.job.req.corr, call.link.id, None, "reply"
+    else:
+        corr, attempt = item.req.corr, item.attempt
+        pk = item.pkind
         if pk == EXTERNAL:
-            sim.request_end(job.req, False, "lost", inst)
-        elif pk == ASYNC:
-            messaging.requeue(sim, job.parent, job.attempt)
+            link, msg = None, "request"
         elif pk == DELIVERY:
-            if item_started:
-                events.attempt_failed(sim, job.parent)
-            else:
-                # Prefetched but not yet handled: back on the queue, no attempt spent.
-                events.dispatch(sim, job.parent)
-
-
-def restart(sim: Simulation, inst: InstanceRT) -> None:
-    """An instance is up again: it takes what waited for one on the broker."""
-    svc = inst.svc
-    messaging.drain(sim, svc)
-    for sub in svc.subs:
-        events.drain(sim, sub)
+            link, msg = item.parent.sub.link.id, "event"
+        else:
+            link, msg = item.parent.link.id, "request"
+    event: dict[str, Any] = {
+        "t": sim.now,
+        "kind": kind,
+        "corr": corr,
+        "node": inst.svc.id,
+        "instance": inst.k,
+        "msg": msg,
+        "op": item.op.id if item.op is not None else None,
+        "link": link,
+        "attempt": attempt,
+    }
+    if kind == "end":
+        event["ok"] = ok
+        if not ok:
+            event["reason"] = reason
+    sim.obs_detail(event)  # type: ignore[misc]

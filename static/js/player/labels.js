@@ -20,8 +20,9 @@ export function createLabels(cy) {
     const parts = [];
     if (rate >= 0.05) parts.push(`${rate >= 10 ? Math.round(rate) : rate.toFixed(1)}/s`);
     if (s && s.in_flight) parts.push(`${s.in_flight} in flight`);
-    if (s && s.breaker && s.breaker !== "closed") parts.push(`breaker ${s.breaker.replace("_", "-")}`);
-    return parts.join(" · ");
+    const label = parts.join(" · ");
+    if (s && s.breaker && s.breaker !== "closed") return `breaker ${s.breaker.replace("_", "-")}\n${label}`;
+    return label;
   }
 
   function nodeLabel(node) {
@@ -40,7 +41,7 @@ export function createLabels(cy) {
     if (kind === "datastore" && state.datastores && state.datastores[id]) {
       const d = state.datastores[id];
       const age = typeof d.last_write_t === "number" ? `${Math.max(0, state.t - d.last_write_t).toFixed(1)} s` : "never";
-      return `${base}\n${d.records ?? 0} records · written ${age === "never" ? age : `${age} ago`}`;
+      return `${base}\n${d.records ?? 0} records\nlast write ${age === "never" ? age : `${age} ago`}`;
     }
     if (kind === "service" && state.services && state.services[id]) {
       const insts = state.services[id].instances || [];
