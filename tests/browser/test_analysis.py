@@ -344,3 +344,17 @@ def test_the_editor_offers_the_same_variants_for_a_selected_link(watched):
     assert [
         r["seed"] for r in (api(page, "GET", f"runs/{i}") for i in page.url.split("/")[-3:-1])
     ] == [5, 5]
+
+
+def test_a_service_offers_health_checks_as_a_variant(watched):
+    page = watched.page
+    _, (run_id,) = finished_runs(page, small_doc(), [6])
+    page.goto(f"/runs/{run_id}/")
+    page.wait_for_function("() => Boolean(window.mscommRun && window.mscommVariant)")
+    page.mouse.click(*element_xy(page, "mscommRun", "pay"))
+    expect(page.locator("#variant-status")).to_contain_text("service pay")
+    page.get_by_role("button", name="Toggle health checks").click()
+    page.wait_for_url(re.compile(r"/compare/[0-9a-f-]{36}/[0-9a-f-]{36}/$"), timeout=15_000)
+    b_id = page.url.rstrip("/").split("/")[-1]
+    doc = api(page, "GET", f"runs/{b_id}/scenario")
+    assert next(n for n in doc["nodes"] if n["id"] == "pay")["health_checks"] is True
