@@ -209,6 +209,11 @@ def run_heartbeat(*, run_id: Any, progress: float, sim_time_s: float) -> bool:
     )
 
 
+def run_set_speed(*, run_id: Any, speed: float) -> None:
+    """Record the speed the owner changed a live run to."""
+    Run.objects.filter(id=run_id).update(speed=speed)
+
+
 def run_record_fault(*, run_id: Any, fault: dict) -> None:
     """Remember a fault injected into a live run (shown before the result exists)."""
     with transaction.atomic():

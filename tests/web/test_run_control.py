@@ -54,6 +54,7 @@ def test_pause_freezes_simulated_time_and_resume_and_stop_end_it(user, scenario)
     stream.control_push(run.id, {"action": "speed", "speed": 20})
     stream.control_push(run.id, {"action": "resume"})
     wait_for(lambda: sim_time(run) > frozen + 5, what="time to move again")
+    assert Run.objects.get(id=run.id).speed == 20
     stream.control_push(run.id, {"action": "stop"})
     thread.join(timeout=60)
     finished = Run.objects.get(id=run.id)
