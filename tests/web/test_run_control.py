@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+from django.db import connections
 
 from mscomm.accounts.services import workspace_for_user
 from mscomm.runs import stream
@@ -26,7 +27,13 @@ def running(user, scenario, speed: float) -> tuple[Run, threading.Thread]:
         workspace=workspace_for_user(user=user),
     )
     # The worker's job, in a thread of this process (the Celery tests cover the task).
-    thread = threading.Thread(target=run_execute, kwargs={"run_id": run.id}, daemon=True)
+    def work() -> None:
+        try:
+            run_execute(run_id=run.id)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=work, daemon=True)
     thread.start()
     wait_for(lambda: Run.objects.get(id=run.id).state == RunState.RUNNING, what="the run to start")
     return run, thread
