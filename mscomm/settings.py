@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "mscomm.runs",
     "mscomm.sharing",
     "mscomm.api",
+    "mscomm.analysis",
 ]
 try:  # the page views, a separate app that may not be installed yet
     import mscomm.front  # noqa: F401
@@ -140,6 +141,12 @@ for _prefix, _dist in [
 ]:
     if (_NODE / _dist).is_dir():
         STATICFILES_DIRS.append((_prefix, _NODE / _dist))
+# Single files of npm packages whose dist folders are too big to serve whole.
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "mscomm.analysis.finders.VendorFileFinder",
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -174,7 +181,11 @@ REDIS_URL = env_str("REDIS_URL") or "redis://127.0.0.1:6379/0"
 MSCOMM_MAX_NODES = env_int("MSCOMM_MAX_NODES", 200, minimum=1)
 MSCOMM_MAX_LINKS = env_int("MSCOMM_MAX_LINKS", 1000, minimum=1)
 MSCOMM_MAX_EVENTS = env_int("MSCOMM_MAX_EVENTS", 5_000_000, minimum=1000)
+# Request traces re-run a finished run in the web process: only runs up to this size.
+MSCOMM_TRACE_MAX_EVENTS = env_int("MSCOMM_TRACE_MAX_EVENTS", 2_000_000, minimum=1000)
 MSCOMM_MAX_CONCURRENT_RUNS = env_int("MSCOMM_MAX_CONCURRENT_RUNS", 5, minimum=1)
+# Batch runs (compare, sweeps) queued or running at once per workspace: two full sweeps.
+MSCOMM_MAX_CONCURRENT_BATCH_RUNS = env_int("MSCOMM_MAX_CONCURRENT_BATCH_RUNS", 40, minimum=1)
 MSCOMM_MAX_BATCH_VARIANTS = env_int("MSCOMM_MAX_BATCH_VARIANTS", 20, minimum=1)
 MSCOMM_MAX_BODY_BYTES = env_int("MSCOMM_MAX_BODY_BYTES", 1_000_000, minimum=1024)
 # A run whose worker has not reported for this long is failed by the reaper.

@@ -1,7 +1,8 @@
 """The discrete-event engine: clock, event heap, seeded streams, the run's life.
 
-Events are `(time, priority, sequence, callback, args)` on a heap; the sequence number
-breaks ties so equal-time events always run in the order they were scheduled. Every
+Events are `(time, sequence, callback, args)` on a heap; the sequence number breaks ties
+so equal-time events always run in the order they were scheduled (a priority is folded
+into it: early events draw from a lower range). Every
 random draw comes from a `random.Random` derived from `(seed, name)` by a stable hash,
 so the same scenario and seed give the same result and the same trace, bit for bit.
 """
@@ -16,7 +17,7 @@ from collections.abc import Callable, Mapping
 from heapq import heappush
 from typing import Any
 
-from . import common_data, events, faults, metrics, resilience, services
+from . import balancing, common_data, events, faults, metrics, resilience, services
 from .dists import exponential, sampler, stream
 from .metrics import Histogram
 from .trace import FAILURES, FAULT_MODES
@@ -141,14 +142,22 @@ class Simulation:
         observer: Observer | None = None,
         max_events: int | None = None,
         control: Control | None = None,
+        detail: bool = False,
     ) -> None:
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else int(seed)
         self.obs = observer
+        # Worker events (`start`, `end`) only for callers that rebuild one request's
+        # path: live frames do not draw them, and there are two per hop.
+        self.obs_detail = observer if detail else None
         self.max_events = max_events
         self.control = control
-        self.heap: list[tuple[float, int, int, Any, tuple[Any, ...]]] = []
+        # (time, sequence, callback, args). Early events (clock ticks, fault windows,
+        # control) draw their sequence numbers below every ordinary one, so at equal
+        # times they run first, in the order they were scheduled.
+        self.heap: list[tuple[float, int, Any, tuple[Any, ...]]] = []
         self.seq = itertools.count()
+        self.early = itertools.count(-(1 << 62))
         self.now = 0.0
         self.duration_s = float(scenario.duration_s)
         self.end_s = self.duration_s + float(scenario.drain_s)
@@ -184,8 +193,12 @@ class Simulation:
             self._workload(i, work)
         for i, fault in enumerate(scenario.faults):
             faults.schedule(self, fault, f"fault/{i}")
-        for k in range(1, int(-(-self.end_s // 1))):
-            self.at(float(k), _tick, (), _TICK)
+        # One clock tick per simulated second closes a timeline bucket; each schedules
+        # the next, so the heap does not hold a day of ticks up front.
+        self.ticks = itertools.count(-(1 << 63))
+        self.last_tick = int(-(-self.end_s // 1)) - 1
+        if self.last_tick >= 1:
+            heappush(self.heap, (1.0, next(self.ticks), _tick, ()))
         if self.warm_s > 0:
             self.at(self.warm_s, _warm, (), _TICK)
 
@@ -199,7 +212,8 @@ class Simulation:
         self, t: float, fn: Callable[..., Any], args: tuple[Any, ...] = (), prio: int = _NORMAL
     ) -> None:
         """Call `fn(sim, *args)` at simulated time `t`."""
-        heappush(self.heap, (t, prio, next(self.seq), fn, args))
+        seq = next(self.seq) if prio else next(self.early)
+        heappush(self.heap, (t, seq, fn, args))
 
     def _wire(self) -> None:
         for link in self.links.values():
@@ -291,7 +305,7 @@ class Simulation:
         cap = self.max_events
         try:
             while heap and heap[0][0] <= limit:
-                t, _, _, fn, args = pop(heap)
+                t, _, fn, args = pop(heap)
                 self.now = t
                 fn(self, *args)
                 n += 1
@@ -363,16 +377,14 @@ def _constant(
 ) -> None:
     nxt = base + (k + 1) * gap
     if nxt < to_s:
-        heappush(
-            sim.heap, (nxt, _NORMAL, next(sim.seq), _constant, (svc, op, base, gap, k + 1, to_s))
-        )
+        heappush(sim.heap, (nxt, next(sim.seq), _constant, (svc, op, base, gap, k + 1, to_s)))
     _arrival(sim, svc, op)
 
 
 def _poisson(sim: Simulation, svc: Any, op: Any, gap: Callable[[], float], to_s: float) -> None:
     nxt = sim.now + gap()
     if nxt < to_s:
-        heappush(sim.heap, (nxt, _NORMAL, next(sim.seq), _poisson, (svc, op, gap, to_s)))
+        heappush(sim.heap, (nxt, next(sim.seq), _poisson, (svc, op, gap, to_s)))
     _arrival(sim, svc, op)
 
 
@@ -387,7 +399,7 @@ def _arrival(sim: Simulation, svc: Any, op: Any) -> None:
         sim.started += 1
     job = services.Job(svc, op, req, services.EXTERNAL, None, 1, 0, now, counted)
     insts = svc.instances
-    inst = insts[0] if len(insts) == 1 else services.pick(sim, svc, False)
+    inst = insts[0] if len(insts) == 1 else balancing.pick(sim, svc, False)
     if sim.obs is not None:
         sim.obs(
             {
@@ -413,6 +425,10 @@ def _arrival(sim: Simulation, svc: Any, op: Any) -> None:
 
 def _tick(sim: Simulation) -> None:
     sim.tl.close_bucket(sim)
+    k = int(sim.now) + 1
+    if k <= sim.last_tick:
+        # Ticks draw from the lowest range: at an instant they run before anything else.
+        heappush(sim.heap, (float(k), next(sim.ticks), _tick, ()))
 
 
 def _warm(sim: Simulation) -> None:
@@ -433,9 +449,17 @@ def simulate(
     observer: Observer | None = None,
     control: Control | None = None,
     max_events: int | None = None,
+    detail: bool = False,
 ) -> dict[str, Any]:
     """Run a scenario to its end (or `until`) and return the result document."""
-    sim = Simulation(scenario, seed=seed, observer=observer, max_events=max_events, control=control)
+    sim = Simulation(
+        scenario,
+        seed=seed,
+        observer=observer,
+        max_events=max_events,
+        control=control,
+        detail=detail,
+    )
     end = sim.end_s if until is None else min(float(until), sim.end_s)
     step = 1.0 if control is not None else end
     while not sim.done and sim.now < end:

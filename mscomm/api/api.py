@@ -328,3 +328,8 @@ api.add_router("/library", library_router)
 api.add_router("/scenarios", scenarios_router)
 api.add_router("/runs", runs_router)
 api.add_router("/shares", shares_router)
+
+# Compare, variants, request traces and exports (mscomm.analysis).
+from mscomm.analysis.api import router as analysis_router  # noqa: E402
+
+api.add_router("", analysis_router)

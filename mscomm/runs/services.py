@@ -61,9 +61,14 @@ def _check_seed(seed: int | None, doc: dict) -> int:
     return value
 
 
-def _check_capacity(workspace: Workspace, adding: int) -> None:
-    active = Run.objects.filter(workspace=workspace, state__in=ACTIVE_STATES).count()
-    limit = settings.MSCOMM_MAX_CONCURRENT_RUNS
+def _check_capacity(workspace: Workspace, adding: int, mode: str = RunMode.LIVE) -> None:
+    # Live and batch runs have separate limits: one sweep is many short batch runs.
+    active = Run.objects.filter(workspace=workspace, state__in=ACTIVE_STATES, mode=mode).count()
+    limit = (
+        settings.MSCOMM_MAX_CONCURRENT_BATCH_RUNS
+        if mode == RunMode.BATCH
+        else settings.MSCOMM_MAX_CONCURRENT_RUNS
+    )
     if active + adding > limit:
         raise LimitExceeded(f"{active} runs are queued or running; at most {limit} may be at once")
 
@@ -103,7 +108,7 @@ def run_start(
     doc = copy.deepcopy(scenario.doc if doc is None else doc)
     _check_wall_time(doc, _check_speed(speed), mode)
     with transaction.atomic():
-        _check_capacity(workspace, 1)
+        _check_capacity(workspace, 1, mode)
         run = Run.objects.create(
             workspace=workspace,
             scenario=scenario,
@@ -167,7 +172,7 @@ def batch_start(
     if problems:
         raise Invalid(problems)
     with transaction.atomic():
-        _check_capacity(workspace, len(docs))
+        _check_capacity(workspace, len(docs), RunMode.BATCH)
         batch = Batch.objects.create(workspace=workspace, scenario=scenario, param=param or "")
         runs = [
             Run.objects.create(

@@ -28,7 +28,17 @@ async function main() {
   $("legend").append(legend());
 
   const autosave = createAutosave({ model, scenarioId: stored ? stored.id : null, version: stored ? stored.version : null });
-  const panel = createPanel({ container: $("panel"), document: model, schema });
+  const panel = createPanel({
+    container: $("panel"),
+    document: model,
+    schema,
+    // A problem on an element: select it (the panel then shows its fields and the error).
+    onShow: (id) => {
+      cy.$(":selected").unselect();
+      cy.getElementById(id).select();
+      cy.animate({ center: { eles: cy.getElementById(id) } }, { duration: 200 });
+    },
+  });
   const hint = $("hint");
   createTools({ cy, model, container: $("graph"), hint, onRun: run, onSave: () => autosave.flush() });
 
@@ -142,7 +152,7 @@ async function main() {
     if (!autosave.id) return say("Save the scenario first (fix the problems shown).");
     try {
       const batch = await api("runs/batch", { method: "POST", body: { scenario_id: autosave.id, seed: null, param: $("sweep-param").value.trim(), values } });
-      location.assign(`/compare/${encodeURIComponent(batch.id)}/`);
+      location.assign(`/batches/${encodeURIComponent(batch.id)}/`);
     } catch (err) {
       say(err.problems.length ? err.problems.map((p) => `${p.loc}: ${p.msg}`).join("; ") : err.message);
     }
