@@ -225,6 +225,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="wall time of one run")
     parser.add_argument("--starts", type=int, default=7, help="runs for the first-frame p50")
     parser.add_argument("--per-process", type=int, default=25, help="viewers per client process")
+    parser.add_argument("--lab", default=LAB, help="the built-in lab to run")
     parser.add_argument(
         "--concurrent", type=int, default=20, help="live runs at once for the capacity figure"
     )
@@ -256,12 +257,16 @@ def main() -> None:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         ),
-        subprocess.Popen(
-            worker_command(queues="live", pool="threads", concurrency=20, loglevel="error"),
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        *(
+            # One live worker process per core, as scripts/start runs them.
+            subprocess.Popen(
+                worker_command(queues="live", pool="threads", concurrency=25, loglevel="error"),
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for _ in range(os.cpu_count() or 1)
         ),
     ]
     pool = ProcessPoolExecutor(max_workers=4)
@@ -272,12 +277,14 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         api = Api(base)
         api.call("GET", "/api/scenarios")  # the CSRF cookie
-        scenario = api.call("POST", f"/api/library/{LAB}/copy")
+        scenario = api.call("POST", f"/api/library/{args.lab}/copy")
         doc = scenario["doc"]
         end_s = doc.get("duration_s", 60) + doc.get("drain_s", 30)
         speed = min(100.0, end_s / args.seconds)
         ws_base, origin = f"ws://127.0.0.1:{port}", base
-        print(f"lab {LAB}: {end_s:g} simulated s at speed {speed:g} (about {args.seconds:g} s)")
+        print(
+            f"lab {args.lab}: {end_s:g} simulated s at speed {speed:g} (about {args.seconds:g} s)"
+        )
         print(
             f"{'viewers':>7} {'frames':>6} {'fps/viewer':>10} {'p50 ms':>7} {'p99 ms':>7} "
             f"{'lost':>5} {'web cpu s':>9}"
