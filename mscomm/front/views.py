@@ -34,6 +34,6 @@ def run(request: HttpRequest, run_id: UUID) -> HttpResponse:
 
 
 @ensure_csrf_cookie
-def compare(request: HttpRequest, batch_id: UUID) -> HttpResponse:
+def batch(request: HttpRequest, batch_id: UUID) -> HttpResponse:
     """A batch side by side: one row per variant, and its figures against the swept value."""
-    return render(request, "front/compare.html", {"batch_id": str(batch_id)})
+    return render(request, "front/batch.html", {"batch_id": str(batch_id)})

@@ -189,7 +189,7 @@ def test_a_sweep_compares_the_scenario_across_values(watched):
     expect(page.locator("#sweep-param")).to_have_value("workload[0].arrival.rate_per_s")
     page.locator("#sweep-values").fill("10, 50, 200")
     page.get_by_role("button", name="Run the sweep").click()
-    page.wait_for_url("**/compare/*/")
+    page.wait_for_url("**/batches/*/")
     expect(page.locator("#batch-state")).to_have_text("done", timeout=90_000)
     rows = page.locator("#variants tbody tr")
     expect(rows).to_have_count(3)

@@ -1,102 +1,101 @@
 /**
- * A batch (`/compare/<id>/`): variants side by side (requests, failures, latency), and,
- * for a numeric sweep, latency and throughput charted against the swept value.
+ * The compare page (`/compare/<a>/<b>/`): both topologies played back in step by one clock
+ * (play/pause and one seek bar drive both from their stored frames), the table of metric
+ * differences and the two timelines overlaid on one chart per metric.
  */
-import uPlot from "../../vendor/uplot/uPlot.esm.js";
 import { api } from "../api.js";
-import { el, fmt, replace } from "../dom.js";
+import { el, replace } from "../dom.js";
+import { createGraph } from "../graph/create.js";
+import { diffTable } from "../analysis/difftable.js";
+import { allFrames } from "../analysis/frames.js";
+import { overlayCharts } from "../analysis/overlay-charts.js";
+import { createScrubber } from "../analysis/scrubber.js";
 
-const $ = (id) => document.getElementById(id);
 const FINAL = new Set(["succeeded", "failed", "cancelled"]);
+const $ = (id) => document.getElementById(id);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** What a variant is, in words: `timeout_ms = 200`, or `variant 2`. */
-function variantName(v, param) {
-  if (v && typeof v === "object" && "value" in v) return `${v.param || param} = ${JSON.stringify(v.value)}`;
-  if (v && typeof v === "object" && "index" in v) return `variant ${v.index + 1}`;
-  return String(v ?? "–");
-}
-
-function row(item, param) {
-  const r = (item.result && item.result.requests) || {};
-  const lat = r.latency_ms || {};
-  const failures = Object.entries(r.failures || {}).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(", ");
-  return el(
-    "tr",
-    {},
-    el("td", {}, el("a", { href: `/runs/${encodeURIComponent(item.run.id)}/`, text: variantName(item.variant, param) })),
-    el("td", {}, el("span", { class: `badge ${item.run.state}`, text: item.run.state })),
-    ...[r.started, r.succeeded, r.failed, r.throughput_per_s, lat.p50, lat.p95, lat.p99].map((x) => el("td", { text: fmt(x) })),
-    el("td", { text: failures || "–" }),
-  );
-}
-
-function table(batch) {
-  const head = ["variant", "state", "started", "succeeded", "failed", "throughput/s", "p50 ms", "p95 ms", "p99 ms", "failures by cause"];
-  return el(
-    "table",
-    { id: "variants" },
-    el("caption", { text: batch.param ? `Sweep of ${batch.param}` : "Variants" }),
-    el("thead", {}, el("tr", {}, head.map((h) => el("th", { text: h })))),
-    el("tbody", {}, batch.variants.map((item) => row(item, batch.param))),
-  );
-}
-
-function charts(container, batch) {
-  const points = batch.variants
-    .filter((v) => v.result && v.variant && typeof v.variant.value === "number")
-    .sort((a, b) => a.variant.value - b.variant.value);
-  if (points.length < 2) return;
-  const xs = points.map((p) => p.variant.value);
-  const get = (f) => points.map((p) => f(p.result.requests || {}));
-  const plot = (title, labels, series, colors) => {
-    const box = el("div", { class: "chart" }, el("h3", { text: title }));
-    container.append(box);
-    new uPlot(
-      {
-        width: Math.max(300, Math.floor(container.clientWidth / 2) - 32),
-        height: 200,
-        scales: { x: { time: false } },
-        axes: [{ label: batch.param }, {}],
-        series: [{ label: batch.param }, ...labels.map((label, i) => ({ label, stroke: colors[i], width: 2, points: { show: true } }))],
-      },
-      [xs, ...series],
-      box,
-    );
-  };
-  plot("Latency (ms) against the swept value", ["p50", "p99"], [get((r) => r.latency_ms && r.latency_ms.p50), get((r) => r.latency_ms && r.latency_ms.p99)], ["#2563eb", "#dc2626"]);
-  plot("Requests per second against the swept value", ["succeeded/s", "failed"], [get((r) => r.throughput_per_s), get((r) => r.failed)], ["#16a34a", "#dc2626"]);
-}
-
-async function main() {
-  const batchId = $("main").dataset.batchId;
-  let drawnCharts = false;
-  let named = false;
+async function untilFinished(a, b) {
   for (;;) {
-    const batch = await api(`runs/batch/${encodeURIComponent(batchId)}`);
-    $("link-edit").href = `/scenarios/${encodeURIComponent(batch.scenario_id)}/`;
-    if (!named) {
-      named = true;
-      api(`scenarios/${encodeURIComponent(batch.scenario_id)}`)
-        .then((scenario) => {
-          $("compare-title").textContent = `Compare: ${scenario.name}`;
-          document.title = `${scenario.name} · compare · mscomm`;
-        })
-        .catch(() => {}); // the scenario may have been deleted since: the batch still shows
-    }
-    const finished = batch.variants.filter((v) => FINAL.has(v.run.state)).length;
-    $("batch-state").textContent = batch.done ? "done" : `${finished} of ${batch.variants.length} finished`;
-    $("batch-state").className = `badge ${batch.done ? "succeeded" : "running"}`;
-    replace($("compare-table"), table(batch));
-    if (batch.done) {
-      if (!drawnCharts) charts($("compare-charts"), batch);
-      drawnCharts = true;
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const body = await api(`compare/${a}/${b}`);
+    const runs = [body.a, body.b];
+    $("cmp-status").textContent = runs.map((r, i) => `${"AB"[i]}: ${r.state} ${Math.round((r.progress || 0) * 100)} %`).join(" · ");
+    $("cmp-progress").value = (runs[0].progress + runs[1].progress) / 2;
+    if (runs.every((r) => FINAL.has(r.state))) return body;
+    await sleep(700);
   }
 }
 
+async function side(key, run) {
+  const [snapshot, frames] = await Promise.all([api(`runs/${run.id}/scenario`), allFrames(run.id)]);
+  $(`name-${key}`).textContent = snapshot.name;
+  $(`meta-${key}`).textContent = `seed ${run.seed} · ${run.state}`;
+  $(`open-${key}`).href = `/runs/${encodeURIComponent(run.id)}/requests/`;
+  const cy = createGraph($(`graph-${key}`), snapshot);
+  return { doc: snapshot, scrubber: createScrubber({ cy, canvas: $(`particles-${key}`), frames }) };
+}
+
+async function main() {
+  const { runA, runB } = $("main").dataset;
+  const body = await untilFinished(runA, runB);
+  $("cmp-progress").classList.add("hidden");
+  const [a, b] = await Promise.all([side("a", body.a), side("b", body.b)]);
+  const endS = Math.max(a.scrubber.endT, b.scrubber.endT);
+  const seek = $("seek");
+  seek.max = String(endS);
+
+  let t = 0;
+  let playing = false;
+  let last = null;
+  const speed = () => Number($("cmp-speed").value);
+  function show() {
+    a.scrubber.show(t, speed());
+    b.scrubber.show(t, speed());
+    seek.value = String(t);
+    $("cmp-clock").textContent = `t = ${t.toFixed(2)} s of ${endS.toFixed(1)} s`;
+  }
+  function loop(ms) {
+    if (playing) {
+      if (last !== null) t = Math.min(endS, t + ((ms - last) / 1000) * speed());
+      last = ms;
+      if (t >= endS) setPlaying(false);
+    }
+    show();
+    requestAnimationFrame(loop);
+  }
+  function setPlaying(on) {
+    playing = on;
+    last = null;
+    $("btn-play").textContent = on ? "Pause" : "Play";
+    $("btn-play").setAttribute("aria-pressed", String(on));
+  }
+  $("btn-play").addEventListener("click", () => {
+    if (!playing && t >= endS) t = 0;
+    setPlaying(!playing);
+  });
+  seek.addEventListener("input", () => {
+    t = Number(seek.value);
+    show();
+  });
+  requestAnimationFrame(loop);
+  window.mscommCompare = {
+    seek(value) {
+      t = Math.max(0, Math.min(endS, value));
+      show();
+      return this.stats();
+    },
+    stats: () => ({ t, playing, endS, a: a.scrubber.stats(), b: b.scrubber.stats() }),
+  };
+
+  if (body.rows) replace($("diff"), diffTable(body.rows));
+  else replace($("diff"), el("p", { class: "muted", text: "A run did not finish with a result: nothing to compare." }));
+  const width = Math.max(300, Math.floor(($("cmp-charts").clientWidth || 900) / 2) - 32);
+  overlayCharts($("cmp-charts"), body.timelines, { labels: [`A ${a.doc.name}`, `B ${b.doc.name}`], width });
+  $("cmp-status").textContent = "Both runs are over: play or seek to watch them side by side.";
+}
+
 main().catch((err) => {
-  $("compare-status").textContent = `could not load: ${err.message}`;
-  $("compare-status").className = "status error";
+  const status = document.getElementById("cmp-status");
+  if (status) status.textContent = `could not load the comparison: ${err.message}`;
+  throw err;
 });

@@ -152,7 +152,7 @@ async function main() {
     if (!autosave.id) return say("Save the scenario first (fix the problems shown).");
     try {
       const batch = await api("runs/batch", { method: "POST", body: { scenario_id: autosave.id, seed: null, param: $("sweep-param").value.trim(), values } });
-      location.assign(`/compare/${encodeURIComponent(batch.id)}/`);
+      location.assign(`/batches/${encodeURIComponent(batch.id)}/`);
     } catch (err) {
       say(err.problems.length ? err.problems.map((p) => `${p.loc}: ${p.msg}`).join("; ") : err.message);
     }

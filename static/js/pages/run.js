@@ -8,8 +8,8 @@ import { fmt } from "../dom.js";
 import { createGraph } from "../graph/create.js";
 import { legend } from "../graph/legend.js";
 import { createPlayer } from "../player/player.js";
+import { mountReplay } from "../replay/mount.js";
 import { createCharts } from "../run/charts.js";
-import { createDetails } from "../run/details.js";
 import { createInjectPanel } from "../run/inject.js";
 import { renderResult } from "../run/results.js";
 import { createSeries } from "../run/series.js";
@@ -95,9 +95,7 @@ async function main() {
     target.toggleClass("faulted", e.kind === "fault_start");
     if (e.kind === "fault_start") timeline.fault({ target: e.link || e.node, mode: e.mode, from_s: e.t, to_s: e.to_s }, { injected: true });
   });
-  const details = createDetails(cy);
-  player.on("state", (s, t) => {
-    details.update(s);
+  function showState(s, t) {
     const q = s.requests || {};
     const w = { working: 0, blocked: 0, idle: 0, queue: 0, down: 0 };
     for (const svc of Object.values(s.services || {})) {
@@ -110,7 +108,31 @@ async function main() {
     $("live-workers").textContent = `workers: busy ${fmt(w.working)} · blocked on sync ${fmt(w.blocked)} · idle ${fmt(w.idle)} · queued requests ${fmt(w.queue)}${w.down ? ` · instances down ${w.down}` : ""}`;
     $("run-clock").textContent = `t = ${t.toFixed(2)} s of ${endS} s`;
     timeline.at(t);
-  });
+  }
+  player.on("state", showState);
+
+  /** A finished run plays from its stored frames, with the scrubber (replay/). */
+  let replaying = false;
+  async function showReplay(options = {}) {
+    if (replaying) return;
+    replaying = true;
+    player.stop();
+    stream.close();
+    $("btn-replay").disabled = true;
+    const replay = await mountReplay({
+      cy,
+      canvas: $("particles"),
+      container: $("replay"),
+      fetchPage: (since) => api(`runs/${runId}/frames?since=${since}`),
+      speed: run.speed || 0.05,
+      endS,
+      ...options,
+    });
+    if (!replay) return;
+    replay.on("state", showState);
+    if (replay.player.state) showState(replay.player.state, replay.t);
+    $("hint").textContent = "Replay: play, drag the timeline or step frame by frame (← →).";
+  }
 
   stream
     .on("frame", (frame) => player.push(frame))
@@ -123,8 +145,11 @@ async function main() {
       $("conn-status").className = `status ${s === "open" ? "saved" : "dirty"}`;
     });
   showRun(run);
-  stream.open();
-  player.start();
+  if (wasOver) showReplay();
+  else {
+    stream.open();
+    player.start();
+  }
 
   $("btn-pause").addEventListener("click", () => {
     paused = !paused;
@@ -133,15 +158,8 @@ async function main() {
     $("btn-pause").setAttribute("aria-pressed", String(paused));
     showRun({ state });
   });
-  function explainSpeed(speed) {
-    if (FINAL.has(state)) return;
-    const wall = 1 / speed;
-    $("hint").textContent = `${speed}× speed: one simulated second lasts ${wall >= 1 ? `${fmt(wall)} s` : `${fmt(wall * 1000)} ms`} here. Click a service, topic or link to inject a fault.`;
-  }
-  explainSpeed(run.speed || 0.05);
   $("speed").addEventListener("change", () => {
     const speed = Number($("speed").value);
-    explainSpeed(speed);
     player.speed(speed);
     if (!FINAL.has(state)) stream.send({ action: "speed", speed });
   });
@@ -158,8 +176,7 @@ async function main() {
       $("conn-status").textContent = `could not start: ${err.message}`;
     }
   });
-  $("btn-replay").addEventListener("click", () => replay(cy, runId, Number($("speed").value)));
-  if (wasOver) $("hint").textContent = "This run is over: what you see is its end state. Press Replay to watch it again.";
+  $("btn-replay").addEventListener("click", () => showReplay({ startAt: 0, play: true }));
 }
 
 function selectSpeed(speed) {
@@ -167,22 +184,6 @@ function selectSpeed(speed) {
   const values = [...select.options].map((o) => Number(o.value));
   const nearest = values.reduce((a, b) => (Math.abs(b - speed) < Math.abs(a - speed) ? b : a));
   select.value = String(nearest);
-}
-
-/** Play a finished run again from its stored frames at `speed`, without jumping ahead. */
-async function replay(cy, runId, speed) {
-  window.mscommPlayer.stop();
-  const player = createPlayer({ cy, canvas: $("particles"), speed, follow: false });
-  window.mscommPlayer = player;
-  player.start();
-  let since = 0;
-  for (;;) {
-    const page = await api(`runs/${runId}/frames?since=${since}`);
-    for (const frame of page.frames) player.push(frame);
-    if (page.done || !page.frames.length || page.next <= since) break;
-    since = page.next;
-  }
-  player.finish();
 }
 
 main().catch((err) => {
