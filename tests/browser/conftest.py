@@ -94,8 +94,9 @@ def live_url() -> Iterator[str]:
             "live,batch",
             "-P",
             "threads",
+            # Live runs sleep between frames, and tests leave slow ones going: room for more.
             "-c",
-            "4",
+            "8",
             "--without-heartbeat",
             "--without-gossip",
             "--without-mingle",
