@@ -231,6 +231,9 @@ def test_a_shared_scenario_is_read_only_and_runs_as_the_strangers_own(owner, wat
     run_id = page.url.rstrip("/").rsplit("/", 1)[1]
     mine = api(page, "GET", f"runs/{run_id}")
     assert mine["scenario_id"] is None
+    # The owner's scenario is out of reach from the copy's page.
+    expect(page.locator("#link-edit")).to_be_hidden()
+    expect(page.locator("#btn-rerun")).to_be_disabled()
     assert run_id != owner["run"]["id"]
     # The stranger may stop their own copy (and frees the worker for the tests after).
     assert api(page, "POST", f"runs/{run_id}/cancel")["id"] == run_id
