@@ -99,3 +99,25 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
+
+
+def processes_stop(processes: list[subprocess.Popen], timeout: float = 20) -> None:
+    """SIGTERM every process still running, then wait; SIGKILL those that do not stop."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def worker_command(*, queues: str, pool: str, concurrency: int, loglevel: str) -> list[str]:
+    """argv of a quiet Celery worker of the mscomm app (tests and benchmarks)."""
+    return [
+        sys.executable, "-m", "celery", "-A", "mscomm", "worker",
+        "-Q", queues, "-P", pool, "-c", str(concurrency), "-l", loglevel,
+        "--without-heartbeat", "--without-gossip", "--without-mingle",
+    ]  # fmt: skip
