@@ -189,6 +189,9 @@ def test_stepping_moves_one_frame_at_a_time(owner, watched):
     page.evaluate("() => document.activeElement.blur()")
     page.keyboard.press("ArrowRight")
     assert shown(page)["index"] == start + 2
+    # A playhead typed into the address bar moves the replay there.
+    page.evaluate("() => { location.hash = 't=3'; }")
+    expect(page.locator("#replay-clock")).to_have_text("t = 3.00 s")
 
 
 @pytest.mark.parametrize("suffix", ["?t=12.5", "#t=12.5"])
@@ -300,6 +303,7 @@ def test_a_stranger_watches_a_live_run_then_replays_it(owner, watched):
 
 def test_the_owner_shares_a_moment_of_the_run(owner, watched):
     page = owner["page"]
+    page.goto("/")
     # The owner's own run view opens at a playhead too.
     open_replay(page, f"/runs/{owner['run']['id']}/#t=5")
     assert shown(page)["clock"] == "t = 5.00 s"
