@@ -1,9 +1,11 @@
-"""Services at run time: instances, workers, queues, bulkheads, load balancing, operations.
+"""Services at run time: instances, workers, queues, bulkheads, operations and steps.
 
 A *job* is one execution of an operation at a service: it waits in an instance's queue
 for a worker, does its local work, makes its calls step by step and then ends, telling
 whoever started it (the workload, a calling link or a topic delivery). Reply handling of
-`async` calls and polls are smaller queue items that also take a worker.
+`async` calls and polls are smaller queue items that also take a worker. How callers
+pick an instance is in `balancing.py`; what a crash does to what an instance holds is in
+`faults.py`.
 """
 
 from __future__ import annotations
@@ -223,7 +225,7 @@ def build(sim: Simulation, scenario: Any) -> dict[str, ServiceRT]:
         rng = sim.stream(f"work/{svc.id}")
         for op in _operations(model, scenario):
             work = sampler(op.work_ms if op.work_ms is not None else model.work_ms, rng)
-            max_conc = getattr(op, "max_concurrent", None)
+            max_conc = op.max_concurrent
             svc.ops[op.id] = OpRT(op.id, work, max_conc)
             if max_conc is not None:
                 svc.bulkhead = True
@@ -343,8 +345,8 @@ def dispatch(sim: Simulation, inst: InstanceRT) -> None:
             begin(sim, inst, q.popleft())
         return
     for item in list(q):
-        if not inst.free:
-            break
+        if not inst.free or not inst.up:
+            break  # (a poison event may have crashed the instance meanwhile)
         if _room(inst, item.op):
             q.remove(item)
             svc.touch(sim.now)
