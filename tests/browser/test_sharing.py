@@ -229,6 +229,7 @@ def test_a_shared_scenario_is_read_only_and_runs_as_the_strangers_own(owner, wat
     page.wait_for_function("() => window.mscommShared")
     assert page.evaluate("() => window.mscommShared.cy.autoungrabify()") is True
     expect(page.locator("#replay")).to_be_hidden()
+    watched.shot("shared-scenario")
     page.locator("#btn-run-copy").click()
     page.wait_for_url(re.compile(r"/runs/[0-9a-f-]{36}/$"))
     run_id = page.url.rstrip("/").rsplit("/", 1)[1]
