@@ -4,7 +4,8 @@ Starts its own Redis, a daphne server and a Celery worker (live queue, thread po
 a scratch SQLite database, then prints for each viewer count: frames per second per
 viewer, publish-to-receive latency p50/p99 (the frame's `sent_at` to its arrival),
 frames lost (must be 0), and the time from the start request to the first frame
-received (p50 over several runs). Figures, not pass/fail.
+received (p50 over several runs), and whether 20 live runs at once keep their pace.
+Figures, not pass/fail.
 
     python bench/stream.py [--viewers 1,10,100] [--seconds 5] [--starts 7]
 """
@@ -166,6 +167,42 @@ def one_run(
     return records, total
 
 
+def concurrent_runs(api: Api, scenario: dict, speed: float, count: int, planned_s: float):
+    """Start `count` live runs at once; how long each took against the plan, its frames."""
+    from datetime import datetime
+
+    ids = [
+        api.call("POST", "/api/runs", {"scenario_id": scenario["id"], "speed": speed})["id"]
+        for _ in range(count)
+    ]
+    deadline = time.monotonic() + planned_s * 10 + 60
+    while time.monotonic() < deadline:
+        runs = [api.call("GET", f"/api/runs/{run_id}") for run_id in ids]
+        if all(run["state"] not in ("queued", "running") for run in runs):
+            break
+        time.sleep(0.5)
+    walls, rates = [], []
+    for run in runs:
+        if run["finished_at"] and run["started_at"]:
+            wall = (
+                datetime.fromisoformat(run["finished_at"])
+                - datetime.fromisoformat(run["started_at"])
+            ).total_seconds()
+            frames = api.call("GET", f"/api/runs/{run['id']}/frames?since=0")
+            total = frames["next"]
+            while not frames["done"]:
+                frames = api.call("GET", f"/api/runs/{run['id']}/frames?since={total}")
+                total = frames["next"]
+            walls.append(wall)
+            rates.append(total / wall)
+    states = sorted({run["state"] for run in runs})
+    print(
+        f"{count} live runs at once (each planned {planned_s:g} s): wall p50 "
+        f"{statistics.median(walls):.2f} s, max {max(walls):.2f} s; frames/s per run p50 "
+        f"{statistics.median(rates):.1f}, min {min(rates):.1f}; states {states}"
+    )
+
+
 async def first_frame(api: Api, ws_base: str, origin: str, scenario: dict, speed: float) -> float:
     """Seconds from sending the start request to the first frame on a fresh websocket."""
     started = time.time()
@@ -188,6 +225,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="wall time of one run")
     parser.add_argument("--starts", type=int, default=7, help="runs for the first-frame p50")
     parser.add_argument("--per-process", type=int, default=25, help="viewers per client process")
+    parser.add_argument("--lab", default=LAB, help="the built-in lab to run")
+    parser.add_argument(
+        "--concurrent", type=int, default=20, help="live runs at once for the capacity figure"
+    )
     args = parser.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="mscomm-bench-"))
@@ -216,12 +257,16 @@ def main() -> None:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         ),
-        subprocess.Popen(
-            worker_command(queues="live", pool="threads", concurrency=20, loglevel="error"),
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        *(
+            # One live worker process per core, as scripts/start runs them.
+            subprocess.Popen(
+                worker_command(queues="live", pool="threads", concurrency=25, loglevel="error"),
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for _ in range(os.cpu_count() or 1)
         ),
     ]
     pool = ProcessPoolExecutor(max_workers=4)
@@ -232,12 +277,14 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         api = Api(base)
         api.call("GET", "/api/scenarios")  # the CSRF cookie
-        scenario = api.call("POST", f"/api/library/{LAB}/copy")
+        scenario = api.call("POST", f"/api/library/{args.lab}/copy")
         doc = scenario["doc"]
         end_s = doc.get("duration_s", 60) + doc.get("drain_s", 30)
         speed = min(100.0, end_s / args.seconds)
         ws_base, origin = f"ws://127.0.0.1:{port}", base
-        print(f"lab {LAB}: {end_s:g} simulated s at speed {speed:g} (about {args.seconds:g} s)")
+        print(
+            f"lab {args.lab}: {end_s:g} simulated s at speed {speed:g} (about {args.seconds:g} s)"
+        )
         print(
             f"{'viewers':>7} {'frames':>6} {'fps/viewer':>10} {'p50 ms':>7} {'p99 ms':>7} "
             f"{'lost':>5} {'web cpu s':>9}"
@@ -271,6 +318,8 @@ def main() -> None:
                 + (f"  ({unfinished} viewers did not see the end)" if unfinished else "")
                 + (f"  (viewers joined over {join_spread:.2f} s)" if viewers > 1 else "")
             )
+        if args.concurrent:
+            concurrent_runs(api, scenario, speed, args.concurrent, end_s / speed)
         starts = [
             asyncio.run(first_frame(api, ws_base, origin, scenario, speed))
             for _ in range(args.starts)

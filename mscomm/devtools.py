@@ -84,9 +84,26 @@ def redis_start(directory: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit("could not start redis-server")
 
 
+def pg_drop(url: str, name: str) -> None:
+    """Drop the test database `name` on the server of `url` if a run left it behind."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
 def main(argv: list[str]) -> int:
+    if len(argv) == 3 and argv[0] == "pg-drop":
+        pg_drop(argv[1], argv[2])
+        return 0
     if len(argv) != 2 or argv[0] != "redis-start":
-        print("usage: python -m mscomm.devtools redis-start DIR", file=sys.stderr)
+        print(
+            "usage: python -m mscomm.devtools redis-start DIR | pg-drop URL NAME",
+            file=sys.stderr,
+        )
         return 2
     if os.environ.get("REDIS_URL"):
         print(f"export REDIS_URL={shlex.quote(os.environ['REDIS_URL'])}")

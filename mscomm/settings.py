@@ -190,6 +190,10 @@ MSCOMM_MAX_BATCH_VARIANTS = env_int("MSCOMM_MAX_BATCH_VARIANTS", 20, minimum=1)
 MSCOMM_MAX_BODY_BYTES = env_int("MSCOMM_MAX_BODY_BYTES", 1_000_000, minimum=1024)
 # A run whose worker has not reported for this long is failed by the reaper.
 MSCOMM_HEARTBEAT_TIMEOUT_S = env_int("MSCOMM_HEARTBEAT_TIMEOUT_S", 30, minimum=1)
+# A queued run that no worker took within this long is failed (its task was lost).
+MSCOMM_QUEUED_TIMEOUT_S = env_int("MSCOMM_QUEUED_TIMEOUT_S", 3600, minimum=10)
+# The longest wall time a live run may be asked to take (duration / speed).
+MSCOMM_MAX_LIVE_WALL_S = env_int("MSCOMM_MAX_LIVE_WALL_S", 6 * 3600, minimum=60)
 # How long a finished run's frame stream stays in Redis (the DB keeps the log).
 MSCOMM_STREAM_TTL_S = env_int("MSCOMM_STREAM_TTL_S", 3600, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MSCOMM_MAX_BODY_BYTES
@@ -204,12 +208,14 @@ MSCOMM_TRUST_X_FORWARDED_FOR = env_bool("BEHIND_PROXY", False)
 # Celery (namespace CELERY_): late acks with one task prefetched, so a task whose worker
 # dies is redelivered, and a visibility timeout longer than the longest (live) run.
 CELERY_BROKER_URL = REDIS_URL
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": MSCOMM_MAX_LIVE_WALL_S + 3600}
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "batch"
-CELERY_TASK_ROUTES = {"mscomm.runs.tasks.run_reap_task": {"queue": "batch"}}
+# The reaper goes with the live runs: that pool has threads to spare, while batch runs
+# may hold every process of theirs for minutes.
+CELERY_TASK_ROUTES = {"mscomm.runs.tasks.run_reap_task": {"queue": "live"}}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {

@@ -19,6 +19,7 @@ from mscomm.runs.services import (
     run_finish,
     run_heartbeat,
     run_record_fault,
+    run_set_speed,
 )
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ class _Session:
                 self.paused = False
             elif action == "speed":
                 self.speed = min(max(float(message["speed"]), SPEED_MIN), SPEED_MAX)
+                run_set_speed(run_id=self.run.id, speed=self.speed)
             elif action == "inject":
                 self._inject(message.get("fault"))
             elif action in ("stop", "cancel"):

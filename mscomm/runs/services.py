@@ -35,6 +35,25 @@ def _check_speed(speed: float) -> float:
     return float(speed)
 
 
+def _check_wall_time(doc: dict, speed: float, mode: str) -> None:
+    """A live run must end within the limit (and so within the broker's visibility timeout)."""
+    if mode != RunMode.LIVE:
+        return
+    model = patterns.load(doc)
+    wall_s = (model.duration_s + model.drain_s) / speed
+    limit = settings.MSCOMM_MAX_LIVE_WALL_S
+    if wall_s > limit:
+        raise Invalid(
+            [
+                {
+                    "loc": "speed",
+                    "msg": f"at this speed the run would take {wall_s / 3600:.1f} h; "
+                    f"the most is {limit / 3600:g} h",
+                }
+            ]
+        )
+
+
 def _check_seed(seed: int | None, doc: dict) -> int:
     value = doc.get("seed", 1) if seed is None else seed
     if not isinstance(value, int) or not 0 <= value <= SEED_MAX:
@@ -87,6 +106,7 @@ def run_start(
     if mode not in RunMode.values:
         raise Invalid([{"loc": "mode", "msg": "must be live or batch"}])
     doc = copy.deepcopy(scenario.doc if doc is None else doc)
+    _check_wall_time(doc, _check_speed(speed), mode)
     with transaction.atomic():
         _check_capacity(workspace, 1, mode)
         run = Run.objects.create(
@@ -194,6 +214,11 @@ def run_heartbeat(*, run_id: Any, progress: float, sim_time_s: float) -> bool:
     )
 
 
+def run_set_speed(*, run_id: Any, speed: float) -> None:
+    """Record the speed the owner changed a live run to."""
+    Run.objects.filter(id=run_id).update(speed=speed)
+
+
 def run_record_fault(*, run_id: Any, fault: dict) -> None:
     """Remember a fault injected into a live run (shown before the result exists)."""
     with transaction.atomic():
@@ -257,7 +282,10 @@ def run_control(*, run: Run, message: dict) -> None:
 
 
 def run_reap(*, timeout_s: float | None = None) -> list[str]:
-    """Fail running runs whose worker stopped reporting; returns their ids."""
+    """Fail running runs whose worker stopped reporting, and queued runs no worker took.
+
+    Returns the ids of the runs it failed.
+    """
     timeout = settings.MSCOMM_HEARTBEAT_TIMEOUT_S if timeout_s is None else timeout_s
     cutoff = timezone.now() - timedelta(seconds=timeout)
     stale = Run.objects.filter(state=RunState.RUNNING, heartbeat_at__lt=cutoff)
@@ -270,6 +298,15 @@ def run_reap(*, timeout_s: float | None = None) -> list[str]:
             error=error,
             from_states=(RunState.RUNNING,),
             stale_before=cutoff,
+        ):
+            log.warning("reaped run %s: %s", run_id, error)
+            reaped.append(str(run_id))
+    lost_cutoff = timezone.now() - timedelta(seconds=settings.MSCOMM_QUEUED_TIMEOUT_S)
+    lost = Run.objects.filter(state=RunState.QUEUED, created_at__lt=lost_cutoff)
+    for run_id in lost.values_list("id", flat=True):
+        error = "no worker started the run (its task was lost); start it again"
+        if run_finish(
+            run_id=run_id, state=RunState.FAILED, error=error, from_states=(RunState.QUEUED,)
         ):
             log.warning("reaped run %s: %s", run_id, error)
             reaped.append(str(run_id))

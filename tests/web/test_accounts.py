@@ -77,3 +77,12 @@ def test_security_headers_are_sent(client):
     assert response["Referrer-Policy"] == "same-origin"
     csp = response["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+
+
+def test_the_admin_lists_runs_and_scenarios_for_staff(client, user, scenario):
+    user.is_staff = user.is_superuser = True
+    user.save()
+    client.force_login(user)
+    for url in ("/admin/runs/run/", "/admin/scenarios/scenario/", "/admin/accounts/workspace/"):
+        assert client.get(url).status_code == 200
+    assert Client().get("/admin/runs/run/").status_code == 302  # to the log-in page

@@ -173,3 +173,27 @@ def test_a_sweep_value_that_breaks_the_scenario_is_422_with_its_index(user_clien
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"].startswith("values[1]")
     assert not Run.objects.exists()
+
+
+def test_a_live_run_that_would_take_too_long_is_422(user_client, scenario, settings):
+    settings.MSCOMM_MAX_LIVE_WALL_S = 60
+    response = start(user_client, scenario, speed=0.01)
+    assert response.status_code == 422
+    assert "would take" in response.json()["detail"][0]["msg"]
+    assert start(user_client, scenario, speed=0.01, mode="batch").status_code == 201
+
+
+def test_the_reaper_fails_a_queued_run_no_worker_took(user_client, scenario, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mscomm.runs.services import run_reap
+
+    old = start(user_client, scenario).json()["id"]
+    fresh = start(user_client, scenario).json()["id"]
+    Run.objects.filter(id=old).update(created_at=timezone.now() - timedelta(hours=2))
+    assert run_reap() == [old]
+    assert Run.objects.get(id=old).state == RunState.FAILED
+    assert "no worker" in Run.objects.get(id=old).error
+    assert Run.objects.get(id=fresh).state == RunState.QUEUED
