@@ -137,6 +137,8 @@ async function main() {
   async function mountRunReplay(options) {
     player.stop();
     stream.close();
+    // The live player is done: until the replay's own is ready there is none to ask.
+    window.mscommPlayer = null;
     const replay = await mountReplay({
       cy,
       canvas: $("particles"),

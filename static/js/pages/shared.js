@@ -87,6 +87,7 @@ async function main() {
       if (!FINAL.has(r.state)) return;
       stream.close();
       player.stop();
+      window.mscommPlayer = null;
       replay().catch((err) => status(`could not load the replay: ${err.message}`, "error"));
     });
   stream.open();
