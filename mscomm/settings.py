@@ -174,6 +174,7 @@ MSCOMM_MAX_NODES = env_int("MSCOMM_MAX_NODES", 200, minimum=1)
 MSCOMM_MAX_LINKS = env_int("MSCOMM_MAX_LINKS", 1000, minimum=1)
 MSCOMM_MAX_EVENTS = env_int("MSCOMM_MAX_EVENTS", 5_000_000, minimum=1000)
 MSCOMM_MAX_CONCURRENT_RUNS = env_int("MSCOMM_MAX_CONCURRENT_RUNS", 5, minimum=1)
+MSCOMM_MAX_RUN_STARTS_PER_MINUTE = env_int("MSCOMM_MAX_RUN_STARTS_PER_MINUTE", 60, minimum=1)
 MSCOMM_MAX_BATCH_VARIANTS = env_int("MSCOMM_MAX_BATCH_VARIANTS", 20, minimum=1)
 MSCOMM_MAX_BODY_BYTES = env_int("MSCOMM_MAX_BODY_BYTES", 1_000_000, minimum=1024)
 # A run whose worker has not reported for this long is failed by the reaper.
