@@ -24,6 +24,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from mscomm.devtools import free_port
 from tests.browser.chromium import launch_chromium
+from tests.web.conftest import celery_worker_args
 
 ROOT = Path(__file__).absolute().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -83,25 +84,7 @@ def live_url() -> Iterator[str]:
         stderr=subprocess.STDOUT,
     )
     worker = subprocess.Popen(
-        [
-            python,
-            "-m",
-            "celery",
-            "-A",
-            "mscomm",
-            "worker",
-            "-Q",
-            "live,batch",
-            "-P",
-            "threads",
-            "-c",
-            "4",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "warning",
-        ],
+        [python, *celery_worker_args()],
         cwd=ROOT,
         env=env,
         stdout=log,

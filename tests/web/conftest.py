@@ -84,6 +84,29 @@ def worker_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def celery_worker_args(*, queues: str = "live,batch", concurrency: int = 4, name: str = "") -> list:
+    """Arguments after `python` for a quiet `celery worker` on a thread pool."""
+    return [
+        "-m",
+        "celery",
+        "-A",
+        "mscomm",
+        "worker",
+        "-Q",
+        queues,
+        "-P",
+        "threads",
+        "-c",
+        str(concurrency),
+        *(["-n", f"{name}@%h"] if name else []),
+        "--without-heartbeat",
+        "--without-gossip",
+        "--without-mingle",
+        "-l",
+        "warning",
+    ]
+
+
 @pytest.fixture
 def start_worker(transactional_db) -> Iterator[Callable[..., subprocess.Popen]]:
     """Start real `celery worker` processes (both queues); all are stopped afterwards."""
@@ -91,25 +114,7 @@ def start_worker(transactional_db) -> Iterator[Callable[..., subprocess.Popen]]:
 
     def start(**extra: str) -> subprocess.Popen:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "mscomm",
-                "worker",
-                "-Q",
-                "live,batch",
-                "-P",
-                "threads",
-                "-c",
-                "4",
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-                "-l",
-                "warning",
-            ],
+            [sys.executable, *celery_worker_args()],
             cwd=ROOT,
             env=worker_env(**extra),
         )
