@@ -10,10 +10,10 @@ import uuid
 from typing import Any
 from urllib.parse import parse_qs
 
+import redis
 import redis.asyncio as aioredis
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.conf import settings
 
 from mscomm.accounts.services import SESSION_KEY
 from mscomm.runs import stream
@@ -72,7 +72,7 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
         self.run = run
         await self.accept()
         await self.send_json({"type": "run", "run": run_public(run)})
-        self.redis = aioredis.Redis.from_url(settings.REDIS_URL, decode_responses=True)
+        self.redis = stream.redis_async(block_s=READ_BLOCK_MS / 1000)
         self.reader = asyncio.create_task(self._pump())
 
     async def disconnect(self, code: int) -> None:
@@ -106,9 +106,15 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
             key = stream.frames_key(self.run_id)
             last_id = f"{self.since}-0"
             while True:
-                reply = await self.redis.xread(
-                    {key: last_id}, count=READ_COUNT, block=READ_BLOCK_MS
-                )
+                try:
+                    reply = await self.redis.xread(
+                        {key: last_id}, count=READ_COUNT, block=READ_BLOCK_MS
+                    )
+                except (redis.ConnectionError, redis.TimeoutError) as err:
+                    # Redis is away (restarting): keep the viewer, read again from last_id.
+                    log.warning("run %s: stream read failed (%s); retrying", self.run_id, err)
+                    await asyncio.sleep(1.0)
+                    reply = None
                 if not reply:
                     # Quiet for a while: the run may have ended with its stream gone.
                     run = await _refresh(self.run_id)
