@@ -21,10 +21,12 @@ from pathlib import Path
 import psutil
 import pytest
 import websockets
+from django.test import Client
 
 from mscomm.celery import app as celery_app
 from mscomm.devtools import _ping, free_port, redis_binary
-from tests.web.conftest import ROOT, celery_worker_args, worker_env
+from mscomm.runs.models import Run, RunState
+from tests.web.conftest import ROOT, celery_worker_args, post_json, wait_for, worker_env
 
 
 class RedisServer:
@@ -199,6 +201,65 @@ def rss_mb(process: subprocess.Popen) -> float:
     for child in proc.children(recursive=True):
         total += child.memory_info().rss
     return total / 2**20
+
+
+# -- scenarios and runs through the API ---------------------------------------------
+
+
+def chain_doc(name: str = "Fault drill", **changes) -> dict:
+    """Two services and a sync call: light enough for many live runs on two cores."""
+    doc = {
+        "format": "mscomm.scenario/1",
+        "name": name,
+        "duration_s": 60,
+        "drain_s": 5,
+        "nodes": [
+            {"id": "order", "kind": "service", "label": "Order", "workers": 4},
+            {"id": "payment", "kind": "service", "label": "Payment", "work_ms": 20},
+        ],
+        "links": [{"id": "pay", "from": "order", "to": "payment", "style": "sync"}],
+        "workload": [{"entry": "order", "arrival": {"process": "poisson", "rate_per_s": 20}}],
+    }
+    doc.update(changes)
+    return doc
+
+
+def create_scenario(client: Client, doc: dict) -> str:
+    response = post_json(client, "/api/scenarios", {"doc": doc})
+    assert response.status_code == 201, response.content
+    return response.json()["id"]
+
+
+def start_run(client: Client, scenario_id: str, *, speed: float, mode: str = "live") -> str:
+    body = {"scenario_id": scenario_id, "speed": speed, "mode": mode}
+    response = post_json(client, "/api/runs", body)
+    assert response.status_code == 201, response.content
+    return response.json()["id"]
+
+
+def states(run_ids: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for state in Run.objects.filter(id__in=run_ids).values_list("state", flat=True):
+        found[state] = found.get(state, 0) + 1
+    return found
+
+
+def run_finished(client: Client, scenario_id: str, *, mode: str = "batch") -> Run:
+    """Start a run and wait until it has succeeded (a stored result to watch over)."""
+    run_id = start_run(client, scenario_id, speed=100, mode=mode)
+    wait_for(
+        lambda: Run.objects.get(id=run_id).state == RunState.SUCCEEDED,
+        timeout=120,
+        what=f"run {run_id} to succeed",
+    )
+    return Run.objects.get(id=run_id)
+
+
+def assert_run_unchanged(kept: Run) -> None:
+    """The run's stored result and frame log are as they were when `kept` was read."""
+    again = Run.objects.get(id=kept.id)
+    assert again.state == kept.state and again.result == kept.result
+    assert bytes(again.frame_log or b"") == bytes(kept.frame_log or b"")
 
 
 # -- viewers ------------------------------------------------------------------------------

@@ -11,55 +11,26 @@ import json
 import time
 
 import pytest
-from django.test import Client
 
 from mscomm.runs.models import Run, RunState
 from mscomm.runs.services import run_reap
 from mscomm.scenarios.models import Scenario
-from tests.web.conftest import post_json, wait_for
-from tests.web.processes import Processes, own_redis, processes  # noqa: F401
+from tests.web.conftest import wait_for
+from tests.web.processes import (  # noqa: F401 (fixtures)
+    Processes,
+    assert_run_unchanged,
+    chain_doc,
+    create_scenario,
+    own_redis,
+    processes,
+    run_finished,
+    start_run,
+    states,
+)
 
 HEARTBEAT_TIMEOUT_S = 3
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-
-def chain_doc(name: str = "Fault drill", **changes) -> dict:
-    """Two services and a sync call: light enough for many live runs on two cores."""
-    doc = {
-        "format": "mscomm.scenario/1",
-        "name": name,
-        "duration_s": 60,
-        "drain_s": 5,
-        "nodes": [
-            {"id": "order", "kind": "service", "label": "Order", "workers": 4},
-            {"id": "payment", "kind": "service", "label": "Payment", "work_ms": 20},
-        ],
-        "links": [{"id": "pay", "from": "order", "to": "payment", "style": "sync"}],
-        "workload": [{"entry": "order", "arrival": {"process": "poisson", "rate_per_s": 20}}],
-    }
-    doc.update(changes)
-    return doc
-
-
-def create_scenario(client: Client, doc: dict) -> str:
-    response = post_json(client, "/api/scenarios", {"doc": doc})
-    assert response.status_code == 201, response.content
-    return response.json()["id"]
-
-
-def start_run(client: Client, scenario_id: str, *, speed: float, mode: str = "live") -> str:
-    body = {"scenario_id": scenario_id, "speed": speed, "mode": mode}
-    response = post_json(client, "/api/runs", body)
-    assert response.status_code == 201, response.content
-    return response.json()["id"]
-
-
-def states(run_ids: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for state in Run.objects.filter(id__in=run_ids).values_list("state", flat=True):
-        found[state] = found.get(state, 0) + 1
-    return found
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.timeout(600)]
 
 
 def test_a_sigkilled_worker_leaves_no_run_running(
@@ -74,13 +45,7 @@ def test_a_sigkilled_worker_leaves_no_run_running(
     # A finished run first: its result and frames must come through the crash untouched.
     survivor = processes.worker("survivor", queues="batch", concurrency=2)
     processes.beat()
-    done_id = start_run(user_client, scenario_id, speed=100, mode="batch")
-    wait_for(
-        lambda: Run.objects.get(id=done_id).state == RunState.SUCCEEDED,
-        timeout=120,
-        what="the batch run to finish",
-    )
-    kept = Run.objects.get(id=done_id)
+    kept = run_finished(user_client, scenario_id)
     scenarios_before = list(Scenario.objects.values_list("id", "version", "doc"))
 
     victim = processes.worker("victim", queues="live", concurrency=count + 2)
@@ -116,10 +81,7 @@ def test_a_sigkilled_worker_leaves_no_run_running(
 
     # Nothing stored before the crash was lost or changed.
     assert list(Scenario.objects.values_list("id", "version", "doc")) == scenarios_before
-    again = Run.objects.get(id=done_id)
-    assert again.result == kept.result and bytes(again.frame_log or b"") == bytes(
-        kept.frame_log or b""
-    )
+    assert_run_unchanged(kept)
     # And the system goes on: a new worker runs a new run to the end.
     processes.worker("replacement", queues="live", concurrency=2)
     fresh = start_run(user_client, scenario_id, speed=100)
