@@ -136,7 +136,20 @@ class Processes:
         port = free_port()
         process = self.spawn(
             "daphne",
-            ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "mscomm.asgi:application"],
+            [
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                # As scripts/start runs it: a viewer that stops reading is dropped.
+                "--ping-interval",
+                "10",
+                "--ping-timeout",
+                "10",
+                "mscomm.asgi:application",
+            ],
         )
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
