@@ -1,8 +1,10 @@
-"""Frames per second of the run view's particle layer in headless Chromium.
+"""Frames per second of the run view's particle layer in headless Chromium, and how the
+editor copes with big topologies.
 
 Loads `static/bench/particles.html`, which feeds the real player synthetic frames so that
-500, 2,000 and 5,000 particles are in flight, and prints the frame rate measured by the
-page. Run: `python bench/browser_fps.py` (needs `npm install` and /usr/bin/chromium).
+500 to 20,000 particles are in flight, and prints the frame rate and the milliseconds of
+script per frame measured by the page; then `static/bench/editor.html` with 100 to 400
+services. Run: `python bench/browser_fps.py` (needs `npm install` and /usr/bin/chromium).
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ from tests.browser.chromium import launch_chromium  # noqa: E402
 from tests.browser.static_server import static_server  # noqa: E402
 
 COUNTS = (500, 2000, 5000, 10000, 20000)
+EDITOR_SIZES = (100, 200, 400)
 ARTIFACTS = ROOT / "test-artifacts"
 
 
-def measure(page, base: str, n: int) -> dict:
-    """Open the bench page for `n` particles and wait for its result."""
-    page.goto(f"{base}/static/bench/particles.html?n={n}")
+def measure(page, base: str, n: int, name: str = "particles") -> dict:
+    """Open bench page `name` with `?n=` and wait for its result."""
+    page.goto(f"{base}/static/bench/{name}.html?n={n}")
     page.wait_for_function("window.benchResult !== undefined", timeout=60_000)
     return page.evaluate("window.benchResult")
 
@@ -42,6 +45,14 @@ def main() -> None:
                 f" {result['tickMs']:>9.2f}"
             )
         page.screenshot(path=str(ARTIFACTS / "bench-particles.png"))
+        head = ("services", "links", "draw ms", "edit ms", "add ms", "layout ms")
+        print("\n{:>10} {:>6} {:>8} {:>8} {:>7} {:>10}".format(*head))
+        for n in EDITOR_SIZES:
+            r = measure(page, base, n, "editor")
+            print(
+                f"{r['n']:>10} {r['links']:>6} {r['drawMs']:>8.0f} {r['editMs']:>8.1f}"
+                f" {r['addMs']:>7.1f} {r['layoutMs']:>10.0f}"
+            )
         browser.close()
 
 

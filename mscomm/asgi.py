@@ -16,12 +16,13 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from mscomm.asgi_guards import BodyLimit, allowed_hosts_origin_validator  # noqa: E402
 from mscomm.runs.routing import websocket_urlpatterns  # noqa: E402
+from mscomm.sharing.routing import websocket_urlpatterns as share_websockets  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": BodyLimit(django_asgi_app),
         "websocket": allowed_hosts_origin_validator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns + share_websockets))
         ),
     }
 )

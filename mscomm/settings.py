@@ -41,7 +41,9 @@ INSTALLED_APPS = [
     "mscomm.accounts",
     "mscomm.scenarios",
     "mscomm.runs",
+    "mscomm.sharing",
     "mscomm.api",
+    "mscomm.analysis",
 ]
 try:  # the page views, a separate app that may not be installed yet
     import mscomm.front  # noqa: F401
@@ -139,6 +141,12 @@ for _prefix, _dist in [
 ]:
     if (_NODE / _dist).is_dir():
         STATICFILES_DIRS.append((_prefix, _NODE / _dist))
+# Single files of npm packages whose dist folders are too big to serve whole.
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "mscomm.analysis.finders.VendorFileFinder",
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -175,6 +183,8 @@ MSCOMM_MAX_LINKS = env_int("MSCOMM_MAX_LINKS", 1000, minimum=1)
 MSCOMM_MAX_EVENTS = env_int("MSCOMM_MAX_EVENTS", 5_000_000, minimum=1000)
 MSCOMM_MAX_CONCURRENT_RUNS = env_int("MSCOMM_MAX_CONCURRENT_RUNS", 5, minimum=1)
 MSCOMM_MAX_RUN_STARTS_PER_MINUTE = env_int("MSCOMM_MAX_RUN_STARTS_PER_MINUTE", 60, minimum=1)
+# Batch runs (compare, sweeps) queued or running at once per workspace: two full sweeps.
+MSCOMM_MAX_CONCURRENT_BATCH_RUNS = env_int("MSCOMM_MAX_CONCURRENT_BATCH_RUNS", 40, minimum=1)
 MSCOMM_MAX_BATCH_VARIANTS = env_int("MSCOMM_MAX_BATCH_VARIANTS", 20, minimum=1)
 MSCOMM_MAX_BODY_BYTES = env_int("MSCOMM_MAX_BODY_BYTES", 1_000_000, minimum=1024)
 # A run whose worker has not reported for this long is failed by the reaper.
@@ -182,6 +192,13 @@ MSCOMM_HEARTBEAT_TIMEOUT_S = env_int("MSCOMM_HEARTBEAT_TIMEOUT_S", 30, minimum=1
 # How long a finished run's frame stream stays in Redis (the DB keeps the log).
 MSCOMM_STREAM_TTL_S = env_int("MSCOMM_STREAM_TTL_S", 3600, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MSCOMM_MAX_BODY_BYTES
+# Share links: how many a workspace may have, and how often one visitor or address may run
+# or fork shared scenarios (per window).
+MSCOMM_MAX_SHARES = env_int("MSCOMM_MAX_SHARES", 200, minimum=1)
+MSCOMM_SHARE_ACTIONS_PER_WINDOW = env_int("MSCOMM_SHARE_ACTIONS_PER_WINDOW", 20, minimum=1)
+MSCOMM_SHARE_WINDOW_S = env_int("MSCOMM_SHARE_WINDOW_S", 3600, minimum=1)
+# Behind a reverse proxy, the client's address is the one it appends to X-Forwarded-For.
+MSCOMM_TRUST_X_FORWARDED_FOR = env_bool("BEHIND_PROXY", False)
 
 # Celery (namespace CELERY_): late acks with one task prefetched, so a task whose worker
 # dies is redelivered, and a visibility timeout longer than the longest (live) run.

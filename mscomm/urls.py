@@ -12,6 +12,8 @@ urlpatterns = [
     path("api/", api.urls),
     path("accounts/", include("mscomm.accounts.urls")),
     path("admin/", admin.site.urls),
+    path("", include("mscomm.sharing.urls")),
+    path("", include("mscomm.analysis.urls")),
 ]
 if apps.is_installed("mscomm.front"):
     # The browser front end's pages (its own app).

@@ -148,6 +148,9 @@ def _load(source: str) -> patterns.Scenario:
     else:
         name = "<stdin>" if source == "-" else source
         doc = _parse_json(name, _read(source))
+        if not isinstance(doc, dict):
+            # patterns.load would take a JSON string for the text of a document.
+            raise InputError([f"{name}: a scenario must be a JSON object"])
     try:
         return patterns.load(doc)
     except patterns.ScenarioError as exc:

@@ -46,7 +46,7 @@ class StoreRT:
         self.total = 0  # records written
         self.pollers: list[PollRT] = []
         self.writes = self.reads = 0
-        self.h_stale = Histogram()
+        self.h_stale = Histogram(sim.histograms)
         self.last_write_t: float | None = None
 
     def trim(self) -> None:

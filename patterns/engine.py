@@ -12,13 +12,14 @@ import heapq
 import itertools
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from heapq import heappush
 from typing import Any
 
 from . import common_data, events, faults, metrics, resilience, services
-from .dists import sampler, stream
+from .dists import exponential, sampler, stream
 from .metrics import Histogram
-from .trace import FAILURES, FAULT_MODES, MODE_BIT
+from .trace import FAILURES, FAULT_MODES
 
 Observer = Callable[[dict[str, Any]], None]
 
@@ -87,20 +88,23 @@ class LinkRT:
         self.sub: Any = None
         self.dst: Any = None
         self.calls = self.succeeded = self.failed = self.timeouts = self.retries_n = 0
-        self.h_lat = Histogram()
+        self.h_lat = Histogram(sim.histograms)
         self.in_flight = 0
 
 
 class Request:
-    """An external request from the workload (in flight only while open)."""
+    """An external request from the workload (alive only while something refers to it)."""
 
-    __slots__ = ("corr", "counted", "met", "t0")
+    __slots__ = ("corr", "counted", "done", "met", "t0", "tally")
 
-    def __init__(self, corr: str, t0: float, counted: bool) -> None:
+    def __init__(self, corr: str, t0: float, counted: bool, tally: dict[str, int]) -> None:
         self.corr = corr
         self.t0 = t0
         self.counted = counted
-        self.met = 0
+        self.met = 0  # bits of the fault modes met so far
+        self.done = False
+        # Where met faults are counted (None when the request is not counted).
+        self.tally = tally if counted else None
 
 
 class Control:
@@ -137,14 +141,18 @@ class Simulation:
         observer: Observer | None = None,
         max_events: int | None = None,
         control: Control | None = None,
+        detail: bool = False,
     ) -> None:
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else int(seed)
         self.obs = observer
+        # Worker events (`start`, `end`) only for callers that rebuild one request's
+        # path: live frames do not draw them, and there are two per hop.
+        self.obs_detail = observer if detail else None
         self.max_events = max_events
         self.control = control
         self.heap: list[tuple[float, int, int, Any, tuple[Any, ...]]] = []
-        self._seq = itertools.count()
+        self.seq = itertools.count()
         self.now = 0.0
         self.duration_s = float(scenario.duration_s)
         self.end_s = self.duration_s + float(scenario.drain_s)
@@ -156,6 +164,7 @@ class Simulation:
         self.faults_injected: list[dict[str, Any]] = []
         self._injected = 0
 
+        self.histograms: list[Histogram] = []  # flushed once per simulated second
         self.services = services.build(self, scenario)
         self.topics = events.build(self, scenario)
         self.stores = common_data.build(self, scenario)
@@ -168,11 +177,10 @@ class Simulation:
         # Requests.
         self.n_req = 0
         self.all_ok = self.all_failed = 0  # every request, warm-up included (live state)
-        self.open: dict[Request, None] = {}
         self.started = self.succeeded = self.failed = 0
         self.failures = dict.fromkeys(FAILURES, 0)
         self.met = dict.fromkeys(FAULT_MODES, 0)
-        self.h_lat = Histogram()
+        self.h_lat = Histogram(self.histograms)
         # Timeline of the current one-second bucket, and the finished ones.
         self.tl = metrics.Timeline(list(self.services))
 
@@ -195,7 +203,7 @@ class Simulation:
         self, t: float, fn: Callable[..., Any], args: tuple[Any, ...] = (), prio: int = _NORMAL
     ) -> None:
         """Call `fn(sim, *args)` at simulated time `t`."""
-        heapq.heappush(self.heap, (t, prio, next(self._seq), fn, args))
+        heappush(self.heap, (t, prio, next(self.seq), fn, args))
 
     def _wire(self) -> None:
         for link in self.links.values():
@@ -225,26 +233,28 @@ class Simulation:
             if first < to_s:
                 self.at(first, _constant, (svc, op, first, 1.0 / rate, 0, to_s))
             return
-        expo = rng.expovariate
-        first += expo(rate)
+        gap = exponential(1.0 / rate, rng)
+        first += gap()
         if first < to_s:
-            self.at(first, _poisson, (svc, op, expo, rate, to_s))
+            self.at(first, _poisson, (svc, op, gap, to_s))
 
     # ------------------------------------------------------------ requests
 
     def request_end(self, req: Request, ok: bool, reason: str | None, inst: Any) -> None:
         """The entry service finished an external request (or lost it)."""
-        if req not in self.open:
+        if req.done:
             return
-        del self.open[req]
+        req.done = True
         latency = self.now - req.t0
+        tl = self.tl
         if ok:
             self.all_ok += 1
+            tl.succeeded += 1
+            tl.latencies.append(latency)
         else:
             self.all_failed += 1
-        self.tl.finished(ok, latency)
+            tl.failed += 1
         if req.counted:
-            self._tally_met(req)
             if ok:
                 self.succeeded += 1
                 self.h_lat.add(latency)
@@ -264,11 +274,10 @@ class Simulation:
                 event["reason"] = reason
             self.obs(event)
 
-    def _tally_met(self, req: Request) -> None:
-        if req.met:
-            for mode in FAULT_MODES:
-                if req.met & MODE_BIT[mode]:
-                    self.met[mode] += 1
+    @property
+    def in_flight(self) -> int:
+        """External requests that arrived and have not ended."""
+        return self.n_req - self.all_ok - self.all_failed
 
     # ------------------------------------------------------------ the run
 
@@ -321,6 +330,8 @@ class Simulation:
         """Add a fault (scenario format) to the running simulation; from_s defaults to now."""
         from .scenario import parse_fault
 
+        if not isinstance(fault, Mapping):
+            parse_fault(fault, self.scenario)  # raises ScenarioError: not an object
         doc = dict(fault)
         doc.setdefault("from_s", self.now)
         model = parse_fault(doc, self.scenario)
@@ -339,9 +350,8 @@ class Simulation:
         for svc in self.services.values():
             svc.touch(self.now)
         self.tl.close(self)
-        for req in self.open:
-            if req.counted:
-                self._tally_met(req)
+        for h in self.histograms:
+            h.flush()
 
     def state(self) -> dict[str, Any]:
         """A JSON-ready snapshot of every node and link, for live frames."""
@@ -357,30 +367,31 @@ def _constant(
 ) -> None:
     nxt = base + (k + 1) * gap
     if nxt < to_s:
-        sim.at(nxt, _constant, (svc, op, base, gap, k + 1, to_s))
+        heappush(
+            sim.heap, (nxt, _NORMAL, next(sim.seq), _constant, (svc, op, base, gap, k + 1, to_s))
+        )
     _arrival(sim, svc, op)
 
 
-def _poisson(
-    sim: Simulation, svc: Any, op: Any, expo: Callable[[float], float], rate: float, to_s: float
-) -> None:
-    nxt = sim.now + expo(rate)
+def _poisson(sim: Simulation, svc: Any, op: Any, gap: Callable[[], float], to_s: float) -> None:
+    nxt = sim.now + gap()
     if nxt < to_s:
-        sim.at(nxt, _poisson, (svc, op, expo, rate, to_s))
+        heappush(sim.heap, (nxt, _NORMAL, next(sim.seq), _poisson, (svc, op, gap, to_s)))
     _arrival(sim, svc, op)
 
 
 def _arrival(sim: Simulation, svc: Any, op: Any) -> None:
     """An external request enters its entry service."""
     sim.n_req += 1
-    counted = sim.now >= sim.warm_s
-    req = Request(f"r{sim.n_req}", sim.now, counted)
-    sim.open[req] = None
+    now = sim.now
+    counted = now >= sim.warm_s
+    req = Request(f"r{sim.n_req}", now, counted, sim.met)
     sim.tl.arrived += 1
     if counted:
         sim.started += 1
-    job = services.Job(svc, op, req, services.EXTERNAL, None, 1, 0, sim.now, counted)
-    inst = services.pick(sim, svc, False)
+    job = services.Job(svc, op, req, services.EXTERNAL, None, 1, 0, now, counted)
+    insts = svc.instances
+    inst = insts[0] if len(insts) == 1 else services.pick(sim, svc, False)
     if sim.obs is not None:
         sim.obs(
             {
@@ -426,9 +437,17 @@ def simulate(
     observer: Observer | None = None,
     control: Control | None = None,
     max_events: int | None = None,
+    detail: bool = False,
 ) -> dict[str, Any]:
     """Run a scenario to its end (or `until`) and return the result document."""
-    sim = Simulation(scenario, seed=seed, observer=observer, max_events=max_events, control=control)
+    sim = Simulation(
+        scenario,
+        seed=seed,
+        observer=observer,
+        max_events=max_events,
+        control=control,
+        detail=detail,
+    )
     end = sim.end_s if until is None else min(float(until), sim.end_s)
     step = 1.0 if control is not None else end
     while not sim.done and sim.now < end:

@@ -51,7 +51,7 @@ class TopicRT:
         self.redelivery_s = model.redelivery_ms / 1000.0
         self.published = self.delivered = self.redelivered = 0
         self.dead_lettered = self.lost = 0
-        self.h_lag = Histogram()
+        self.h_lag = Histogram(sim.histograms)
 
 
 class SubRT:

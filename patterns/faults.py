@@ -112,8 +112,14 @@ def _end(sim: Simulation, fault: FaultRT) -> None:
 
 def mark(job: Any, mode: str) -> None:
     """Note on the external request that it met a fault of this mode on its path."""
-    if job is not None and not job.detached:
-        job.req.met |= MODE_BIT[mode]
+    if job is None or job.detached:
+        return
+    req = job.req
+    bit = MODE_BIT[mode]
+    if not req.met & bit:
+        req.met |= bit
+        if req.tally is not None and not req.done:
+            req.tally[mode] += 1
 
 
 def _hits(fault: FaultRT) -> bool:

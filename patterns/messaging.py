@@ -139,6 +139,8 @@ def reply_arrive(
     if call.job.dead or resilience.stale(call, attempt_no):
         dst = inst.name if inst is not None else call.job.svc.id
         drop(sim, call, src, dst, "reply", "crash" if call.job.dead else "late")
+        if call.job.dead:
+            resilience.abandon(call)
         return
     resilience.on_reply(sim, call, attempt_no, ok, reason, inst)
 

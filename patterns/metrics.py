@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from typing import Any
 
 _RATIO = 1.01
@@ -11,38 +12,51 @@ _INV_LOG_RATIO = 1.0 / math.log(_RATIO)
 
 class Histogram:
     """Log-bucketed histogram (bucket ratio 1.01): exact count, mean and max, percentiles
-    within 0.5 % relative error, memory bounded by the value range, not the sample count."""
+    within 0.5 % relative error, memory bounded by the value range, not the sample count.
 
-    __slots__ = ("buckets", "count", "max", "min", "total", "zeros")
+    `add(x)` only appends to a buffer (one C call on the hot path); `flush` folds the
+    buffer into the buckets with C-level iteration. The engine flushes every histogram
+    once per simulated second, so the buffer holds at most one second of values.
+    """
 
-    def __init__(self) -> None:
-        self.buckets: dict[int, int] = {}
+    __slots__ = ("add", "buckets", "buf", "count", "max", "min", "total", "zeros")
+
+    def __init__(self, registry: list[Histogram] | None = None) -> None:
+        self.buf: list[float] = []
+        self.add = self.buf.append
+        self.buckets: Counter[int] = Counter()
         self.zeros = 0
         self.count = 0
         self.total = 0.0
         self.min = math.inf
         self.max = -math.inf
+        if registry is not None:
+            registry.append(self)
 
-    def add(self, x: float) -> None:
-        """Record one value (>= 0)."""
-        self.count += 1
-        self.total += x
-        if x > self.max:
-            self.max = x
-        if x < self.min:
-            self.min = x
-        if x <= 0.0:
-            self.zeros += 1
+    def flush(self) -> None:
+        """Fold the buffered values (each >= 0) into the buckets."""
+        buf = self.buf
+        if not buf:
             return
-        k = math.floor(math.log(x) * _INV_LOG_RATIO)
-        b = self.buckets
-        b[k] = b.get(k, 0) + 1
+        self.count += len(buf)
+        self.total += math.fsum(buf)
+        self.max = max(self.max, max(buf))
+        low = min(buf)
+        self.min = min(self.min, low)
+        values: list[float] = buf
+        if low <= 0.0:
+            values = [x for x in buf if x > 0.0]
+            self.zeros += len(buf) - len(values)
+        self.buckets.update(map(math.floor, map(_INV_LOG_RATIO.__mul__, map(math.log, values))))
+        buf.clear()
 
     def mean(self) -> float | None:
+        self.flush()
         return self.total / self.count if self.count else None
 
     def quantiles(self, qs: tuple[float, ...]) -> list[float | None]:
         """Nearest-rank quantiles; each is the middle of its bucket, clamped to [min, max]."""
+        self.flush()
         if not self.count:
             return [None] * len(qs)
         ranks = [max(1, math.ceil(q * self.count)) for q in qs]
@@ -76,6 +90,14 @@ class Histogram:
         return out
 
 
+def exact_quantiles(values: list[float], qs: tuple[float, ...]) -> list[float | None]:
+    """Nearest-rank quantiles of a small list of values."""
+    if not values:
+        return [None] * len(qs)
+    ordered = sorted(values)
+    return [ordered[max(1, math.ceil(q * len(ordered))) - 1] for q in qs]
+
+
 def ms(seconds: float | None) -> float | None:
     """Seconds to ms, rounded to a microsecond so results compare byte for byte."""
     if seconds is None:
@@ -88,22 +110,6 @@ def sig(x: float, digits: int = 6) -> float:
     if x == 0 or not math.isfinite(x):
         return 0.0 if x == 0 else x
     return float(f"{x:.{digits}g}")
-
-
-class Area:
-    """Time integral of a step function (workers held, queue length), for time averages."""
-
-    __slots__ = ("area", "last_t", "value")
-
-    def __init__(self) -> None:
-        self.value = 0
-        self.last_t = 0.0
-        self.area = 0.0
-
-    def flush(self, now: float) -> float:
-        self.area += self.value * (now - self.last_t)
-        self.last_t = now
-        return self.area
 
 
 def empty_summary(with_p90: bool = False) -> dict[str, Any]:
@@ -126,15 +132,8 @@ class Timeline:
         self.arrived = 0
         self.succeeded = 0
         self.failed = 0
-        self.h = Histogram()
+        self.latencies: list[float] = []
         self.t0 = 0.0
-
-    def finished(self, ok: bool, latency: float) -> None:
-        if ok:
-            self.succeeded += 1
-            self.h.add(latency)
-        else:
-            self.failed += 1
 
     def close_bucket(self, sim: Any) -> None:
         now = sim.now
@@ -142,10 +141,10 @@ class Timeline:
         self.arrived_l.append(self.arrived)
         self.succeeded_l.append(self.succeeded)
         self.failed_l.append(self.failed)
-        p50, p99 = self.h.quantiles((0.5, 0.99))
+        p50, p99 = exact_quantiles(self.latencies, (0.5, 0.99))
         self.p50.append(ms(p50))
         self.p99.append(ms(p99))
-        self.in_flight.append(len(sim.open))
+        self.in_flight.append(sim.in_flight)
         span = now - self.t0
         for svc in sim.services.values():
             svc.touch(now)
@@ -153,8 +152,10 @@ class Timeline:
             svc.tick_busy = svc.a_busy
             self.util[svc.id].append(sig(used / (svc.capacity * span)) if span > 0 else 0.0)
         self.arrived = self.succeeded = self.failed = 0
-        self.h = Histogram()
+        self.latencies = []
         self.t0 = now
+        for h in sim.histograms:
+            h.flush()
 
     def close(self, sim: Any) -> None:
         """Close the last (maybe partial) second at the end of the run."""
@@ -280,7 +281,7 @@ def state(sim: Any) -> dict[str, Any]:
             "arrived": sim.n_req,
             "succeeded": sim.all_ok,
             "failed": sim.all_failed,
-            "in_flight": len(sim.open),
+            "in_flight": sim.in_flight,
         },
         "services": services,
         "links": links,

@@ -158,6 +158,9 @@ def attempt(sim: Simulation, call: Call) -> None:
 
 def _fail_now(sim: Simulation, call: Call, attempt_no: int, reason: str) -> None:
     if call.attempt == attempt_no and not call.done:
+        if reason != "circuit_open" and call.link.breaker is not None:
+            # An attempt refused at once is an outcome too (it may be the trial).
+            call.link.breaker.record(sim, False)
         failed(sim, call, reason)
 
 
@@ -170,8 +173,22 @@ def sent(sim: Simulation, call: Call) -> None:
         sim.at(sim.now + link.timeout_s, _timeout, (call, call.attempt))
 
 
+def abandon(call: Call) -> None:
+    """The caller is gone (lost with a crashed instance): stop waiting, count no more."""
+    if call.waiting:
+        call.waiting = False
+        call.link.in_flight -= 1
+        br = call.link.breaker
+        if br is not None and br.state == HALF_OPEN:
+            br.trial = False  # it may have been the trial: let another call try
+    call.done = True
+
+
 def _timeout(sim: Simulation, call: Call, attempt_no: int) -> None:
     if call.attempt != attempt_no or not call.waiting:
+        return
+    if call.job.dead:
+        abandon(call)
         return
     link = call.link
     call.waiting = False

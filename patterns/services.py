@@ -9,6 +9,7 @@ whoever started it (the workload, a calling link or a topic delivery). Reply han
 from __future__ import annotations
 
 from collections import deque
+from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
 from . import common_data, events, faults, messaging, resilience, sync
@@ -40,7 +41,8 @@ class OpRT:
     def __init__(self, op_id: str, work: Any, max_conc: int | None) -> None:
         self.id = op_id
         self.work = work
-        self.steps: list[list[Any]] = []
+        # Per step: (links, all certain?, worker-holding calls, async calls, blocks?).
+        self.steps: list[tuple[list[Any], bool, int, int, bool]] = []
         self.max_conc = max_conc
 
 
@@ -137,8 +139,8 @@ class ServiceRT:
         self.warm = (0.0, 0.0, 0.0)
         self.tick_busy = 0.0
         self.received = self.completed = self.failed = self.rejected = 0
-        self.h_wait = Histogram()
-        self.h_resp = Histogram()
+        self.h_wait = Histogram(sim.histograms)
+        self.h_resp = Histogram(sim.histograms)
         self.timeline: list[float] = []
 
     def touch(self, now: float) -> None:
@@ -245,7 +247,12 @@ def wire_ops(sim: Simulation, scenario: Any) -> None:
             for link_id in op.calls:
                 link = sim.links[link_id]
                 by_step.setdefault(link.step, []).append(link)
-            svc.ops[op.id].steps = [by_step[s] for s in sorted(by_step)]
+            steps = []
+            for s in sorted(by_step):
+                links = by_step[s]
+                certain = all(lk.prob >= 1.0 for lk in links)
+                steps.append((links, certain, *_counts(links)))
+            svc.ops[op.id].steps = steps
 
 
 # ---------------------------------------------------------------- load balancing
@@ -395,14 +402,30 @@ def release_worker(sim: Simulation, item: Any) -> None:
     """Give back the worker `item` holds on its instance and serve the queue."""
     inst = item.inst
     svc = inst.svc
-    svc.touch(sim.now)
-    svc.busy -= 1
-    inst.free += 1
+    now = sim.now
+    dt = now - svc.t_last
+    if dt:  # svc.touch(now), inlined: this runs once per job
+        svc.a_busy += svc.busy * dt
+        svc.a_blocked += svc.blocked * dt
+        svc.a_queue += svc.queued * dt
+        svc.t_last = now
     del inst.held[item]
     item.has_worker = False
+    q = inst.queue
+    if q and not svc.bulkhead and inst.up:
+        # Hand the worker straight to the next in line: busy and free stay as they are.
+        nxt = q.popleft()
+        svc.queued -= 1
+        nxt.inst = inst
+        inst.held[nxt] = None
+        nxt.has_worker = True
+        _started(sim, inst, nxt)
+        return
+    svc.busy -= 1
+    inst.free += 1
     if svc.bulkhead and item.op is not None:
         inst.op_busy[item.op] -= 1
-    if inst.queue:
+    if q:
         dispatch(sim, inst)
 
 
@@ -410,7 +433,13 @@ def begin(sim: Simulation, inst: InstanceRT, item: Any) -> None:
     """A queue item gets a worker."""
     item.inst = inst
     take_worker(sim, inst, item)
+    _started(sim, inst, item)
+
+
+def _started(sim: Simulation, inst: InstanceRT, item: Any) -> None:
     kind = item.kind
+    if sim.obs_detail is not None and kind != POLL:
+        _trace_worker(sim, "start", item)
     if kind == REPLY:
         messaging.reply_begin(sim, item)
         return
@@ -418,17 +447,22 @@ def begin(sim: Simulation, inst: InstanceRT, item: Any) -> None:
         common_data.poll_begin(sim, item)
         return
     job = item
+    now = sim.now
     if job.counted:
-        inst.svc.h_wait.add(sim.now - job.t_in)
+        inst.svc.h_wait.add(now - job.t_in)
     if job.pkind == DELIVERY and job.parent.poison:
         faults.poison(sim, inst)
         return
-    sim.at(sim.now + job.op.work() + job.extra, worked, (job,))
+    heappush(sim.heap, (now + job.op.work() + job.extra, 1, next(sim.seq), worked, (job,)))
 
 
 def worked(sim: Simulation, job: Job) -> None:
-    if not job.dead:
+    if job.dead:
+        return
+    if job.op.steps:
         next_step(sim, job)
+    else:
+        job_end(sim, job)
 
 
 def set_blocked(sim: Simulation, job: Job, blocked: bool) -> None:
@@ -449,17 +483,14 @@ def next_step(sim: Simulation, job: Job) -> None:
     """Make the calls of the next step that fires, or end the job after the last one."""
     steps = job.op.steps
     while job.step < len(steps):
-        links = steps[job.step]
+        links, certain, n_sync, n_async, blocks = steps[job.step]
         job.step += 1
-        fire = [lk for lk in links if lk.prob >= 1.0 or lk.prob_rng.random() < lk.prob]
-        if not fire:
-            continue
-        n_sync = n_async = 0
-        for lk in fire:
-            if lk.style == "async":
-                n_async += 1
-            elif lk.style != "publish":
-                n_sync += 1
+        fire = links
+        if not certain:
+            fire = [lk for lk in links if lk.prob >= 1.0 or lk.prob_rng.random() < lk.prob]
+            if not fire:
+                continue
+            n_sync, n_async, blocks = _counts(fire)
         job.sync_n = n_sync
         job.async_n = n_async
         for lk in fire:
@@ -470,13 +501,20 @@ def next_step(sim: Simulation, job: Job) -> None:
                 common_data.write_start(sim, job, lk)
             else:
                 resilience.call_start(sim, job, lk)
-        if n_sync and any(lk.style == "sync" for lk in fire):
+        if blocks:
             set_blocked(sim, job, True)
         elif not n_sync and n_async:
             release_worker(sim, job)
         if n_sync or n_async:
             return
     job_end(sim, job)
+
+
+def _counts(links: list[Any]) -> tuple[int, int, bool]:
+    """Calls that hold the worker (sync, write), async calls, and whether any blocks."""
+    n_async = sum(1 for lk in links if lk.style == "async")
+    n_sync = sum(1 for lk in links if lk.style in ("sync", "write"))
+    return n_sync, n_async, any(lk.style == "sync" for lk in links)
 
 
 def sync_done(sim: Simulation, job: Job, link: Any, ok: bool, reason: str | None) -> None:
@@ -534,6 +572,8 @@ def job_end(sim: Simulation, job: Job) -> None:
         release_worker(sim, job)
     ok = not job.failed and not job.bad
     reason = job.reason if job.failed else (None if ok else "bad_response")
+    if sim.obs_detail is not None:
+        _trace_worker(sim, "end", job, ok, reason)
     svc = job.svc
     if job.counted:
         if job.failed:
@@ -550,6 +590,41 @@ def job_end(sim: Simulation, job: Job) -> None:
         messaging.send_reply(sim, job.parent, job.attempt, job.inst, ok, reason)
     else:
         events.handled(sim, job.parent, ok)
+
+
+def _trace_worker(
+    sim: Simulation, kind: str, item: Any, ok: bool = True, reason: str | None = None
+) -> None:
+    """A `start` (an item takes a worker) or `end` (a job has finished) detail event."""
+    inst = item.inst
+    if item.kind == REPLY:
+        call = item.call
+        corr, link, attempt, msg = call.job.req.corr, call.link.id, None, "reply"
+    else:
+        corr, attempt = item.req.corr, item.attempt
+        pk = item.pkind
+        if pk == EXTERNAL:
+            link, msg = None, "request"
+        elif pk == DELIVERY:
+            link, msg = item.parent.sub.link.id, "event"
+        else:
+            link, msg = item.parent.link.id, "request"
+    event: dict[str, Any] = {
+        "t": sim.now,
+        "kind": kind,
+        "corr": corr,
+        "node": inst.svc.id,
+        "instance": inst.k,
+        "msg": msg,
+        "op": item.op.id if item.op is not None else None,
+        "link": link,
+        "attempt": attempt,
+    }
+    if kind == "end":
+        event["ok"] = ok
+        if not ok:
+            event["reason"] = reason
+    sim.obs_detail(event)  # type: ignore[misc]
 
 
 # ---------------------------------------------------------------- crashes

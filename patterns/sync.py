@@ -179,5 +179,7 @@ def reply_arrive(
     if caller.dead or resilience.stale(call, attempt_no):
         dst = caller.inst.name if caller.inst is not None else call.link.src_id
         drop(sim, call, src, dst, "reply", "crash" if caller.dead else "late")
+        if caller.dead:
+            resilience.abandon(call)
         return
     resilience.on_reply(sim, call, attempt_no, ok, reason, None)

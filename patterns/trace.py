@@ -13,6 +13,8 @@ DATA_KINDS = ("write", "poll")
 INSTANCE_KINDS = ("crash", "restart")
 BREAKER_KINDS = ("breaker_open", "breaker_half_open", "breaker_close")
 FAULT_KINDS = ("fault_start", "fault_end")
+# Only with `detail=True`: a queue item takes a worker; a job has finished.
+DETAIL_KINDS = ("start", "end")
 
 KINDS = (
     REQUEST_KINDS
@@ -22,6 +24,7 @@ KINDS = (
     + INSTANCE_KINDS
     + BREAKER_KINDS
     + FAULT_KINDS
+    + DETAIL_KINDS
 )
 
 # First causes of a failed request, in the order the result document lists them.

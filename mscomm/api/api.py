@@ -37,6 +37,7 @@ from mscomm.runs import services as run_services
 from mscomm.runs.models import Run
 from mscomm.scenarios import services as scenario_services
 from mscomm.scenarios.selectors import scenario_list
+from mscomm.sharing.api import shares_router
 
 log = logging.getLogger(__name__)
 
@@ -307,11 +308,7 @@ def runs_result(request: HttpRequest, run_id: UUID):
 @runs_router.get("/{uuid:run_id}/frames", response={200: FramesOut, **ERRORS})
 def runs_frames(request: HttpRequest, run_id: UUID, since: int = 0):
     run = _own_run(request, run_id)
-    since = max(0, since)
-    frames = run_selectors.run_frames(run=run, since=since, limit=FRAMES_PAGE)
-    last = frames[-1]["seq"] if frames else since
-    done = run.finished and last >= run.frame_count
-    return {"frames": frames, "next": last, "done": done}
+    return run_selectors.run_frames_page(run=run, since=since, limit=FRAMES_PAGE)
 
 
 @runs_router.get("/{uuid:run_id}/scenario", response={200: dict, **ERRORS})
@@ -330,3 +327,9 @@ def scenario_schema(request: HttpRequest):
 api.add_router("/library", library_router)
 api.add_router("/scenarios", scenarios_router)
 api.add_router("/runs", runs_router)
+api.add_router("/shares", shares_router)
+
+# Compare, variants, request traces and exports (mscomm.analysis).
+from mscomm.analysis.api import router as analysis_router  # noqa: E402
+
+api.add_router("", analysis_router)

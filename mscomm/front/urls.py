@@ -11,4 +11,5 @@ urlpatterns = [
     path("scenarios/new", views.editor, name="scenario-new"),
     path("scenarios/<uuid:scenario_id>/", views.editor, name="scenario-edit"),
     path("runs/<uuid:run_id>/", views.run, name="run"),
+    path("batches/<uuid:batch_id>/", views.batch, name="batch"),
 ]

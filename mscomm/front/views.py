@@ -31,3 +31,9 @@ def editor(request: HttpRequest, scenario_id: UUID | None = None) -> HttpRespons
 def run(request: HttpRequest, run_id: UUID) -> HttpResponse:
     """The run view: live animation, controls, charts and the final result."""
     return render(request, "front/run.html", {"run_id": str(run_id)})
+
+
+@ensure_csrf_cookie
+def batch(request: HttpRequest, batch_id: UUID) -> HttpResponse:
+    """A batch side by side: one row per variant, and its figures against the swept value."""
+    return render(request, "front/batch.html", {"batch_id": str(batch_id)})

@@ -42,10 +42,13 @@ class _Session:
         self.run = run
         self.frames = FrameBuilder()
         live = run.mode == RunMode.LIVE
+        # Batch runs keep frames too (one per progress step) so that a comparison can
+        # play them back; sweep points do not, as nobody watches them.
+        self.record = live or not (run.variant or {}).get("param")
         self.sim = patterns.Simulation(
             patterns.load(run.doc),
             seed=run.seed,
-            observer=self.frames.observe if live else None,
+            observer=self.frames.observe if self.record else None,
             max_events=settings.MSCOMM_MAX_EVENTS,
         )
         self.speed = run.speed
@@ -135,9 +138,13 @@ class _Session:
         """Run to the end as fast as possible, reporting progress in steps."""
         sim = self.sim
         step = sim.end_s / BATCH_STEPS
+        if self.record:
+            self.emit_frame(force=True)
         while not sim.done:
             self.apply_controls()
             sim.advance(min(sim.now + step, sim.end_s))
+            if self.record:
+                self.emit_frame(force=True)
             if sim.now >= sim.end_s and not sim.done:
                 break
             self.heartbeat()

@@ -57,6 +57,14 @@ def run_frames(*, run: Run, since: int, limit: int) -> list[dict]:
     return stream.frames_read(run.id, since=since, limit=limit)
 
 
+def run_frames_page(*, run: Run, since: int, limit: int) -> dict[str, Any]:
+    """One page of the frames API: `{"frames", "next", "done"}` (docs/http-api.md)."""
+    since = max(0, since)
+    frames = run_frames(run=run, since=since, limit=limit)
+    last = frames[-1]["seq"] if frames else since
+    return {"frames": frames, "next": last, "done": run.finished and last >= run.frame_count}
+
+
 def batch_get(*, workspace: Workspace | None, batch_id: Any) -> Batch:
     """The workspace's batch, or `NotFound`."""
     return owned_get(Batch.objects.all(), workspace=workspace, pk=batch_id, what="batch")

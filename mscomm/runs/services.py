@@ -42,21 +42,30 @@ def _check_seed(seed: int | None, doc: dict) -> int:
     return value
 
 
-def _check_capacity(workspace: Workspace, adding: int) -> None:
+def _check_capacity(workspace: Workspace, adding: int, mode: str = RunMode.LIVE) -> None:
     """Raise `LimitExceeded` past the concurrent-run cap or the start rate (in a transaction).
 
     The workspace row is locked first, so that starts racing each other count in turn.
     """
     Workspace.objects.select_for_update().filter(id=workspace.id).first()
-    active = Run.objects.filter(workspace=workspace, state__in=ACTIVE_STATES).count()
-    limit = settings.MSCOMM_MAX_CONCURRENT_RUNS
+    # Live and batch runs have separate limits: one sweep is many short batch runs.
+    active = Run.objects.filter(workspace=workspace, state__in=ACTIVE_STATES, mode=mode).count()
+    limit = (
+        settings.MSCOMM_MAX_CONCURRENT_BATCH_RUNS
+        if mode == RunMode.BATCH
+        else settings.MSCOMM_MAX_CONCURRENT_RUNS
+    )
     if active + adding > limit:
         raise LimitExceeded(f"{active} runs are queued or running; at most {limit} may be at once")
     # Starting and cancelling in a loop stays under the cap above: limit the rate too.
+    # A batch counts as one start, however many runs it has.
     since = timezone.now() - timedelta(seconds=60)
-    recent = Run.objects.filter(workspace=workspace, created_at__gte=since).count()
+    recent = (
+        Run.objects.filter(workspace=workspace, created_at__gte=since, batch=None).count()
+        + Batch.objects.filter(workspace=workspace, created_at__gte=since).count()
+    )
     rate = settings.MSCOMM_MAX_RUN_STARTS_PER_MINUTE
-    if recent + adding > rate:
+    if recent + 1 > rate:
         raise LimitExceeded(f"{recent} runs were started in the last minute; at most {rate} may be")
 
 
@@ -78,22 +87,27 @@ def _enqueue(runs: list[Run]) -> None:
 
 def run_start(
     *,
-    scenario: Scenario,
+    scenario: Scenario | None,
     seed: int | None,
     speed: float,
     mode: str,
     workspace: Workspace,
+    doc: dict | None = None,
 ) -> Run:
-    """Queue a run of a snapshot of `scenario` (task id = run id, on commit)."""
+    """Queue a run of a snapshot of `scenario` (task id = run id, on commit).
+
+    With `doc` (a valid scenario document, e.g. one shared with the caller) the run is of
+    that document instead, and `scenario` may be None.
+    """
     if mode not in RunMode.values:
         raise Invalid([{"loc": "mode", "msg": "must be live or batch"}])
-    doc = copy.deepcopy(scenario.doc)
+    doc = copy.deepcopy(scenario.doc if doc is None else doc)
     with transaction.atomic():
-        _check_capacity(workspace, 1)
+        _check_capacity(workspace, 1, mode)
         run = Run.objects.create(
             workspace=workspace,
             scenario=scenario,
-            scenario_name=scenario.name,
+            scenario_name=doc["name"],
             doc=doc,
             seed=_check_seed(seed, doc),
             speed=_check_speed(speed),
@@ -153,7 +167,7 @@ def batch_start(
     if problems:
         raise Invalid(problems)
     with transaction.atomic():
-        _check_capacity(workspace, len(docs))
+        _check_capacity(workspace, len(docs), RunMode.BATCH)
         batch = Batch.objects.create(workspace=workspace, scenario=scenario, param=param or "")
         runs = [
             Run.objects.create(

@@ -49,19 +49,26 @@ def player_stats(page: Page) -> dict:
     return page.evaluate("window.mscommPlayer ? window.mscommPlayer.stats() : null")
 
 
+# A digest of the particle canvas's pixels: it changes when anything on it moves.
+FINGERPRINT = """() => {
+    const c = document.getElementById('particles');
+    const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let h = 0, lit = 0;
+    for (let i = 3; i < data.length; i += 4) {
+        if (data[i]) { lit += 1; h = (h * 31 + i + data[i - 1]) >>> 0; }
+    }
+    return `${lit}:${h}`;
+}"""
+
+
 def canvas_fingerprint(page: Page) -> str:
     """A digest of the particle canvas's pixels (changes when anything moves)."""
-    return page.evaluate(
-        """() => {
-            const c = document.getElementById('particles');
-            const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-            let h = 0, lit = 0;
-            for (let i = 3; i < data.length; i += 4) {
-                if (data[i]) { lit += 1; h = (h * 31 + i + data[i - 1]) >>> 0; }
-            }
-            return `${lit}:${h}`;
-        }"""
-    )
+    return page.evaluate(FINGERPRINT)
+
+
+def wait_canvas_change(page: Page, before: str, timeout: float = 20_000) -> None:
+    """Wait until the particle canvas shows something other than `before`."""
+    page.wait_for_function(f"(before) => ({FINGERPRINT})() !== before", arg=before, timeout=timeout)
 
 
 def set_field(page: Page, path: str, value: str) -> None:

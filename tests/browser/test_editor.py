@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from playwright.sync_api import expect
@@ -148,3 +149,46 @@ def test_operations_name_the_calls_they_make(watched):
     node = api(page, "GET", f"scenarios/{scenario_id}")["doc"]["nodes"][1]
     assert node["operations"] == [{"id": "default", "calls": []}]
     watched.shot("editor-operations")
+
+
+def test_export_then_import_round_trips_the_scenario(watched, tmp_path):
+    page = watched.page
+    build_chain(watched)
+    wait_saved(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export JSON").click()
+    exported = json.loads(download.value.path().read_text())
+    assert [n["id"] for n in exported["nodes"]] == ["service-1", "service-2", "service-3"]
+
+    scenario_id = open_new_editor(watched)
+    source = tmp_path / "chain.json"
+    source.write_text(json.dumps({**exported, "name": "Imported chain"}))
+    page.locator("#import-file").set_input_files(str(source))
+    expect(page.locator("#scenario-title")).to_have_text("Imported chain")
+    wait_saved(page)
+    stored = api(page, "GET", f"scenarios/{scenario_id}")["doc"]
+    assert len(stored["links"]) == 2
+    page.keyboard.press("Control+z")  # the import is one undoable step
+    assert page.evaluate("mscommEditor.model.doc.nodes.length") == 0
+
+
+def test_a_sweep_compares_the_scenario_across_values(watched):
+    page = watched.page
+    build_chain(watched)
+    page.mouse.click(*node_xy(page, "service-3"))
+    set_field(page, "nodes[2].workers", "4")
+    page.locator("#graph").click(position={"x": 15, "y": 15})
+    page.get_by_role("button", name="Add workload").click()
+    wait_saved(page)
+    page.locator("#sweep summary").click()
+    page.locator('#panel input[data-path="workload[0].arrival.rate_per_s"]').focus()
+    expect(page.locator("#sweep-param")).to_have_value("workload[0].arrival.rate_per_s")
+    page.locator("#sweep-values").fill("10, 50, 200")
+    page.get_by_role("button", name="Run the sweep").click()
+    page.wait_for_url("**/batches/*/")
+    expect(page.locator("#batch-state")).to_have_text("done", timeout=90_000)
+    rows = page.locator("#variants tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.first.locator("td").first).to_have_text("workload[0].arrival.rate_per_s = 10")
+    expect(page.locator("#compare-charts .chart")).to_have_count(2)
+    watched.shot("compare-sweep")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from playwright.sync_api import expect
 
 from tests.browser.pages import (
@@ -12,6 +10,7 @@ from tests.browser.pages import (
     element_xy,
     player_stats,
     set_field,
+    wait_canvas_change,
     wait_saved,
 )
 from tests.browser.test_editor import build_chain
@@ -73,9 +72,7 @@ def test_a_chain_built_in_the_editor_runs_live_with_particles_and_blocked_worker
     page.wait_for_url("**/runs/**")
     stats = wait_stats(page, "s.spawned > 5 && s.drawn > 0")
     assert stats["frames"] > 0
-    before = canvas_fingerprint(page)
-    time.sleep(0.5)
-    assert canvas_fingerprint(page) != before, "the particle canvas did not change"
+    wait_canvas_change(page, canvas_fingerprint(page))
     page.wait_for_function(BLOCKED, timeout=30_000)
     expect(page.locator("#run-state")).to_have_text("running")
     watched.shot("run-live-chain")
@@ -127,3 +124,24 @@ def test_a_finished_run_shows_its_result_as_tables(watched):
         "pay"
     )
     watched.shot("run-result")
+    # Replay plays the stored frames again from the start at the chosen speed.
+    page.locator("#speed").select_option("1")
+    page.get_by_role("button", name="Replay").click()
+    stats = wait_stats(page, "s.spawned > 0 && s.latestT > 5")
+    assert stats["simNow"] < stats["latestT"]
+
+
+def test_pause_holds_the_simulation_and_resume_carries_on(watched):
+    page = watched.page
+    start_run(watched, chain_doc(), speed=0.5)
+    wait_stats(page, "s.frames > 5")
+    page.get_by_role("button", name="Pause").click()
+    expect(page.locator("#run-state")).to_have_text("running (paused)")
+    page.wait_for_timeout(1000)  # frames already on their way arrive
+    held = player_stats(page)["latestT"]
+    page.wait_for_timeout(1500)
+    assert player_stats(page)["latestT"] == held, "frames kept coming while paused"
+    page.get_by_role("button", name="Resume").click()
+    wait_stats(page, f"s.latestT > {held}")
+    page.get_by_role("button", name="Stop").click()
+    expect(page.locator("#run-state")).not_to_have_text("running", timeout=30_000)

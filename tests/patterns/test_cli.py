@@ -104,6 +104,24 @@ def test_it_reads_stdin_and_names_it_in_errors() -> None:
     assert lines == ["<stdin>: line 1 column 7: Expecting value"]
 
 
+@pytest.mark.parametrize("text", ['"a string"', "[1, 2]", "42", "null"])
+def test_it_refuses_json_that_is_not_an_object(text: str) -> None:
+    lines = assert_clean_failure(run_cli("-", stdin=text))
+    assert lines == ["<stdin>: a scenario must be a JSON object"]
+
+
+def test_it_refuses_input_over_the_size_limit(tmp_path: Path) -> None:
+    path = tmp_path / "huge.json"
+    path.write_text('{"description": "' + "x" * (5 * 1024 * 1024) + '"}')
+    lines = assert_clean_failure(run_cli(str(path)))
+    assert lines == [f"{path}: larger than 5 MB"]
+
+
+def test_it_refuses_json_nested_too_deeply() -> None:
+    lines = assert_clean_failure(run_cli("-", stdin="[" * 100_000))
+    assert lines == ["<stdin>: nested too deeply"]
+
+
 def test_it_refuses_nan_which_json_does_not_have() -> None:
     lines = assert_clean_failure(run_cli("-", stdin='{"seed": NaN}'))
     assert lines == ["<stdin>: NaN is not a JSON number"]

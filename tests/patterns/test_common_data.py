@@ -67,3 +67,18 @@ def test_each_poll_reports_the_records_it_saw():
     # read_ms is 1: each poll ends 1 ms after it starts.
     assert polls == [(1.001, 3), (2.001, 3)]
     assert result["datastores"]["lake"]["staleness_ms"]["max"] == pytest.approx(1001.0)
+
+
+def test_no_poll_happens_while_the_reader_is_down():
+    sc = scenario(
+        [service("w", work_ms=0), {"id": "lake", "kind": "datastore"}, service("r")],
+        [link("wr", "w", "lake", "write"), link("poll", "lake", "r", "poll", interval_ms=1000)],
+        [constant("w", 1)],
+        faults=[{"target": "r", "mode": "crash", "from_s": 2.5, "to_s": 6.5}],
+    )
+    result, log = run(sc)
+    assert [round(e["t"]) for e in kinds(log, "poll")] == [1, 2, 7, 8, 9, 10, 11, 12, 13, 14]
+    # The first poll after the restart sees the 5 records written meanwhile.
+    assert kinds(log, "poll")[2]["records"] == 5
+    # written at 2.001 (just after the poll at 2 began), seen by the poll that ends at 7.001
+    assert result["datastores"]["lake"]["staleness_ms"]["max"] == pytest.approx(5000.0)

@@ -211,3 +211,53 @@ def test_warmup_leaves_early_requests_out():
     assert result["requests"]["started"] == 1
     assert result["services"]["a"]["received"] == 1
     assert result["timeline"]["arrived"] == [1, 1, 0]
+
+
+def test_inject_refuses_what_is_not_a_fault_object():
+    sim = patterns.Simulation(busy())
+    with pytest.raises(patterns.ScenarioError):
+        sim.inject(["crash"])  # type: ignore[arg-type]
+
+
+def test_a_fault_injected_live_starts_now_and_applies():
+    sim = patterns.Simulation(busy())
+    sim.advance(1.0)
+    sim.inject({"target": "b", "mode": "response"})
+    sim.advance(sim.end_s)
+    result = sim.result()
+    assert result["faults_injected"] == [{"target": "b", "mode": "response", "from_s": 1.0}]
+    assert result["requests"]["failures"]["bad_response"] > 100
+
+
+_CHILD = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import patterns
+from tests.patterns.test_trace import eventful
+log = []
+result = patterns.simulate(eventful(), observer=log.append)
+result.pop("engine")
+print(json.dumps([result, log[:2000]], sort_keys=True))
+"""
+
+
+def test_runs_in_other_processes_with_other_hash_seeds_are_identical():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[2])
+    outputs = set()
+    for hash_seed in ("0", "12345"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        out = subprocess.run(
+            [sys.executable, "-c", _CHILD, root],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        outputs.add(out.stdout)
+    assert len(outputs) == 1
+    assert '"format": "mscomm.result/1"' in outputs.pop()

@@ -102,3 +102,41 @@ def test_the_last_reply_of_a_step_carries_the_operation_on():
     assert result["requests"]["latency_ms"]["max"] == 26.0
     sends = [(e["link"], round(e["t"], 6)) for e in kinds(log, "send")]
     assert sends == [("ab", 0.0), ("ac", 0.0), ("ad", 0.021)]
+
+
+def test_a_step_with_sync_and_async_calls_frees_the_worker_after_the_sync_one():
+    sc = scenario(
+        [service("a", work_ms=0), service("b", work_ms=100), service("c", work_ms=10)],
+        [
+            link("ab", "a", "b", "async", network_ms=0),
+            link("ac", "a", "c", "sync", network_ms=0),
+        ],
+        [constant("a", 1, to_s=1)],
+    )
+    sim = patterns.Simulation(sc)
+    sim.advance(0.005)
+    inst = sim.state()["services"]["a"]["instances"][0]
+    assert (inst["working"], inst["blocked"]) == (0, 1)
+    sim.advance(0.05)
+    inst = sim.state()["services"]["a"]["instances"][0]
+    assert (inst["working"], inst["blocked"], inst["idle"]) == (0, 0, 10)
+    sim.advance(sim.end_s)
+    result = sim.result()
+    assert result["requests"]["latency_ms"]["max"] == 100.0
+    # 10 ms blocked on c; the async reply took a worker for no time.
+    assert result["services"]["a"]["blocked_fraction"] == 1.0
+
+
+def test_a_lost_async_reply_ends_in_a_timeout():
+    sc = scenario(
+        [service("a", work_ms=0), service("b", work_ms=1)],
+        [link("ab", "a", "b", "async", timeout_ms=50)],
+        [constant("a", 10)],
+        faults=[{"target": "ab", "mode": "omission", "probability": 0.5}],
+        seed=3,
+    )
+    result = patterns.simulate(sc)
+    req = result["requests"]
+    # Request and reply are each dropped with probability 0.5: 3 in 4 calls fail.
+    assert req["failures"]["timeout"] / req["started"] == pytest.approx(0.75, abs=0.1)
+    assert req["met_fault"]["omission"] >= req["failed"]

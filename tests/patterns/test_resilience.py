@@ -72,21 +72,14 @@ def test_failure_rate_under_omission_with_retries_is_p_to_the_attempts(p, retrie
     assert req["unfinished"] == 0
 
 
-def breaker_scenario(**crash):
+def breaker_scenario(window: int = 4, health_checks: bool = False, **crash):
+    """a calls b 10 times a second through a breaker; b crashes as `crash` says."""
+    breaker = {"failure_rate": 0.5, "window": window, "min_calls": window, "open_ms": 1000}
     return scenario(
-        [service("a", work_ms=0), service("b", work_ms=1)],
-        [
-            link(
-                "ab",
-                "a",
-                "b",
-                "sync",
-                network_ms=0,
-                circuit_breaker={"failure_rate": 0.5, "window": 4, "min_calls": 4, "open_ms": 1000},
-            )
-        ],
+        [service("a", work_ms=0), service("b", work_ms=1, health_checks=health_checks)],
+        [link("ab", "a", "b", "sync", network_ms=0, circuit_breaker=breaker)],
         [constant("a", 10)],
-        faults=[{"target": "b", "mode": "crash", "refuse": True, **crash}],
+        faults=[{"target": "b", "mode": "crash", "refuse": not health_checks, **crash}],
     )
 
 
@@ -130,3 +123,19 @@ def test_an_open_breaker_fails_calls_without_sending_them():
     assert result["services"]["b"]["received"] == 10
     # 10 before the crash, 2 refused, one trial a second from 2.1 to 9.1.
     assert len(kinds(log, "send")) == 10 + 2 + 8
+
+
+def test_a_trial_refused_by_health_checks_reopens_the_breaker():
+    sc = breaker_scenario(window=2, health_checks=True, from_s=1, to_s=3.05)
+    result, log = run(sc)
+    states = [(e["kind"], round(e["t"], 6)) for e in kinds(log, *_BREAKER)]
+    assert states == [
+        ("breaker_open", 1.0),
+        ("breaker_half_open", 2.0),
+        ("breaker_open", 2.0),
+        ("breaker_half_open", 3.0),
+        ("breaker_open", 3.0),
+        ("breaker_half_open", 4.0),
+        ("breaker_close", 4.001),
+    ]
+    assert result["requests"]["failures"]["refused"] == 3

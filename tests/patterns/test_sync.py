@@ -269,3 +269,24 @@ def test_requests_a_bulkhead_holds_back_do_not_block_other_operations():
     # Two slow requests wait behind the bulkhead; the fast one takes the free worker.
     assert fast["t"] == pytest.approx(0.51)
     assert result["requests"]["succeeded"] == 4
+
+
+def test_a_caller_lost_in_a_crash_stops_waiting_for_its_calls():
+    sc = scenario(
+        [service("a", work_ms=0), service("b", work_ms=500)],
+        [link("ab", "a", "b", "sync", network_ms=0, timeout_ms=1000, retries=2)],
+        [constant("a", 1, to_s=1)],
+        faults=[{"target": "a", "mode": "crash", "from_s": 0.1, "to_s": 0.2}],
+    )
+    sim = patterns.Simulation(sc)
+    log = []
+    sim.obs = log.append
+    sim.advance(sim.end_s)
+    result = sim.result()
+    assert result["requests"]["failures"]["lost"] == 1
+    assert sim.state()["links"]["ab"]["in_flight"] == 0
+    drop = kinds(log, "drop")[0]
+    assert (drop["reason"], drop["t"]) == ("crash", 0.5)
+    # No timeout, no retry for a caller that is gone.
+    assert kinds(log, "timeout", "retry") == []
+    assert result["links"]["ab"]["timeouts"] == 0

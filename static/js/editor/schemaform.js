@@ -25,7 +25,7 @@ function isDuration(schema, defs) {
 }
 
 function title(key, schema) {
-  const text = schema.title || key;
+  const text = schema.title || key.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
   return text.replace(/ Ms$/, " (ms)").replace(/ S$/, " (s)").replace(/ Per S$/, " per s");
 }
 

@@ -34,8 +34,8 @@ export function createGraph(container, doc, { editable = false } = {}) {
 /** Fit the graph in view, without blowing a tiny topology up past natural size. */
 export function fit(cy) {
   cy.fit(undefined, 40);
-  if (cy.zoom() > 1.2) {
-    cy.zoom(1.2);
+  if (cy.zoom() > 1.5) {
+    cy.zoom(1.5);
     cy.center();
   }
 }

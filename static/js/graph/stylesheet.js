@@ -26,6 +26,7 @@ export function stylesheet() {
         "target-arrow-fill": "filled",
         "arrow-scale": 1.3,
         label: "data(rate)",
+        "text-wrap": "wrap",
         "font-size": 10,
         "text-background-color": "#ffffff",
         "text-background-opacity": 0.85,

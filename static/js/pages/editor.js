@@ -119,13 +119,34 @@ async function main() {
       return;
     }
     try {
-      const created = await api("runs", { method: "POST", body: { scenario_id: autosave.id, seed: null, speed: 0.05, mode: "live" } });
+      const created = await api("runs", { method: "POST", body: { scenario_id: autosave.id, seed: null, speed: Number($("run-speed").value), mode: "live" } });
       location.assign(`/runs/${encodeURIComponent(created.id)}/`);
     } catch (err) {
       hint.textContent = `Could not start the run: ${err.message}`;
     }
   }
   $("btn-run").addEventListener("click", run);
+
+  // Sweeps: the field last focused in the panel is the one to vary.
+  $("panel").addEventListener("focusin", (evt) => {
+    const path = evt.target.dataset && evt.target.dataset.path;
+    if (path && evt.target.type === "number") $("sweep-param").value = path;
+  });
+  $("btn-sweep").addEventListener("click", async () => {
+    const values = $("sweep-values").value.split(",").map((v) => v.trim()).filter(Boolean).map((v) => (Number.isFinite(Number(v)) ? Number(v) : v));
+    const say = (text) => {
+      $("sweep-status").textContent = text;
+    };
+    if (!$("sweep-param").value || values.length < 2) return say("Name a field and at least two values.");
+    await autosave.flush();
+    if (!autosave.id) return say("Save the scenario first (fix the problems shown).");
+    try {
+      const batch = await api("runs/batch", { method: "POST", body: { scenario_id: autosave.id, seed: null, param: $("sweep-param").value.trim(), values } });
+      location.assign(`/batches/${encodeURIComponent(batch.id)}/`);
+    } catch (err) {
+      say(err.problems.length ? err.problems.map((p) => `${p.loc}: ${p.msg}`).join("; ") : err.message);
+    }
+  });
 
   refresh(model.doc);
   if (!stored) autosave.flush();

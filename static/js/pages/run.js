@@ -8,6 +8,7 @@ import { fmt } from "../dom.js";
 import { createGraph } from "../graph/create.js";
 import { legend } from "../graph/legend.js";
 import { createPlayer } from "../player/player.js";
+import { mountReplay } from "../replay/mount.js";
 import { createCharts } from "../run/charts.js";
 import { createInjectPanel } from "../run/inject.js";
 import { renderResult } from "../run/results.js";
@@ -61,7 +62,6 @@ async function main() {
     for (const f of r.faults_injected || []) timeline.fault(f, { injected: true });
     const over = FINAL.has(r.state);
     for (const id of ["btn-pause", "btn-stop", "btn-inject"]) if (over) $(id).disabled = true;
-    $("speed").disabled = over;
     $("btn-replay").disabled = !over;
     if (r.error) $("conn-status").textContent = r.error;
     if (over) finish(r);
@@ -73,7 +73,6 @@ async function main() {
     finished = true;
     player.finish();
     $("hint").textContent = `The run ${r.state}. Replay it, or change the seed and run again.`;
-    if (r.state !== "succeeded") return;
     try {
       const result = await api(`runs/${runId}/result`);
       const box = $("results");
@@ -82,7 +81,8 @@ async function main() {
       series.fromTimeline(result.timeline);
       charts.update(series, true);
     } catch (err) {
-      $("conn-status").textContent = `result unavailable: ${err.message}`;
+      // A run that failed or was cancelled early may have no result: that is not an error.
+      if (err.status !== 404) $("conn-status").textContent = `result unavailable: ${err.message}`;
     }
   }
 
@@ -95,12 +95,44 @@ async function main() {
     target.toggleClass("faulted", e.kind === "fault_start");
     if (e.kind === "fault_start") timeline.fault({ target: e.link || e.node, mode: e.mode, from_s: e.t, to_s: e.to_s }, { injected: true });
   });
-  player.on("state", (s, t) => {
+  function showState(s, t) {
     const q = s.requests || {};
-    $("live-requests").textContent = `arrived ${fmt(q.arrived)} · succeeded ${fmt(q.succeeded)} · failed ${fmt(q.failed)} · in flight ${fmt(q.in_flight)}`;
+    const w = { working: 0, blocked: 0, idle: 0, queue: 0, down: 0 };
+    for (const svc of Object.values(s.services || {})) {
+      for (const i of svc.instances || []) {
+        for (const k of ["working", "blocked", "idle", "queue"]) w[k] += i[k] || 0;
+        if (!i.up) w.down += 1;
+      }
+    }
+    $("live-requests").textContent = `requests: arrived ${fmt(q.arrived)} · succeeded ${fmt(q.succeeded)} · failed ${fmt(q.failed)} · in flight ${fmt(q.in_flight)}`;
+    $("live-workers").textContent = `workers: busy ${fmt(w.working)} · blocked on sync ${fmt(w.blocked)} · idle ${fmt(w.idle)} · queued requests ${fmt(w.queue)}${w.down ? ` · instances down ${w.down}` : ""}`;
     $("run-clock").textContent = `t = ${t.toFixed(2)} s of ${endS} s`;
     timeline.at(t);
-  });
+  }
+  player.on("state", showState);
+
+  /** A finished run plays from its stored frames, with the scrubber (replay/). */
+  let replaying = false;
+  async function showReplay(options = {}) {
+    if (replaying) return;
+    replaying = true;
+    player.stop();
+    stream.close();
+    $("btn-replay").disabled = true;
+    const replay = await mountReplay({
+      cy,
+      canvas: $("particles"),
+      container: $("replay"),
+      fetchPage: (since) => api(`runs/${runId}/frames?since=${since}`),
+      speed: run.speed || 0.05,
+      endS,
+      ...options,
+    });
+    if (!replay) return;
+    replay.on("state", showState);
+    if (replay.player.state) showState(replay.player.state, replay.t);
+    $("hint").textContent = "Replay: play, drag the timeline or step frame by frame (← →).";
+  }
 
   stream
     .on("frame", (frame) => player.push(frame))
@@ -113,8 +145,11 @@ async function main() {
       $("conn-status").className = `status ${s === "open" ? "saved" : "dirty"}`;
     });
   showRun(run);
-  stream.open();
-  player.start();
+  if (wasOver) showReplay();
+  else {
+    stream.open();
+    player.start();
+  }
 
   $("btn-pause").addEventListener("click", () => {
     paused = !paused;
@@ -141,8 +176,7 @@ async function main() {
       $("conn-status").textContent = `could not start: ${err.message}`;
     }
   });
-  $("btn-replay").addEventListener("click", () => replay(cy, runId, Number($("speed").value)));
-  if (wasOver) $("hint").textContent = "This run is over: what you see is its end state. Press Replay to watch it again.";
+  $("btn-replay").addEventListener("click", () => showReplay({ startAt: 0, play: true }));
 }
 
 function selectSpeed(speed) {
@@ -150,22 +184,6 @@ function selectSpeed(speed) {
   const values = [...select.options].map((o) => Number(o.value));
   const nearest = values.reduce((a, b) => (Math.abs(b - speed) < Math.abs(a - speed) ? b : a));
   select.value = String(nearest);
-}
-
-/** Play a finished run again from its stored frames at `speed`, without jumping ahead. */
-async function replay(cy, runId, speed) {
-  window.mscommPlayer.stop();
-  const player = createPlayer({ cy, canvas: $("particles"), speed, follow: false });
-  window.mscommPlayer = player;
-  player.start();
-  let since = 0;
-  for (;;) {
-    const page = await api(`runs/${runId}/frames?since=${since}`);
-    for (const frame of page.frames) player.push(frame);
-    if (page.done || !page.frames.length || page.next <= since) break;
-    since = page.next;
-  }
-  player.finish();
 }
 
 main().catch((err) => {

@@ -20,8 +20,9 @@ export function createLabels(cy) {
     const parts = [];
     if (rate >= 0.05) parts.push(`${rate >= 10 ? Math.round(rate) : rate.toFixed(1)}/s`);
     if (s && s.in_flight) parts.push(`${s.in_flight} in flight`);
-    if (s && s.breaker && s.breaker !== "closed") parts.push(`breaker ${s.breaker.replace("_", "-")}`);
-    return parts.join(" · ");
+    const label = parts.join(" · ");
+    if (s && s.breaker && s.breaker !== "closed") return `breaker ${s.breaker.replace("_", "-")}\n${label}`;
+    return label;
   }
 
   function nodeLabel(node) {

@@ -100,7 +100,10 @@ export function createPlayer({ cy, canvas, speed = 0.05, follow = true, minTrave
       if (e.kind === "drop" || e.kind === "rejected") {
         const found = geometry.slotFor(e.link, nodeOf(e.src), nodeOf(e.dst));
         if (found) flashes.push({ slot: found[0], born, life: 700 });
-      } else if (node) flashes.push({ node, born, life: 900 });
+      } else if (node && !flashes.some((f) => f.node === node && born - f.born < 300)) {
+        // One ring at a time per element: a burst of failures is one flash, not a target.
+        flashes.push({ node, born, life: 900 });
+      }
       if (flashes.length > 200) flashes.shift(); // a storm of failures: keep the newest
       if (e.kind === "timeout") labels.flashTimeout(node, e.link);
     }

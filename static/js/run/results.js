@@ -12,13 +12,13 @@ function table(caption, head, rows) {
 }
 
 const P = ["mean", "p50", "p95", "p99", "max"];
+const percent = (x) => (typeof x === "number" ? `${(100 * x).toFixed(1)}%` : x);
 const pct = (o) => P.map((k) => (o ? o[k] : null));
 
 /** Render `result` into `container` (replacing what was there). */
 export function renderResult(container, result) {
   const r = result.requests || {};
   const parts = [
-    el("h2", { text: "Result" }),
     table("Requests", ["started", "succeeded", "failed", "unfinished", "throughput/s"], [
       [r.started, r.succeeded, r.failed, r.unfinished, r.throughput_per_s],
     ]),
@@ -33,7 +33,7 @@ export function renderResult(container, result) {
         "Services",
         ["service", "received", "completed", "failed", "rejected", "utilisation", "blocked share", "queue wait p95 ms", "response p95 ms"],
         services.map(([id, s]) => [
-          id, s.received, s.completed, s.failed, s.rejected, s.utilization, s.blocked_fraction,
+          id, s.received, s.completed, s.failed, s.rejected, percent(s.utilization), percent(s.blocked_fraction),
           s.queue_wait_ms && s.queue_wait_ms.p95, s.response_ms && s.response_ms.p95,
         ]),
       ),
@@ -73,5 +73,5 @@ export function renderResult(container, result) {
     );
   }
   if (result.stop) parts.push(el("p", { class: "muted", text: `Stopped early (${result.stop.reason}) at ${fmt(result.stop.t_s)} s.` }));
-  replace(container, ...parts);
+  replace(container, el("h2", { text: "Result" }), el("div", { class: "tables" }, parts));
 }

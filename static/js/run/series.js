@@ -79,14 +79,28 @@ export function createSeries(services, { every = 0.5 } = {}) {
     /** Replace every series with the result's exact timeline (one point per simulated second). */
     fromTimeline(timeline) {
       if (!timeline || !timeline.t_s) return;
+      const liveT = s.t;
+      const liveFailures = s.failures;
       s.t = timeline.t_s.slice();
       s.throughput = (timeline.succeeded || []).slice();
       s.p50 = (timeline.latency_p50_ms || []).slice();
       s.p99 = (timeline.latency_p99_ms || []).slice();
-      let total = 0;
-      const cumulative = (timeline.failed || []).map((n) => (total += n));
-      for (const c of CAUSES) s.failures[c] = s.t.map(() => null);
-      s.failures.other = cumulative;
+      if (liveT.length) {
+        // The timeline has no causes: keep the live split, read at each timeline second.
+        s.failures = {};
+        for (const c of CAUSES) {
+          let j = -1;
+          s.failures[c] = s.t.map((t) => {
+            while (j + 1 < liveT.length && liveT[j + 1] <= t + 1) j += 1;
+            return j < 0 ? 0 : liveFailures[c][j];
+          });
+        }
+      } else {
+        // Nothing was seen live (opened after the end): all failures, cumulative, as "other".
+        let total = 0;
+        for (const c of CAUSES) s.failures[c] = s.t.map(() => null);
+        s.failures.other = (timeline.failed || []).map((n) => (total += n));
+      }
       for (const id of services) s.utilization[id] = ((timeline.utilization || {})[id] || []).slice();
       this.exact = true;
     },

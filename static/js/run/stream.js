@@ -8,7 +8,7 @@ import { createHub } from "../hub.js";
 
 const FINAL = new Set(["succeeded", "failed", "cancelled"]);
 
-export function createStream(runId, { since = 0 } = {}) {
+export function createStream(runId, { since = 0, path = null } = {}) {
   const hub = createHub();
   let lastSeq = since;
   let socket = null;
@@ -19,7 +19,9 @@ export function createStream(runId, { since = 0 } = {}) {
 
   function url() {
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
-    return `${proto}//${location.host}/ws/runs/${encodeURIComponent(runId)}/?since=${lastSeq}`;
+    // `path` reaches the same stream another way (a share link's `/ws/shares/<token>/`).
+    const where = path || `/ws/runs/${encodeURIComponent(runId)}/`;
+    return `${proto}//${location.host}${where}?since=${lastSeq}`;
   }
 
   function connect() {

@@ -1,0 +1,111 @@
+"""The analysis endpoints under /api/ (docs/http-api.md, "Analysis"): thin views."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+from uuid import UUID
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from mscomm.accounts.services import workspace_get
+from mscomm.analysis import services
+from mscomm.api.schemas import BatchOut, ErrorOut
+from mscomm.runs import selectors as run_selectors
+from mscomm.runs.models import Run
+from mscomm.scenarios import services as scenario_services
+
+ERRORS = {404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+EXPORTS = ("scenario.json", "result.json", "result.csv", "timeline.csv")
+
+router = Router(tags=["analysis"])
+
+
+def _own_run(request: HttpRequest, run_id: UUID) -> Run:
+    workspace = workspace_get(request=request, create=False)
+    return run_selectors.run_get(workspace=workspace, run_id=run_id)
+
+
+def _download(body: str, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@router.get("/runs/{uuid:run_id}/requests", response={200: dict, **ERRORS})
+def requests_sample(request: HttpRequest, run_id: UUID, size: int = 50):
+    """A sample of the run's requests, failed first, then the slowest."""
+    return services.run_requests(run=_own_run(request, run_id), size=size)
+
+
+@router.get("/runs/{uuid:run_id}/requests/{corr}", response={200: dict, **ERRORS})
+def request_trace(request: HttpRequest, run_id: UUID, corr: str):
+    """One request's spans and phases."""
+    return services.run_trace(run=_own_run(request, run_id), corr=corr)
+
+
+@router.get("/runs/{uuid:run_id}/requests/{corr}/otlp", response={200: dict, **ERRORS})
+def request_otlp(request: HttpRequest, run_id: UUID, corr: str):
+    """The request's trace as an OTLP JSON download (opens in Jaeger)."""
+    doc = services.run_trace_otlp(run=_own_run(request, run_id), corr=corr)
+    response = JsonResponse(doc)
+    response["Content-Disposition"] = f'attachment; filename="trace-{run_id}-{corr}.otlp.json"'
+    return response
+
+
+@router.get("/runs/{uuid:run_id}/requests/{corr}/mermaid", response={200: str, **ERRORS})
+def request_mermaid(request: HttpRequest, run_id: UUID, corr: str):
+    """The request's trace as a Mermaid sequence diagram."""
+    text = services.run_trace_mermaid(run=_own_run(request, run_id), corr=corr)
+    return _download(text, "text/plain", f"trace-{run_id}-{corr}.mmd")
+
+
+@router.get("/runs/{uuid:run_id}/export/{what}", response={200: str, **ERRORS})
+def run_export(request: HttpRequest, run_id: UUID, what: str):
+    """`scenario.json`, `result.json`, `result.csv` or `timeline.csv` as a download."""
+    return _download(*services.run_export(run=_own_run(request, run_id), what=what))
+
+
+@router.get("/compare/{uuid:run_a}/{uuid:run_b}", response={200: dict, **ERRORS})
+def compare(request: HttpRequest, run_a: UUID, run_b: UUID):
+    """Two of the caller's runs side by side: states, metric differences, timelines."""
+    return services.runs_compare(run_a=_own_run(request, run_a), run_b=_own_run(request, run_b))
+
+
+class Change(Schema):
+    kind: Literal["flip", "toggle"]
+    link: str | None = Field(None, max_length=40)
+    to: str | None = Field(None, max_length=10)
+    target: str | None = Field(None, max_length=40)
+    setting: str | None = Field(None, max_length=40)
+
+
+class VariantIn(Schema):
+    run_id: UUID | None = None
+    scenario_id: UUID | None = None
+    seed: int | None = None
+    change: Change
+
+
+@router.post("/variants", response={201: BatchOut, 400: ErrorOut, **ERRORS})
+def variant_start(request: HttpRequest, body: VariantIn):
+    """A scenario (or a run's snapshot) and a variant with one change, run as a batch."""
+    # The API module mounts this router, so its batch shape is imported when first used.
+    from mscomm.api.api import _batch_out
+
+    workspace = workspace_get(request=request, create=False)
+    change: dict[str, Any] = body.change.dict()
+    if body.run_id is not None:
+        run = run_selectors.run_get(workspace=workspace, run_id=body.run_id)
+        scenario, doc = run.scenario, run.doc
+        seed = run.seed if body.seed is None else body.seed
+    elif body.scenario_id is not None:
+        scenario = scenario_services.scenario_get(workspace=workspace, scenario_id=body.scenario_id)
+        doc, seed = scenario.doc, body.seed
+    else:
+        return Status(422, {"detail": [{"loc": "run_id", "msg": "give run_id or scenario_id"}]})
+    batch = services.variant_start(
+        workspace=workspace, scenario=scenario, doc=doc, change=change, seed=seed
+    )
+    return Status(201, _batch_out(batch))

@@ -1,0 +1,148 @@
+"""Analysis of finished runs: request traces, exports, comparisons and variant batches.
+
+Traces are never stored: the engine is deterministic, so a request's path is rebuilt by
+re-running the run's scenario snapshot with its seed, injected faults and stop time.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from django.conf import settings
+
+import patterns
+import patterns.variants
+from mscomm.accounts.models import Workspace
+from mscomm.errors import Invalid, NotFound
+from mscomm.runs.models import Batch, Run
+from mscomm.runs.selectors import run_public
+from mscomm.runs.services import batch_start
+from mscomm.scenarios.models import Scenario
+from patterns import tracing
+from patterns.compare import result_diff
+from patterns.export import result_csv, timeline_csv
+from patterns.trace_export import trace_mermaid, trace_otlp
+
+CORR = re.compile(r"^r[1-9][0-9]{0,11}$")
+SAMPLE_MAX = 200
+
+
+def _finished_result(run: Run) -> dict[str, Any]:
+    if run.result is None:
+        raise NotFound(f"run {run.id} has no result yet (it is {run.state})")
+    return run.result
+
+
+def _rerun_args(run: Run) -> dict[str, Any]:
+    result = _finished_result(run)
+    stop = result.get("stop") or {}
+    return {
+        "seed": run.seed,
+        "faults_injected": result.get("faults_injected") or [],
+        "max_engine_events": settings.MSCOMM_MAX_EVENTS,
+        "stop_s": stop.get("t_s") if stop.get("reason") == "stopped" else None,
+    }
+
+
+def run_requests(*, run: Run, size: int = tracing.SAMPLE_SIZE) -> dict[str, Any]:
+    """A sample of the run's requests (failed first, then the slowest) and the totals."""
+    size = max(1, min(int(size), SAMPLE_MAX))
+    args = _rerun_args(run)
+    outcomes = tracing.request_outcomes(patterns.load(run.doc), **args)
+    counts = {"total": len(outcomes), "succeeded": 0, "failed": 0, "unfinished": 0}
+    for item in outcomes:
+        counts[item["outcome"]] += 1
+    return {**counts, "sample": tracing.request_sample(outcomes, size)}
+
+
+def run_trace(*, run: Run, corr: str) -> dict[str, Any]:
+    """The trace of request `corr` of the run (see patterns.tracing.build_trace)."""
+    if not CORR.match(corr):
+        raise NotFound(f"no request {corr[:20]!r} in run {run.id}")
+    scenario = patterns.load(run.doc)
+    events, cut = tracing.request_events(scenario, corr, **_rerun_args(run))
+    if not events:
+        raise NotFound(f"no request {corr} in run {run.id}")
+    return tracing.build_trace(events, tracing.link_styles(scenario), truncated=cut)
+
+
+def run_trace_otlp(*, run: Run, corr: str) -> dict[str, Any]:
+    """The request's trace as OTLP JSON, timed from the moment the run started."""
+    trace = run_trace(run=run, corr=corr)
+    began = run.started_at or run.created_at
+    epoch_ns = int(began.timestamp()) * 1_000_000_000
+    return trace_otlp(trace, trace_key=f"{run.id}/{corr}", epoch_ns=epoch_ns)
+
+
+def run_trace_mermaid(*, run: Run, corr: str) -> str:
+    """The request's trace as Mermaid sequence-diagram text."""
+    return trace_mermaid(run_trace(run=run, corr=corr))
+
+
+def run_export(*, run: Run, what: str) -> tuple[str, str, str]:
+    """(body, content type, file name) of one export of the run."""
+    stem = f"run-{run.id}"
+    if what == "scenario.json":
+        return _json(run.doc), "application/json", f"scenario-{run.id}.json"
+    result = _finished_result(run)
+    if what == "result.json":
+        return _json(result), "application/json", f"{stem}-result.json"
+    if what == "result.csv":
+        return result_csv(result), "text/csv", f"{stem}-result.csv"
+    if what == "timeline.csv":
+        return timeline_csv(result), "text/csv", f"{stem}-timeline.csv"
+    raise NotFound(f"no export {what[:40]!r}")
+
+
+def _json(doc: Any) -> str:
+    return json.dumps(doc, indent=2)
+
+
+def runs_compare(*, run_a: Run, run_b: Run) -> dict[str, Any]:
+    """Both runs, their metric differences (when both have results) and timelines."""
+    rows = None
+    if run_a.result is not None and run_b.result is not None:
+        rows = result_diff(run_a.result, run_b.result)
+    return {
+        "a": run_public(run_a),
+        "b": run_public(run_b),
+        "rows": rows,
+        "timelines": {
+            "a": (run_a.result or {}).get("timeline"),
+            "b": (run_b.result or {}).get("timeline"),
+        },
+    }
+
+
+def variant_doc(*, doc: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
+    """The scenario with one change: `{"kind": "flip", "link", "to"}` or
+    `{"kind": "toggle", "target", "setting"}`; `Invalid` (loc `change.*`) if it does not apply."""
+    kind = change.get("kind")
+    try:
+        if kind == "flip":
+            return patterns.variants.flip_link(doc, str(change.get("link")), str(change.get("to")))
+        if kind == "toggle":
+            return patterns.variants.toggle(
+                doc, str(change.get("target")), str(change.get("setting"))
+            )
+    except patterns.ScenarioError as err:
+        raise Invalid([{"loc": f"change.{p.loc}", "msg": p.msg} for p in err.problems]) from None
+    raise Invalid([{"loc": "change.kind", "msg": "must be 'flip' or 'toggle'"}])
+
+
+def variant_start(
+    *,
+    workspace: Workspace,
+    scenario: Scenario | None,
+    doc: dict[str, Any],
+    change: dict[str, Any],
+    seed: int | None,
+) -> Batch:
+    """Run `doc` (a scenario's, or a run's snapshot) and its changed variant as one
+    batch, with the same seed and workload: variant 0 is as it was, 1 is changed."""
+    if scenario is None:
+        raise Invalid([{"loc": "run_id", "msg": "the run's scenario was deleted"}])
+    changed = variant_doc(doc=doc, change=change)
+    return batch_start(scenario=scenario, workspace=workspace, seed=seed, variants=[doc, changed])

@@ -1,0 +1,87 @@
+/**
+ * On the run view: "what if…" for the selected link. Picking a sync or async link offers
+ * its variants (flip the style, turn it into an event, toggle a timeout, retries or a
+ * circuit breaker); one click runs the run's scenario and the variant as a batch with the
+ * same seed (POST /api/variants) and opens their comparison. Also links the run's
+ * requests and exports page. Loaded beside pages/run.js, which exposes its graph.
+ */
+import { api } from "../api.js";
+import { el, replace } from "../dom.js";
+
+const CHANGES = {
+  sync: [
+    { kind: "flip", to: "async", text: "Make it async" },
+    { kind: "flip", to: "event", text: "Make it an event" },
+  ],
+  async: [
+    { kind: "flip", to: "sync", text: "Make it sync" },
+    { kind: "flip", to: "event", text: "Make it an event" },
+  ],
+};
+const TOGGLES = [
+  { setting: "timeout", text: "Toggle timeout" },
+  { setting: "retries", text: "Toggle retries" },
+  { setting: "circuit_breaker", text: "Toggle circuit breaker" },
+];
+
+function waitForGraph() {
+  return new Promise((resolve) => {
+    const check = () => (window.mscommRun && window.mscommRun.cy ? resolve(window.mscommRun.cy) : setTimeout(check, 100));
+    check();
+  });
+}
+
+async function main() {
+  const runId = document.getElementById("main").dataset.runId;
+  const toolbar = document.querySelector(".run-view .toolbar");
+  if (toolbar) {
+    toolbar.append(el("a", { class: "button", id: "link-requests", href: `/runs/${encodeURIComponent(runId)}/requests/`, text: "Requests & exports" }));
+  }
+  const status = el("p", { class: "muted", id: "variant-status", text: "Select a sync or async link to compare it with a variant." });
+  const buttons = el("div", { class: "variant-buttons", id: "variant-buttons" });
+  const panel = el("section", { class: "inject", id: "variant", "aria-label": "Compare with a variant" }, el("h3", { text: "What if…" }), status, buttons);
+  const side = document.querySelector(".run-view .side");
+  if (side) side.prepend(panel);
+  const cy = await waitForGraph();
+
+  async function start(change) {
+    status.textContent = "starting both runs…";
+    try {
+      const batch = await api("variants", { method: "POST", body: { run_id: runId, change } });
+      const [a, b] = batch.variants.map((v) => encodeURIComponent(v.run.id));
+      location.assign(`/compare/${a}/${b}/`);
+    } catch (err) {
+      const problems = err.problems.map((p) => p.msg).join("; ");
+      status.textContent = `could not start the variant: ${problems || err.message}`;
+    }
+  }
+
+  function offer(edge) {
+    const link = edge.data("link");
+    const style = edge.data("style");
+    const changes = CHANGES[style];
+    if (!changes) {
+      status.textContent = `${link} is a ${style} link: only sync and async calls have variants here.`;
+      replace(buttons);
+      return;
+    }
+    status.textContent = `Link ${link} (${style}): run it both ways with the same seed and compare.`;
+    const items = [
+      ...changes.map((c) => ({ text: c.text, change: { kind: "flip", link, to: c.to } })),
+      ...TOGGLES.map((t) => ({ text: t.text, change: { kind: "toggle", target: link, setting: t.setting } })),
+    ];
+    replace(
+      buttons,
+      items.map((item) => {
+        const button = el("button", { type: "button", text: item.text, dataset: { change: JSON.stringify(item.change) } });
+        button.addEventListener("click", () => start(item.change));
+        return button;
+      }),
+    );
+  }
+
+  cy.on("tap", "edge", (evt) => offer(evt.target));
+  window.mscommVariant = { offer: (linkId) => offer(cy.getElementById(`link:${linkId}`)) };
+}
+
+main();

@@ -1,0 +1,101 @@
+/**
+ * The compare page (`/compare/<a>/<b>/`): both topologies played back in step by one clock
+ * (play/pause and one seek bar drive both from their stored frames), the table of metric
+ * differences and the two timelines overlaid on one chart per metric.
+ */
+import { api } from "../api.js";
+import { el, replace } from "../dom.js";
+import { createGraph } from "../graph/create.js";
+import { diffTable } from "../analysis/difftable.js";
+import { allFrames } from "../analysis/frames.js";
+import { overlayCharts } from "../analysis/overlay-charts.js";
+import { createScrubber } from "../analysis/scrubber.js";
+
+const FINAL = new Set(["succeeded", "failed", "cancelled"]);
+const $ = (id) => document.getElementById(id);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function untilFinished(a, b) {
+  for (;;) {
+    const body = await api(`compare/${a}/${b}`);
+    const runs = [body.a, body.b];
+    $("cmp-status").textContent = runs.map((r, i) => `${"AB"[i]}: ${r.state} ${Math.round((r.progress || 0) * 100)} %`).join(" · ");
+    $("cmp-progress").value = (runs[0].progress + runs[1].progress) / 2;
+    if (runs.every((r) => FINAL.has(r.state))) return body;
+    await sleep(700);
+  }
+}
+
+async function side(key, run) {
+  const [snapshot, frames] = await Promise.all([api(`runs/${run.id}/scenario`), allFrames(run.id)]);
+  $(`name-${key}`).textContent = snapshot.name;
+  $(`meta-${key}`).textContent = `seed ${run.seed} · ${run.state}`;
+  $(`open-${key}`).href = `/runs/${encodeURIComponent(run.id)}/requests/`;
+  const cy = createGraph($(`graph-${key}`), snapshot);
+  return { doc: snapshot, scrubber: createScrubber({ cy, canvas: $(`particles-${key}`), frames }) };
+}
+
+async function main() {
+  const { runA, runB } = $("main").dataset;
+  const body = await untilFinished(runA, runB);
+  $("cmp-progress").classList.add("hidden");
+  const [a, b] = await Promise.all([side("a", body.a), side("b", body.b)]);
+  const endS = Math.max(a.scrubber.endT, b.scrubber.endT);
+  const seek = $("seek");
+  seek.max = String(endS);
+
+  let t = 0;
+  let playing = false;
+  let last = null;
+  const speed = () => Number($("cmp-speed").value);
+  function show() {
+    a.scrubber.show(t, speed());
+    b.scrubber.show(t, speed());
+    seek.value = String(t);
+    $("cmp-clock").textContent = `t = ${t.toFixed(2)} s of ${endS.toFixed(1)} s`;
+  }
+  function loop(ms) {
+    if (playing) {
+      if (last !== null) t = Math.min(endS, t + ((ms - last) / 1000) * speed());
+      last = ms;
+      if (t >= endS) setPlaying(false);
+    }
+    show();
+    requestAnimationFrame(loop);
+  }
+  function setPlaying(on) {
+    playing = on;
+    last = null;
+    $("btn-play").textContent = on ? "Pause" : "Play";
+    $("btn-play").setAttribute("aria-pressed", String(on));
+  }
+  $("btn-play").addEventListener("click", () => {
+    if (!playing && t >= endS) t = 0;
+    setPlaying(!playing);
+  });
+  seek.addEventListener("input", () => {
+    t = Number(seek.value);
+    show();
+  });
+  requestAnimationFrame(loop);
+  window.mscommCompare = {
+    seek(value) {
+      t = Math.max(0, Math.min(endS, value));
+      show();
+      return this.stats();
+    },
+    stats: () => ({ t, playing, endS, a: a.scrubber.stats(), b: b.scrubber.stats() }),
+  };
+
+  if (body.rows) replace($("diff"), diffTable(body.rows));
+  else replace($("diff"), el("p", { class: "muted", text: "A run did not finish with a result: nothing to compare." }));
+  const width = Math.max(300, Math.floor(($("cmp-charts").clientWidth || 900) / 2) - 32);
+  overlayCharts($("cmp-charts"), body.timelines, { labels: [`A ${a.doc.name}`, `B ${b.doc.name}`], width });
+  $("cmp-status").textContent = "Both runs are over: play or seek to watch them side by side.";
+}
+
+main().catch((err) => {
+  const status = document.getElementById("cmp-status");
+  if (status) status.textContent = `could not load the comparison: ${err.message}`;
+  throw err;
+});

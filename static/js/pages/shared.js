@@ -1,0 +1,120 @@
+/**
+ * A share link's page (`/s/<token>`): the scenario's topology read-only, or a run: watched
+ * live while it runs, then replayed with the scrubber (opening at a `#t=` playhead), with
+ * its result. Anyone may run a copy or fork it into their own workspace; nothing here can
+ * change or control the owner's things.
+ */
+import { api, ApiError } from "../api.js";
+import { fmt } from "../dom.js";
+import { createGraph } from "../graph/create.js";
+import { legend } from "../graph/legend.js";
+import { createPlayer } from "../player/player.js";
+import { mountReplay } from "../replay/mount.js";
+import { renderResult } from "../run/results.js";
+import { createStream } from "../run/stream.js";
+
+const FINAL = new Set(["succeeded", "failed", "cancelled"]);
+const $ = (id) => document.getElementById(id);
+
+function status(text, kind = "") {
+  $("shared-status").textContent = text;
+  $("shared-status").className = `status ${kind}`;
+}
+
+function showNumbers(s, t) {
+  const q = (s && s.requests) || {};
+  $("live-requests").textContent = `t = ${t.toFixed(2)} s · arrived ${fmt(q.arrived)} · succeeded ${fmt(q.succeeded)} · failed ${fmt(q.failed)} · in flight ${fmt(q.in_flight)}`;
+}
+
+function showRunState(run) {
+  const badge = $("run-state");
+  badge.textContent = run.state;
+  badge.className = `badge ${run.state}`;
+}
+
+async function main() {
+  const token = $("main").dataset.token;
+  const base = `shares/t/${encodeURIComponent(token)}`;
+  const shared = await api(base);
+  const doc = shared.doc;
+  const endS = (doc.duration_s ?? 60) + (doc.drain_s ?? 30);
+  document.title = `${shared.name} · shared · mscomm`;
+  $("shared-title").textContent = shared.name;
+  $("shared-description").textContent = doc.description || "";
+  $("shared-expiry").textContent = shared.expires_at ? `This link works until ${new Date(shared.expires_at).toLocaleString()}.` : "";
+  $("legend").append(legend({ messages: shared.kind === "run" }));
+  const cy = createGraph($("graph"), doc); // not editable: nothing can be dragged or changed
+  window.mscommShared = { cy, shared };
+
+  $("btn-run-copy").addEventListener("click", () =>
+    act(`${base}/run`, { seed: shared.run ? shared.run.seed : null, speed: shared.run ? shared.run.speed : 0.05 }, (run) => `/runs/${encodeURIComponent(run.id)}/`),
+  );
+  $("btn-fork").addEventListener("click", () => act(`${base}/fork`, undefined, (scenario) => `/scenarios/${encodeURIComponent(scenario.id)}/`));
+
+  if (shared.kind !== "run") {
+    $("hint").textContent = "A shared scenario, read-only. Run it yourself to watch it, or fork it to change your own copy.";
+    $("particles").classList.add("hidden");
+    return;
+  }
+  const run = shared.run;
+  showRunState(run);
+  const replay = () => showReplay({ cy, base, run, endS });
+  if (FINAL.has(run.state)) {
+    await replay();
+    return;
+  }
+  // Still running: watch it live through the link (the server refuses any control).
+  $("hint").textContent = "This run is live. It becomes a replay when it ends.";
+  const player = createPlayer({ cy, canvas: $("particles"), speed: run.speed || 0.05 });
+  window.mscommPlayer = player;
+  player.on("state", showNumbers);
+  const stream = createStream(null, { path: `/ws/shares/${encodeURIComponent(token)}/` });
+  stream
+    .on("frame", (frame) => player.push(frame))
+    .on("status", (s) => status(s === "open" ? "live" : s))
+    .on("run", (r) => {
+      showRunState(r);
+      if (!FINAL.has(r.state)) return;
+      stream.close();
+      player.stop();
+      replay().catch((err) => status(`could not load the replay: ${err.message}`, "error"));
+    });
+  stream.open();
+  player.start();
+}
+
+async function showReplay({ cy, base, run, endS }) {
+  $("hint").textContent = `This run ${run.state}. Play it, drag the timeline, or step frame by frame (← →).`;
+  const replay = await mountReplay({
+    cy,
+    canvas: $("particles"),
+    container: $("replay"),
+    fetchPage: (since) => api(`${base}/frames?since=${since}`),
+    speed: run.speed || 0.05,
+    endS,
+  });
+  if (replay) replay.on("state", showNumbers);
+  if (replay && replay.player && replay.player.state) showNumbers(replay.player.state, replay.t);
+  try {
+    const result = await api(`${base}/result`);
+    renderResult($("results"), result);
+    $("results").classList.remove("hidden");
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 404)) throw err;
+  }
+}
+
+async function act(path, body, next) {
+  try {
+    const made = await api(path, { method: "POST", body });
+    location.assign(next(made));
+  } catch (err) {
+    const wait = err instanceof ApiError && err.status === 429 ? " (too many: wait a while)" : "";
+    status(`${err.message}${wait}`, "error");
+  }
+}
+
+main().catch((err) => {
+  status(`could not load this link: ${err.message}`, "error");
+  throw err;
+});

@@ -1,0 +1,272 @@
+"""patterns/tracing.py and patterns/trace_export.py: one request's spans, phases, OTLP
+JSON and Mermaid text, rebuilt by re-running a small deterministic scenario."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+
+import patterns
+from patterns.trace_export import trace_mermaid, trace_otlp
+from patterns.tracing import (
+    build_trace,
+    link_styles,
+    request_events,
+    request_outcomes,
+    request_sample,
+)
+
+from .engine_helpers import constant, link, run, scenario, service
+
+
+def small(faults=()):
+    """order -> pay (sync, one worker, timeout and a retry) -> stock (async) -> an event
+    that ship handles and writes to a datastore. Two requests, 1 ms apart."""
+    return scenario(
+        [
+            service("order", work_ms=2),
+            service("pay", work_ms=5, workers=1),
+            service("stock", work_ms=3),
+            {"id": "placed", "kind": "topic", "delivery_ms": 1},
+            service("ship", work_ms=3),
+            {"id": "lake", "kind": "datastore", "write_ms": 2},
+        ],
+        [
+            link("charge", "order", "pay", "sync", timeout_ms=8, retries=1, backoff_ms=1),
+            link("stock", "order", "stock", "async", step=2, reply_work_ms=1),
+            link("pub", "order", "placed", "publish", step=3),
+            link("sub", "placed", "ship", "subscribe"),
+            link("w", "ship", "lake", "write"),
+        ],
+        [constant("order", 1000, to_s=0.002)],
+        list(faults),
+        duration_s=1,
+        drain_s=1,
+    )
+
+
+PAY_DOWN = {"target": "pay", "mode": "crash", "from_s": 0, "to_s": 1}
+
+
+def trace_of(corr: str) -> dict:
+    sc = small()
+    events, cut = request_events(sc, corr)
+    assert not cut
+    return build_trace(events, link_styles(sc))
+
+
+def brief(trace: dict) -> list[tuple]:
+    return [
+        (
+            s["id"],
+            s["parent"],
+            s["kind"],
+            s["name"],
+            s["instance"],
+            s["start_ms"],
+            s["end_ms"],
+            s["status"],
+            [(p["phase"], p["start_ms"], p["end_ms"]) for p in s["phases"]],
+        )
+        for s in trace["spans"]
+    ]
+
+
+def test_detail_events_say_when_a_request_takes_a_worker_and_when_its_job_ends():
+    sc = small()
+    _, plain = run(sc)
+    assert not {"start", "end"} & {e["kind"] for e in plain}
+    detailed: list[dict] = []
+    patterns.simulate(sc, observer=detailed.append, detail=True)
+    assert [e for e in detailed if e["kind"] not in ("start", "end")] == plain
+    r2 = [e for e in detailed if e.get("corr") == "r2" and e["kind"] in ("start", "end")]
+    assert [(e["kind"], e["node"], e["msg"], e["link"], e["attempt"], round(e["t"], 6))
+            for e in r2] == [
+        ("start", "order", "request", None, 1, 0.001),
+        ("start", "pay", "request", "charge", 1, 0.008),  # waited 4 ms for pay's one worker
+        ("end", "pay", "request", "charge", 1, 0.013),
+        ("start", "pay", "request", "charge", 2, 0.013),
+        ("end", "pay", "request", "charge", 2, 0.018),
+        ("start", "stock", "request", "stock", 1, 0.02),
+        ("end", "stock", "request", "stock", 1, 0.023),
+        ("start", "order", "reply", "stock", None, 0.024),
+        ("end", "order", "request", None, 1, 0.025),
+        ("start", "ship", "event", "sub", 1, 0.026),
+        ("end", "ship", "event", "sub", 1, 0.031),
+    ]  # fmt: skip
+
+
+def test_a_request_with_a_queue_a_timeout_and_a_retry_has_exact_spans_and_phases():
+    trace = trace_of("r2")
+    assert (trace["corr"], trace["outcome"], trace["latency_ms"]) == ("r2", "succeeded", 24.0)
+    assert brief(trace) == [
+        (1, None, "server", "order default", "order/0", 1.0, 25.0, "ok",
+         [("working", 1.0, 3.0), ("blocked", 3.0, 19.0), ("waiting", 19.0, 24.0),
+          ("working", 24.0, 25.0)]),
+        (2, 1, "client", "charge call", "order/0", 3.0, 19.0, "ok",
+         [("attempt", 3.0, 11.0), ("backoff", 11.0, 12.0), ("attempt", 12.0, 19.0)]),
+        (3, 2, "server", "pay default", "pay/0", 4.0, 13.0, "ok",
+         [("queued", 4.0, 8.0), ("working", 8.0, 13.0)]),
+        (4, 2, "server", "pay default", "pay/0", 13.0, 18.0, "ok", [("working", 13.0, 18.0)]),
+        (5, 1, "client", "stock call", "order/0", 19.0, 24.0, "ok", [("attempt", 19.0, 24.0)]),
+        (6, 5, "server", "stock default", "stock/0", 20.0, 23.0, "ok",
+         [("working", 20.0, 23.0)]),
+        (7, 1, "producer", "pub publish", "order/0", 25.0, 25.0, "ok", []),
+        (8, 7, "consumer", "ship default", "ship/0", 25.0, 31.0, "ok",
+         [("network", 25.0, 26.0), ("working", 26.0, 31.0)]),
+        (9, 8, "client", "w write", "ship/0", 31.0, 31.0, "ok", []),
+    ]  # fmt: skip
+    pay = trace["spans"][1]
+    assert pay["attempts"] == 2 and pay["style"] == "sync"
+    assert [p.get("outcome") for p in pay["phases"]] == ["timeout", None, "ok"]
+    assert pay["events"] == [
+        {"t_ms": 11.0, "name": "timeout", "attempt": 1},
+        {"t_ms": 11.0, "name": "retry", "attempt": 2, "reason": "timeout"},
+        {"t_ms": 14.0, "name": "dropped", "reason": "late"},
+    ]
+    assert trace["spans"][4]["style"] == "async"
+
+
+def test_phases_cover_each_job_without_gaps():
+    for corr in ("r1", "r2"):
+        for span in trace_of(corr)["spans"]:
+            phases = span["phases"]
+            if not phases:
+                continue
+            assert phases[0]["start_ms"] == span["start_ms"]
+            assert phases[-1]["end_ms"] == span["end_ms"]
+            for a, b in itertools.pairwise(phases):
+                assert a["end_ms"] == b["start_ms"] and a["phase"] != b["phase"]
+
+
+def test_a_failed_request_ends_in_error_with_its_first_cause():
+    sc = small(faults=[PAY_DOWN])
+    events, _ = request_events(sc, "r1")
+    trace = build_trace(events, link_styles(sc))
+    assert (trace["outcome"], trace["reason"]) == ("failed", "timeout")
+    root, call = trace["spans"][0], trace["spans"][1]
+    assert (root["status"], root["reason"]) == ("error", "timeout")
+    assert (call["status"], call["reason"], call["attempts"]) == ("error", "timeout", 2)
+
+
+def test_request_events_stop_keeping_at_the_limit():
+    events, cut = request_events(small(), "r2", max_events=5)
+    assert len(events) == 5 and cut
+    trace = build_trace(events, link_styles(small()), truncated=cut)
+    assert trace["truncated"] is True and trace["outcome"] == "unfinished"
+
+
+def test_outcomes_list_every_request_and_the_sample_puts_failures_and_slow_ones_first():
+    outcomes = request_outcomes(small())
+    assert [(o["corr"], o["outcome"], o["latency_ms"]) for o in outcomes] == [
+        ("r1", "succeeded", 15.0),
+        ("r2", "succeeded", 24.0),
+    ]
+    fake = [
+        {"corr": "r1", "t_s": 0.0, "outcome": "succeeded", "latency_ms": 5.0},
+        {"corr": "r2", "t_s": 0.1, "outcome": "succeeded", "latency_ms": 50.0},
+        {"corr": "r3", "t_s": 0.2, "outcome": "unfinished", "latency_ms": None},
+        {"corr": "r4", "t_s": 0.3, "outcome": "failed", "latency_ms": 9.0},
+    ]
+    assert [o["corr"] for o in request_sample(fake, 3)] == ["r4", "r3", "r2"]
+
+
+def test_injected_faults_are_replayed_into_the_trace():
+    sc = small()
+    plain = request_outcomes(sc)
+    crashed = request_outcomes(sc, faults_injected=[PAY_DOWN])
+    assert [o["outcome"] for o in plain] == ["succeeded", "succeeded"]
+    assert [o["reason"] for o in crashed] == ["timeout", "timeout"]
+
+
+HEX32 = re.compile(r"^[0-9a-f]{32}$")
+HEX16 = re.compile(r"^[0-9a-f]{16}$")
+
+
+def test_otlp_has_the_export_shape_with_hex_ids_and_nanosecond_strings():
+    trace = trace_of("r2")
+    doc = trace_otlp(trace, trace_key="run-1/r2", epoch_ns=1_000_000_000)
+    json.dumps(doc)
+    resources = {
+        rs["resource"]["attributes"][0]["value"]["stringValue"]: rs for rs in doc["resourceSpans"]
+    }
+    assert list(resources) == ["order", "pay", "stock", "ship"]
+    spans = [s for rs in doc["resourceSpans"] for ss in rs["scopeSpans"] for s in ss["spans"]]
+    ids = {s["spanId"] for s in spans}
+    assert len(ids) == len(spans)
+    assert len({s["traceId"] for s in spans}) == 1
+    for span in spans:
+        assert HEX32.match(span["traceId"]) and HEX16.match(span["spanId"])
+        assert span.get("parentSpanId") is None or span["parentSpanId"] in ids
+        assert isinstance(span["startTimeUnixNano"], str)
+        assert int(span["startTimeUnixNano"]) <= int(span["endTimeUnixNano"])
+        assert span["kind"] in (1, 2, 3, 4, 5)
+        for attr in span["attributes"]:
+            assert set(attr) == {"key", "value"} and len(attr["value"]) == 1
+    roots = [s for s in spans if "parentSpanId" not in s]
+    assert len(roots) == 1
+    root = roots[0]
+    assert root["name"] == "order default" and root["kind"] == 2
+    assert (root["startTimeUnixNano"], root["endTimeUnixNano"]) == ("1001000000", "1025000000")
+    assert root["status"] == {"code": 1}
+    blocked = [s for s in spans if s["name"] == "blocked"]
+    assert [(b["startTimeUnixNano"], b["endTimeUnixNano"]) for b in blocked] == [
+        ("1003000000", "1019000000")
+    ]
+    client = next(s for s in spans if s["name"] == "charge call")
+    assert client["kind"] == 3 and [e["name"] for e in client["events"]] == [
+        "timeout",
+        "retry",
+        "dropped",
+    ]
+    assert trace_otlp(trace, trace_key="run-1/r2", epoch_ns=1_000_000_000) == doc
+    assert (
+        trace_otlp(trace, trace_key="run-2/r2")["resourceSpans"][0]["scopeSpans"][0]["spans"][0][
+            "traceId"
+        ]
+        != root["traceId"]
+    )
+
+
+def test_mermaid_text_is_a_sequence_diagram_of_the_request():
+    assert trace_mermaid(trace_of("r2")) == (
+        "sequenceDiagram\n"
+        "    participant C as client\n"
+        "    participant P1 as order\n"
+        "    participant P2 as pay\n"
+        "    participant P3 as stock\n"
+        "    participant P4 as placed\n"
+        "    participant P5 as ship\n"
+        "    participant P6 as lake\n"
+        "    C->>P1: r2 default at 1.000 ms\n"
+        "    P1->>P2: charge request 1 at 3.000 ms\n"
+        "    Note over P2: queued 4.000 ms at 4.000 ms\n"
+        "    Note over P1: charge timeout 1 at 11.000 ms\n"
+        "    P1->>P2: charge request 2 at 12.000 ms\n"
+        "    P2-->>P1: charge reply 2 at 19.000 ms\n"
+        "    P1-)P3: stock request 1 at 19.000 ms\n"
+        "    P3--)P1: stock reply 1 at 24.000 ms\n"
+        "    P1-)P4: pub publish at 25.000 ms\n"
+        "    P4-)P5: sub event at 25.000 ms\n"
+        "    P1-->>C: succeeded in 24.000 ms at 25.000 ms\n"
+        "    P5->>P6: w write at 31.000 ms\n"
+    )
+
+
+def test_mermaid_marks_a_failed_request_with_a_cross():
+    sc = small(faults=[PAY_DOWN])
+    events, _ = request_events(sc, "r1")
+    text = trace_mermaid(build_trace(events, link_styles(sc)))
+    assert text.splitlines()[-1] == "    P1--xC: failed timeout at 19.000 ms"
+
+
+def test_a_run_stopped_early_is_replayed_up_to_its_stop():
+    outcomes = request_outcomes(small(), stop_s=0.005)
+    # Both requests had arrived; neither had finished 5 ms in.
+    assert [(o["corr"], o["outcome"]) for o in outcomes] == [
+        ("r1", "unfinished"),
+        ("r2", "unfinished"),
+    ]
+    events, _ = request_events(small(), "r1", stop_s=0.005)
+    assert max(e["t"] for e in events) <= 0.005
