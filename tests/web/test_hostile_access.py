@@ -23,6 +23,8 @@ from mscomm.asgi import application
 from mscomm.runs import stream
 from mscomm.runs.models import Batch, Run, RunState
 from mscomm.scenarios.models import Scenario
+from mscomm.sharing.models import ShareLink
+from mscomm.sharing.services import share_create
 from tests.web.conftest import ORIGIN, cookie_header, lab_doc
 
 UNSAFE = {"post", "put", "patch", "delete"}
@@ -54,6 +56,8 @@ class Owned:
     scenario: Scenario
     run: Run
     batch: Batch
+    share: ShareLink
+    token: str
 
     def url(self, op: Operation) -> str:
         slug = patterns.library.list_labs()[0]
@@ -61,10 +65,19 @@ class Owned:
         values = {
             "scenario_id": self.scenario.id,
             "run_id": self.run.id,
+            "run_a": self.run.id,
+            "run_b": self.run.id,
             "batch_id": self.batch.id,
+            "share_id": self.share.id,
+            "token": self.token,
+            "corr": "r1",
+            "what": "result.json",
             "slug": slug,
         }
         return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), op.path)
+
+    def ids(self) -> list[str]:
+        return [str(x.id) for x in (self.scenario, self.run, self.batch, self.share)]
 
     def body(self, op: Operation) -> object | None:
         """A body that the owner could send (so only who sends it is wrong)."""
@@ -76,8 +89,15 @@ class Owned:
             "/api/scenarios/{scenario_id}": {"doc": lab_doc(name="Taken over"), "version": 1},
             "/api/runs": {"scenario_id": scenario_id, "speed": 1, "mode": "live"},
             "/api/runs/batch": {"scenario_id": scenario_id, "param": "seed", "values": [1, 2]},
+            "/api/shares": {"run_id": str(self.run.id)},
+            "/api/shares/{share_id}": {"expires_at": None},
+            "/api/shares/t/{token}/run": {"seed": None, "speed": 0.05},
+            "/api/variants": {
+                "run_id": str(self.run.id),
+                "change": {"kind": "toggle", "target": "order", "setting": "health_checks"},
+            },
         }
-        if op.method == "delete" or op.path.endswith(("/copy", "/cancel")):
+        if op.method == "delete" or op.path.endswith(("/copy", "/cancel", "/fork")):
             return None
         if op.path not in bodies:
             pytest.fail(f"{op}: a new write endpoint; add a valid body for it here")
@@ -86,9 +106,13 @@ class Owned:
 
 def touches_owned(op: Operation) -> bool:
     """Whether the operation names the owner's things (in its path or its body)."""
-    if re.search(r"\{(scenario_id|run_id|batch_id)\}", op.path):
+    if re.search(r"\{(scenario_id|run_id|batch_id|share_id|run_a|run_b)\}", op.path):
         return True
-    return op.method == "post" and op.path in {"/api/runs", "/api/runs/batch"}
+    return op.method == "post" and op.path in OWNED_IN_BODY
+
+
+# Creating these names the owner's scenario or run in the body.
+OWNED_IN_BODY = {"/api/runs", "/api/runs/batch", "/api/shares", "/api/variants"}
 
 
 @pytest.fixture
@@ -113,17 +137,20 @@ def owned(user, scenario) -> Owned:
         batch=batch,
         variant={"param": "seed", "value": 2},
     )
-    return Owned(scenario=scenario, run=run, batch=batch)
+    share, token = share_create(workspace=workspace, run_id=run.id)
+    return Owned(scenario=scenario, run=run, batch=batch, share=share, token=token)
 
 
 def snapshot(owned: Owned) -> tuple:
     """Everything a refused request must leave as it was."""
     owned.scenario.refresh_from_db()
     owned.run.refresh_from_db()
+    workspace = owned.scenario.workspace
     return (
-        Scenario.objects.count(),
-        Run.objects.count(),
-        Batch.objects.count(),
+        Scenario.objects.filter(workspace=workspace).count(),
+        Run.objects.filter(workspace=workspace).count(),
+        Batch.objects.filter(workspace=workspace).count(),
+        list(ShareLink.objects.values_list("id", "expires_at").order_by("id")),
         owned.scenario.version,
         json.dumps(owned.scenario.doc, sort_keys=True),
         owned.run.state,
@@ -172,11 +199,16 @@ def test_nobody_but_the_owner_reaches_their_things(owned, other_user, record_fig
         for op in operations():
             if not touches_owned(op):
                 if op.method == "get" and "{" not in op.path:
-                    # Lists show the caller's own things only.
-                    text = send(client, op, owned).content.decode()
-                    leaked = [str(x.id) for x in (owned.scenario, owned.run, owned.batch)]
-                    if any(ident in text for ident in leaked):
-                        wrong.append(f"{who} {op}: lists the owner's things")
+                    # Lists show the caller's own things only, whatever they ask for.
+                    for query in (
+                        "",
+                        f"?scenario_id={owned.scenario.id}",
+                        f"?run_id={owned.run.id}",
+                    ):
+                        url = owned.url(op) + query
+                        text = client.get(url).content.decode()
+                        if any(ident in text for ident in owned.ids()):
+                            wrong.append(f"{who} GET {url}: lists the owner's things")
                 continue
             total += 1
             response = send(client, op, owned, **headers)
@@ -227,10 +259,8 @@ ACTIONS = [
 ]
 
 
-async def _control_as(run_id, headers: list, messages: list[dict]) -> list[dict]:
-    communicator = WebsocketCommunicator(
-        application, f"/ws/runs/{run_id}/", headers=[ORIGIN, *headers]
-    )
+async def _control_as(path: str, headers: list, messages: list[dict]) -> list[dict]:
+    communicator = WebsocketCommunicator(application, path, headers=[ORIGIN, *headers])
     connected, _ = await communicator.connect(timeout=10)
     assert connected
     first = await communicator.receive_json_from(timeout=5)
@@ -248,15 +278,25 @@ async def _control_as(run_id, headers: list, messages: list[dict]) -> list[dict]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_control_messages_from_anyone_but_the_owner_are_refused(owned, other_user, record_figure):
+def test_control_messages_from_anyone_but_the_owner_are_refused(
+    owned, user, other_user, record_figure
+):
     stream.control_pop_all(owned.run.id)
     other = Client()
     other.force_login(other_user)
     visitor = Client()
     visitor.get("/api/library")
+    owner = Client()
+    owner.force_login(user)
+    others = [[], [cookie_header(visitor)], [cookie_header(other)]]
+    attempts = [(f"/ws/runs/{owned.run.id}/", headers) for headers in others]
+    # Through the share link nobody controls the run, not even its owner.
+    attempts += [
+        (f"/ws/shares/{owned.token}/", headers) for headers in [*others, [cookie_header(owner)]]
+    ]
     refused = total = 0
-    for headers in ([], [cookie_header(visitor)], [cookie_header(other)]):
-        replies = asyncio.run(_control_as(owned.run.id, headers, ACTIONS))
+    for path, headers in attempts:
+        replies = asyncio.run(_control_as(path, headers, ACTIONS))
         total += len(ACTIONS)
         refused += sum(r["detail"] == "only the run's owner may control it" for r in replies)
     record_figure("websocket control messages from non-owners refused", f"{refused}/{total}")
@@ -353,3 +393,20 @@ def test_malformed_control_messages_from_the_owner_are_refused(owned, user, reco
     assert refused == len(MALFORMED_CONTROLS), replies
     assert quiet
     assert stream.control_pop_all(owned.run.id) == [{"action": "pause"}]
+
+
+@pytest.mark.django_db
+def test_a_share_link_holder_changes_nothing_of_the_owners(owned, other_user, record_figure):
+    before = snapshot(owned)
+    token_ops = [op for op in operations() if op.path.startswith("/api/shares/t/")]
+    assert any(op.method in UNSAFE for op in token_ops)
+    calls = 0
+    for _who, client in callers(other_user):
+        headers = csrf_headers(client)
+        for op in token_ops:
+            response = send(client, op, owned, **headers)
+            assert response.status_code < 500, (op, response.content)
+            calls += 1
+    # Runs and forks made through the link land in the holders' own workspaces.
+    assert snapshot(owned) == before
+    record_figure("share-link calls by holders that changed the owner's things", f"0/{calls}")
