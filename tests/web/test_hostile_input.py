@@ -330,3 +330,23 @@ def test_asgi_refuses_bodies_over_the_limit_whatever_their_framing(record_figure
         f"{len(cases) - len(wrong)}/{len(cases)}",
     )
     assert not wrong, wrong
+
+
+def test_a_huge_since_is_no_server_error(user_client, scenario):
+    from mscomm.runs.models import Run
+    from mscomm.sharing.services import share_create
+
+    run = Run.objects.create(
+        workspace=scenario.workspace,
+        scenario=scenario,
+        scenario_name=scenario.name,
+        doc=scenario.doc,
+        seed=1,
+        state="running",
+    )
+    _share, token = share_create(workspace=scenario.workspace, run_id=run.id)
+    for url in (f"/api/runs/{run.id}/frames", f"/api/shares/t/{token}/frames"):
+        for since in ("18446744073709551616", "99999999999999999999999999", "-5"):
+            response = user_client.get(f"{url}?since={since}")
+            assert response.status_code == 200, (url, since, response.content)
+            assert response.json()["frames"] == []
