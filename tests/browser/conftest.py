@@ -84,7 +84,8 @@ def live_url() -> Iterator[str]:
         stderr=subprocess.STDOUT,
     )
     worker = subprocess.Popen(
-        [python, *celery_worker_args()],
+        # Live runs mostly sleep: enough threads that runs left by one test do not hold up the next.
+        [python, *celery_worker_args(concurrency=8)],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -124,10 +125,20 @@ class Watched:
         return path
 
 
+CSP_REPORTER = """
+document.addEventListener('securitypolicyviolation', (e) => {
+    console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`
+        + ` at ${e.sourceFile || ''}:${e.lineNumber || ''}`);
+});
+"""
+
+
 @pytest.fixture
 def watched(browser: Browser, live_url: str) -> Iterator[Watched]:
     """A fresh browser context (so a fresh anonymous workspace) on the live server."""
     context = browser.new_context(base_url=live_url, viewport={"width": 1400, "height": 900})
+    # Every CSP violation becomes a console error, which fails the test below.
+    context.add_init_script(CSP_REPORTER)
     page = context.new_page()
     w = Watched(page)
     page.on("pageerror", lambda err: w.errors.append(f"page error: {err}"))
