@@ -84,6 +84,50 @@ def redis_start(directory: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit("could not start redis-server")
 
 
+def daphne_args(host: str, port: int) -> list[str]:
+    """Arguments after `python` for daphne as mscomm runs it.
+
+    A websocket whose reader misses a ping for 10 s is dropped, so a viewer that stops
+    reading cannot make the server buffer a whole run (scripts/start, compose, Dockerfile).
+    """
+    return [
+        "-m",
+        "daphne",
+        "-b",
+        host,
+        "-p",
+        str(port),
+        "--ping-interval",
+        "10",
+        "--ping-timeout",
+        "10",
+        "mscomm.asgi:application",
+    ]
+
+
+def celery_worker_args(*, queues: str = "live,batch", concurrency: int = 4, name: str = "") -> list:
+    """Arguments after `python` for a quiet `celery worker` on a thread pool (tests, benches)."""
+    return [
+        "-m",
+        "celery",
+        "-A",
+        "mscomm",
+        "worker",
+        "-Q",
+        queues,
+        "-P",
+        "threads",
+        "-c",
+        str(concurrency),
+        *(["-n", f"{name}@%h"] if name else []),
+        "--without-heartbeat",
+        "--without-gossip",
+        "--without-mingle",
+        "-l",
+        "warning",
+    ]
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 2 or argv[0] != "redis-start":
         print("usage: python -m mscomm.devtools redis-start DIR", file=sys.stderr)

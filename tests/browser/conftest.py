@@ -22,9 +22,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from mscomm.devtools import free_port
+from mscomm.devtools import celery_worker_args, free_port
 from tests.browser.chromium import launch_chromium
-from tests.web.conftest import celery_worker_args
 
 ROOT = Path(__file__).absolute().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"

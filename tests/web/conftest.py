@@ -18,6 +18,7 @@ from django.test import Client
 
 import patterns.library
 from mscomm.accounts.services import workspace_for_user
+from mscomm.devtools import celery_worker_args
 from mscomm.scenarios.models import Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,29 +83,6 @@ def worker_env(**extra: str) -> dict[str, str]:
     )
     env.update(extra)
     return env
-
-
-def celery_worker_args(*, queues: str = "live,batch", concurrency: int = 4, name: str = "") -> list:
-    """Arguments after `python` for a quiet `celery worker` on a thread pool."""
-    return [
-        "-m",
-        "celery",
-        "-A",
-        "mscomm",
-        "worker",
-        "-Q",
-        queues,
-        "-P",
-        "threads",
-        "-c",
-        str(concurrency),
-        *(["-n", f"{name}@%h"] if name else []),
-        "--without-heartbeat",
-        "--without-gossip",
-        "--without-mingle",
-        "-l",
-        "warning",
-    ]
 
 
 @pytest.fixture

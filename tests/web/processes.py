@@ -24,9 +24,9 @@ import websockets
 from django.test import Client
 
 from mscomm.celery import app as celery_app
-from mscomm.devtools import _ping, free_port, redis_binary
+from mscomm.devtools import _ping, celery_worker_args, daphne_args, free_port, redis_binary
 from mscomm.runs.models import Run, RunState
-from tests.web.conftest import ROOT, celery_worker_args, post_json, wait_for, worker_env
+from tests.web.conftest import ROOT, post_json, wait_for, worker_env
 
 
 class RedisServer:
@@ -136,20 +136,7 @@ class Processes:
         port = free_port()
         process = self.spawn(
             "daphne",
-            [
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                # As scripts/start runs it: a viewer that stops reading is dropped.
-                "--ping-interval",
-                "10",
-                "--ping-timeout",
-                "10",
-                "mscomm.asgi:application",
-            ],
+            daphne_args("127.0.0.1", port),
         )
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
