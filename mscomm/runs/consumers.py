@@ -125,13 +125,18 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
                     continue
                 for entry_id, fields in reply[0][1]:
                     last_id = entry_id
-                    kind, payload = stream.entry_decode(fields)
-                    if kind == stream.FRAME:
-                        await self._send_frames([payload])
-                    else:
-                        await self.send_json({"type": "run", "run": payload})
-                        if payload["state"] not in ("queued", "running"):
-                            return
+                    if fields["k"] == stream.FRAME:
+                        # The entry holds the frame's JSON already: wrap it rather than parse
+                        # and re-encode it for every viewer (frame N is entry N-0).
+                        seq = int(entry_id.split("-", 1)[0])
+                        if seq > self.since:
+                            await self.send(text_data=f'{{"type":"frame","frame":{fields["d"]}}}')
+                            self.since = seq
+                        continue
+                    _kind, payload = stream.entry_decode(fields)
+                    await self.send_json({"type": "run", "run": payload})
+                    if payload["state"] not in ("queued", "running"):
+                        return
         except asyncio.CancelledError:
             raise
         except Exception:
