@@ -4,7 +4,6 @@ never anything else."""
 
 from __future__ import annotations
 
-import copy
 import json
 
 from hypothesis import HealthCheck, given, settings
@@ -12,6 +11,7 @@ from hypothesis import strategies as st
 
 import patterns
 import patterns.library
+from tests.json_paths import json_paths, json_replaced
 
 json_values = st.recursive(
     st.none()
@@ -32,25 +32,11 @@ def lab_docs() -> list[dict]:
     ]
 
 
-def paths(value, prefix=()):
-    yield prefix
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value[:3]):
-            yield from paths(item, (*prefix, index))
-
-
 @st.composite
 def mutated_labs(draw):
-    doc = copy.deepcopy(draw(st.sampled_from(lab_docs())))
-    path = draw(st.sampled_from(list(paths(doc))[1:]))
-    target = doc
-    for part in path[:-1]:
-        target = target[part]
-    target[path[-1]] = draw(json_values)
-    return doc
+    doc = draw(st.sampled_from(lab_docs()))
+    path = draw(st.sampled_from(list(json_paths(doc))[1:]))
+    return json_replaced(doc, path, draw(json_values))
 
 
 def load_or_refuse(value) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,6 +18,7 @@ from mscomm.accounts.models import Workspace
 from mscomm.asgi import application
 from mscomm.runs.models import Batch, Run
 from mscomm.scenarios.models import Scenario
+from tests.json_paths import json_paths, json_replaced
 from tests.web.conftest import lab_doc, post_json
 
 pytestmark = pytest.mark.django_db
@@ -182,28 +182,6 @@ def test_topologies_over_the_caps_are_422_and_not_stored(user_client, record_fig
     assert rows() == before
 
 
-def paths(value: Any, prefix: tuple = ()) -> Iterator[tuple]:
-    """Every path into a JSON value (objects' keys and lists' first two items)."""
-    yield prefix
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value[:2]):
-            yield from paths(item, (*prefix, index))
-
-
-def replaced(value: Any, path: tuple, new: Any) -> Any:
-    if not path:
-        return new
-    copied = copy.deepcopy(value)
-    target = copied
-    for part in path[:-1]:
-        target = target[part]
-    target[path[-1]] = new
-    return copied
-
-
 def test_wrong_types_everywhere_are_4xx_and_store_nothing(
     user_client, scenario, slow, record_figure
 ):
@@ -225,9 +203,9 @@ def test_wrong_types_everywhere_are_4xx_and_store_nothing(
     values = HOSTILE_VALUES if slow else HOSTILE_VALUES[::2]
     accepted = 0
     for (method, url), body in bodies.items():
-        for path in paths(body):
+        for path in json_paths(body, items=2):
             for value in values:
-                mutated = replaced(body, path, value)
+                mutated = json_replaced(body, path, value)
                 before = rows()
                 response = send_raw(user_client, method, url, json.dumps(mutated))
                 label = f"{method} {url} {'.'.join(map(str, path))}={value!r:.30}"
