@@ -3,7 +3,8 @@
     python bench/engine.py [--customers N] [--repeat R] [--engines mscomm,simpy,ciw]
 
 Prints requests simulated per wall second for each engine (median of ``--repeat``
-runs, ``time.perf_counter``) and the ratios mscomm/SimPy and mscomm/Ciw, for
+runs, ``time.perf_counter``; per processor second too, steadier on a shared machine)
+and the ratios mscomm/SimPy and mscomm/Ciw, for
 
 * an M/M/1 queue (rho = 0.9, ``--customers`` arrivals), whose mean sojourn time each
   engine must also agree on (theory: 1 / (mu - lambda) = 10 ms);
@@ -54,15 +55,37 @@ SUBSCRIBERS = ("loyalty", "warehouse")
 
 @dataclass
 class Outcome:
-    """One run: how many requests it simulated, how long it took, their mean latency in ms."""
+    """One run: how many requests it simulated, the wall and processor seconds it took,
+    and their mean latency in ms."""
 
     requests: int
     wall_s: float
+    cpu_s: float
     mean_ms: float | None = None
 
     @property
     def per_s(self) -> float:
         return self.requests / self.wall_s
+
+    @property
+    def per_cpu_s(self) -> float:
+        return self.requests / self.cpu_s
+
+
+class Stopwatch:
+    """Wall time (``time.perf_counter``) and this process's processor time of a block.
+
+    On a shared machine the processor time is the steadier figure: other processes'
+    load stretches the wall time but not the processor time spent here.
+    """
+
+    def __enter__(self) -> Stopwatch:
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall_s = time.perf_counter() - self._wall
+        self.cpu_s = time.process_time() - self._cpu
 
 
 # --- mscomm ---------------------------------------------------------------------------------
@@ -134,13 +157,12 @@ def run_mscomm(doc: dict[str, Any], seed: int) -> Outcome:
 
     scenario = patterns.load(doc)
     observer = CountingObserver()
-    start = time.perf_counter()
-    result = patterns.simulate(scenario, seed=seed, observer=observer)
-    wall = time.perf_counter() - start
+    with Stopwatch() as watch:
+        result = patterns.simulate(scenario, seed=seed, observer=observer)
     if not isinstance(result, dict):
         result = result.model_dump(mode="json")
     requests = result["requests"]
-    return Outcome(requests["started"], wall, requests["latency_ms"]["mean"])
+    return Outcome(requests["started"], watch.wall_s, watch.cpu_s, requests["latency_ms"]["mean"])
 
 
 # --- SimPy ----------------------------------------------------------------------------------
@@ -166,11 +188,10 @@ def run_simpy_mm1(customers: int, seed: int) -> Outcome:
             yield env.timeout(rng.expovariate(MM1_LAMBDA))
             env.process(customer())
 
-    start = time.perf_counter()
-    env.process(source())
-    env.run()
-    wall = time.perf_counter() - start
-    return Outcome(customers, wall, sojourn[0] / customers)
+    with Stopwatch() as watch:
+        env.process(source())
+        env.run()
+    return Outcome(customers, watch.wall_s, watch.cpu_s, sojourn[0] / customers)
 
 
 def run_simpy_network(duration_s: float, seed: int) -> Outcome:
@@ -215,11 +236,10 @@ def run_simpy_network(duration_s: float, seed: int) -> Outcome:
                 return
             env.process(order())
 
-    start = time.perf_counter()
-    env.process(source())
-    env.run()
-    wall = time.perf_counter() - start
-    return Outcome(done[0], wall, total_ms[0] / done[0])
+    with Stopwatch() as watch:
+        env.process(source())
+        env.run()
+    return Outcome(done[0], watch.wall_s, watch.cpu_s, total_ms[0] / done[0])
 
 
 # --- Ciw ------------------------------------------------------------------------------------
@@ -234,13 +254,12 @@ def run_ciw_mm1(customers: int, seed: int) -> Outcome:
         number_of_servers=[1],
     )
     ciw.seed(seed)  # Ciw draws from the global generators
-    start = time.perf_counter()
-    sim = ciw.Simulation(network)
-    sim.simulate_until_max_customers(customers, method="Finish")
-    wall = time.perf_counter() - start
+    with Stopwatch() as watch:
+        sim = ciw.Simulation(network)
+        sim.simulate_until_max_customers(customers, method="Finish")
     records = sim.get_all_records()
     mean = statistics.fmean(r.exit_date - r.arrival_date for r in records)
-    return Outcome(len(records), wall, mean)
+    return Outcome(len(records), watch.wall_s, watch.cpu_s, mean)
 
 
 def run_ciw_network(duration_s: float, seed: int) -> Outcome:
@@ -261,30 +280,39 @@ def run_ciw_network(duration_s: float, seed: int) -> Outcome:
         routing=routing,
     )
     ciw.seed(seed)
-    start = time.perf_counter()
-    sim = ciw.Simulation(network)
-    sim.simulate_until_max_time(duration_s * 1000)
-    wall = time.perf_counter() - start
+    with Stopwatch() as watch:
+        sim = ciw.Simulation(network)
+        sim.simulate_until_max_time(duration_s * 1000)
     order_node = ids.index("order") + 1  # Ciw numbers nodes from 1
     requests = sum(1 for r in sim.get_all_records() if r.node == order_node)
-    return Outcome(requests, wall)
+    return Outcome(requests, watch.wall_s, watch.cpu_s)
 
 
 # --- harness --------------------------------------------------------------------------------
 
 
-def median_outcome(run: Callable[[int], Outcome], repeat: int) -> Outcome:
-    """The run with the median wall time among ``repeat`` seeds (1..repeat), carrying the
-    mean latency over all of them (one seed's mean at rho = 0.9 wanders by several %)."""
-    outcomes = []
+def compare(runs: dict[str, Callable[[int], Outcome]], repeat: int) -> dict[str, Outcome]:
+    """Each engine's median run over seeds 1..repeat, the engines taking turns.
+
+    Taking turns spreads a shared machine's changing load over all engines alike. The
+    median is taken on wall and processor time separately; the mean latency is averaged
+    over every run (one seed's mean at rho = 0.9 wanders by several %).
+    """
+    outcomes: dict[str, list[Outcome]] = {name: [] for name in runs}
     for seed in range(1, repeat + 1):
-        gc.collect()
-        outcomes.append(run(seed))
-    outcomes.sort(key=lambda o: o.wall_s)
-    middle = outcomes[len(outcomes) // 2]
-    means = [o.mean_ms for o in outcomes if o.mean_ms is not None]
-    mean_ms = statistics.fmean(means) if means else None
-    return Outcome(middle.requests, middle.wall_s, mean_ms)
+        for name, run in runs.items():
+            gc.collect()
+            outcomes[name].append(run(seed))
+    summary = {}
+    for name, runs_of_one in outcomes.items():
+        means = [o.mean_ms for o in runs_of_one if o.mean_ms is not None]
+        summary[name] = Outcome(
+            requests=int(statistics.median(o.requests for o in runs_of_one)),
+            wall_s=statistics.median(o.wall_s for o in runs_of_one),
+            cpu_s=statistics.median(o.cpu_s for o in runs_of_one),
+            mean_ms=statistics.fmean(means) if means else None,
+        )
+    return summary
 
 
 def peak_memory(run: Callable[[], object]) -> int:
@@ -300,15 +328,25 @@ def peak_memory(run: Callable[[], object]) -> int:
 
 def print_speed(title: str, outcomes: dict[str, Outcome]) -> None:
     print(f"\n{title}")
-    print(f"  {'engine':<8}{'requests':>10}{'wall_s':>9}{'requests/s':>12}{'mean_ms':>9}")
+    print(
+        f"  {'engine':<8}{'requests':>10}{'wall_s':>9}{'requests/s':>12}"
+        f"{'cpu_s':>8}{'requests/cpu_s':>16}{'mean_ms':>9}"
+    )
     for name, o in outcomes.items():
         mean = "-" if o.mean_ms is None else f"{o.mean_ms:.2f}"
-        print(f"  {name:<8}{o.requests:>10}{o.wall_s:>9.2f}{o.per_s:>12,.0f}{mean:>9}")
+        print(
+            f"  {name:<8}{o.requests:>10}{o.wall_s:>9.2f}{o.per_s:>12,.0f}"
+            f"{o.cpu_s:>8.2f}{o.per_cpu_s:>16,.0f}{mean:>9}"
+        )
     if "mscomm" in outcomes:
+        ours = outcomes["mscomm"]
         for other in ("simpy", "ciw"):
             if other in outcomes:
-                ratio = outcomes["mscomm"].per_s / outcomes[other].per_s
-                print(f"  mscomm/{other}: {ratio:.2f}x")
+                theirs = outcomes[other]
+                print(
+                    f"  mscomm/{other}: {ours.per_s / theirs.per_s:.2f}x wall"
+                    f" ({ours.per_cpu_s / theirs.per_cpu_s:.2f}x processor time)"
+                )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -332,10 +370,10 @@ def main(argv: list[str] | None = None) -> int:
         "simpy": lambda seed: run_simpy_network(net_s, seed),
         "ciw": lambda seed: run_ciw_network(net_s, seed),
     }
-    print(f"python {sys.version.split()[0]}, median of {repeat} runs")
-    mm1 = {e: median_outcome(mm1_runs[e], repeat) for e in engines}
+    print(f"python {sys.version.split()[0]}, median of {repeat} runs, engines taking turns")
+    mm1 = compare({e: mm1_runs[e] for e in engines}, repeat)
     print_speed(f"M/M/1, rho = 0.9, {n:,} customers (theory: mean sojourn 10.00 ms)", mm1)
-    net = {e: median_outcome(net_runs[e], repeat) for e in engines}
+    net = compare({e: net_runs[e] for e in engines}, repeat)
     print_speed(f"four-service network, {NET_RATE_PER_S:g} requests/s for {net_s:g} s", net)
 
     if "mscomm" in engines and not args.no_memory:

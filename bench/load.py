@@ -35,10 +35,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from mscomm.devtools import (  # noqa: E402
-    celery_worker_args,
     daphne_args,
     free_port,
     redis_start,
+    worker_command,
 )
 
 
@@ -95,7 +95,7 @@ class Api:
 
 def spawn(args: list[str], env: dict, log: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, *args],
+        args,
         cwd=ROOT,
         env=env,
         stdout=log.open("ab"),
@@ -238,7 +238,7 @@ def main() -> None:
         log = folder / "server.log"
         processes.append(
             spawn(
-                daphne_args("127.0.0.1", port),
+                [sys.executable, *daphne_args("127.0.0.1", port)],
                 env,
                 log,
             )
@@ -247,7 +247,13 @@ def main() -> None:
         for index in range(args.workers):
             processes.append(
                 spawn(
-                    celery_worker_args(queues="live", concurrency=per_worker, name=f"live{index}"),
+                    worker_command(
+                        queues="live",
+                        pool="threads",
+                        concurrency=per_worker,
+                        loglevel="warning",
+                        name=f"live{index}",
+                    ),
                     env,
                     log,
                 )

@@ -1,8 +1,8 @@
 """Milliseconds per replay seek in headless Chromium (no re-simulation: frames in memory).
 
-Loads `static/bench/particles.html?bench=replay`, which indexes synthetic frame logs of several sizes and
-times random seeks and frame steps through the real replay and player modules, each call
-including the redraw. Run: `python bench/replay_seek.py` (needs `npm install` and
+Loads `static/bench/particles.html?bench=replay`, which indexes synthetic frame logs of
+several sizes and times random seeks and frame steps through the real replay and player
+modules, each call including the redraw. Run: `python bench/replay_seek.py` (needs `npm install` and
 /usr/bin/chromium).
 """
 

@@ -145,7 +145,8 @@ def _bench(args: argparse.Namespace, env: dict[str, str], folder: Path) -> None:
 
     one, two = (statistics.median(walls[n]) for n in (1, 2))
     print(f"sweep of {args.lab}: {args.points} points, arrival rate 10..{args.max_rate:g}/s")
-    print(f"machine: {os.cpu_count()} cores (shared with whatever else runs)")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"machine: {os.cpu_count()} cores, load average now {load} (other work competes)")
     for n in (1, 2):
         runs = ", ".join(f"{w:.2f}" for w in walls[n])
         print(f"  {n} batch worker(s): median {statistics.median(walls[n]):.2f} s  ({runs})")

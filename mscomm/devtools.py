@@ -105,29 +105,6 @@ def daphne_args(host: str, port: int) -> list[str]:
     ]
 
 
-def celery_worker_args(*, queues: str = "live,batch", concurrency: int = 4, name: str = "") -> list:
-    """Arguments after `python` for a quiet `celery worker` on a thread pool (tests, benches)."""
-    return [
-        "-m",
-        "celery",
-        "-A",
-        "mscomm",
-        "worker",
-        "-Q",
-        queues,
-        "-P",
-        "threads",
-        "-c",
-        str(concurrency),
-        *(["-n", f"{name}@%h"] if name else []),
-        "--without-heartbeat",
-        "--without-gossip",
-        "--without-mingle",
-        "-l",
-        "warning",
-    ]
-
-
 def main(argv: list[str]) -> int:
     if len(argv) != 2 or argv[0] != "redis-start":
         print("usage: python -m mscomm.devtools redis-start DIR", file=sys.stderr)
@@ -143,3 +120,28 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
+
+
+def processes_stop(processes: list[subprocess.Popen], timeout: float = 20) -> None:
+    """SIGTERM every process still running, then wait; SIGKILL those that do not stop."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def worker_command(
+    *, queues: str, pool: str, concurrency: int, loglevel: str, name: str = ""
+) -> list[str]:
+    """argv of a quiet Celery worker of the mscomm app (tests and benchmarks)."""
+    return [
+        sys.executable, "-m", "celery", "-A", "mscomm", "worker",
+        "-Q", queues, "-P", pool, "-c", str(concurrency), "-l", loglevel,
+        "--without-heartbeat", "--without-gossip", "--without-mingle",
+        *(["-n", f"{name}@%h"] if name else []),
+    ]  # fmt: skip

@@ -181,6 +181,8 @@ REDIS_URL = env_str("REDIS_URL") or "redis://127.0.0.1:6379/0"
 MSCOMM_MAX_NODES = env_int("MSCOMM_MAX_NODES", 200, minimum=1)
 MSCOMM_MAX_LINKS = env_int("MSCOMM_MAX_LINKS", 1000, minimum=1)
 MSCOMM_MAX_EVENTS = env_int("MSCOMM_MAX_EVENTS", 5_000_000, minimum=1000)
+# Request traces re-run a finished run in the web process: only runs up to this size.
+MSCOMM_TRACE_MAX_EVENTS = env_int("MSCOMM_TRACE_MAX_EVENTS", 2_000_000, minimum=1000)
 MSCOMM_MAX_CONCURRENT_RUNS = env_int("MSCOMM_MAX_CONCURRENT_RUNS", 5, minimum=1)
 MSCOMM_MAX_RUN_STARTS_PER_MINUTE = env_int("MSCOMM_MAX_RUN_STARTS_PER_MINUTE", 60, minimum=1)
 # Batch runs (compare, sweeps) queued or running at once per workspace: two full sweeps.

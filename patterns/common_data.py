@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from . import faults, services
+from . import balancing, faults, services
 from .dists import sampler
 from .metrics import Histogram
 
@@ -143,7 +143,7 @@ def _tick(sim: Simulation, poller: PollRT) -> None:
     nxt = sim.now + poller.interval_s
     if nxt <= sim.end_s:
         sim.at(nxt, _tick, (poller,))
-    inst = services.pick(sim, poller.svc, True)
+    inst = balancing.pick(sim, poller.svc, True)
     if inst is not None:
         services.enqueue(sim, inst, PollTask(poller))
 

@@ -1,7 +1,8 @@
 """The discrete-event engine: clock, event heap, seeded streams, the run's life.
 
-Events are `(time, priority, sequence, callback, args)` on a heap; the sequence number
-breaks ties so equal-time events always run in the order they were scheduled. Every
+Events are `(time, sequence, callback, args)` on a heap; the sequence number breaks ties
+so equal-time events always run in the order they were scheduled (a priority is folded
+into it: early events draw from a lower range). Every
 random draw comes from a `random.Random` derived from `(seed, name)` by a stable hash,
 so the same scenario and seed give the same result and the same trace, bit for bit.
 """
@@ -16,7 +17,7 @@ from collections.abc import Callable, Mapping
 from heapq import heappush
 from typing import Any
 
-from . import common_data, events, faults, metrics, resilience, services
+from . import balancing, common_data, events, faults, metrics, resilience, services
 from .dists import exponential, sampler, stream
 from .metrics import Histogram
 from .trace import FAILURES, FAULT_MODES
@@ -151,8 +152,12 @@ class Simulation:
         self.obs_detail = observer if detail else None
         self.max_events = max_events
         self.control = control
-        self.heap: list[tuple[float, int, int, Any, tuple[Any, ...]]] = []
+        # (time, sequence, callback, args). Early events (clock ticks, fault windows,
+        # control) draw their sequence numbers below every ordinary one, so at equal
+        # times they run first, in the order they were scheduled.
+        self.heap: list[tuple[float, int, Any, tuple[Any, ...]]] = []
         self.seq = itertools.count()
+        self.early = itertools.count(-(1 << 62))
         self.now = 0.0
         self.duration_s = float(scenario.duration_s)
         self.end_s = self.duration_s + float(scenario.drain_s)
@@ -188,8 +193,12 @@ class Simulation:
             self._workload(i, work)
         for i, fault in enumerate(scenario.faults):
             faults.schedule(self, fault, f"fault/{i}")
-        for k in range(1, int(-(-self.end_s // 1))):
-            self.at(float(k), _tick, (), _TICK)
+        # One clock tick per simulated second closes a timeline bucket; each schedules
+        # the next, so the heap does not hold a day of ticks up front.
+        self.ticks = itertools.count(-(1 << 63))
+        self.last_tick = int(-(-self.end_s // 1)) - 1
+        if self.last_tick >= 1:
+            heappush(self.heap, (1.0, next(self.ticks), _tick, ()))
         if self.warm_s > 0:
             self.at(self.warm_s, _warm, (), _TICK)
 
@@ -203,7 +212,8 @@ class Simulation:
         self, t: float, fn: Callable[..., Any], args: tuple[Any, ...] = (), prio: int = _NORMAL
     ) -> None:
         """Call `fn(sim, *args)` at simulated time `t`."""
-        heappush(self.heap, (t, prio, next(self.seq), fn, args))
+        seq = next(self.seq) if prio else next(self.early)
+        heappush(self.heap, (t, seq, fn, args))
 
     def _wire(self) -> None:
         for link in self.links.values():
@@ -295,7 +305,7 @@ class Simulation:
         cap = self.max_events
         try:
             while heap and heap[0][0] <= limit:
-                t, _, _, fn, args = pop(heap)
+                t, _, fn, args = pop(heap)
                 self.now = t
                 fn(self, *args)
                 n += 1
@@ -367,16 +377,14 @@ def _constant(
 ) -> None:
     nxt = base + (k + 1) * gap
     if nxt < to_s:
-        heappush(
-            sim.heap, (nxt, _NORMAL, next(sim.seq), _constant, (svc, op, base, gap, k + 1, to_s))
-        )
+        heappush(sim.heap, (nxt, next(sim.seq), _constant, (svc, op, base, gap, k + 1, to_s)))
     _arrival(sim, svc, op)
 
 
 def _poisson(sim: Simulation, svc: Any, op: Any, gap: Callable[[], float], to_s: float) -> None:
     nxt = sim.now + gap()
     if nxt < to_s:
-        heappush(sim.heap, (nxt, _NORMAL, next(sim.seq), _poisson, (svc, op, gap, to_s)))
+        heappush(sim.heap, (nxt, next(sim.seq), _poisson, (svc, op, gap, to_s)))
     _arrival(sim, svc, op)
 
 
@@ -391,7 +399,7 @@ def _arrival(sim: Simulation, svc: Any, op: Any) -> None:
         sim.started += 1
     job = services.Job(svc, op, req, services.EXTERNAL, None, 1, 0, now, counted)
     insts = svc.instances
-    inst = insts[0] if len(insts) == 1 else services.pick(sim, svc, False)
+    inst = insts[0] if len(insts) == 1 else balancing.pick(sim, svc, False)
     if sim.obs is not None:
         sim.obs(
             {
@@ -417,6 +425,10 @@ def _arrival(sim: Simulation, svc: Any, op: Any) -> None:
 
 def _tick(sim: Simulation) -> None:
     sim.tl.close_bucket(sim)
+    k = int(sim.now) + 1
+    if k <= sim.last_tick:
+        # Ticks draw from the lowest range: at an instant they run before anything else.
+        heappush(sim.heap, (float(k), next(sim.ticks), _tick, ()))
 
 
 def _warm(sim: Simulation) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from . import faults, services
+from . import balancing, faults, services
 from .dists import sampler
 from .metrics import Histogram
 
@@ -178,7 +178,7 @@ def _at_topic(
 def dispatch(sim: Simulation, d: Delivery) -> None:
     """Send the event to a live instance of the subscriber, or keep it on the queue."""
     sub = d.sub
-    inst = services.pick(sim, sub.svc, True)
+    inst = balancing.pick(sim, sub.svc, True)
     if inst is None:
         sub.waiting.append(d)
         return

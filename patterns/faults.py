@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import services
+from . import events, messaging, services
 from .dists import sampler
 from .trace import MODE_BIT
 
@@ -175,7 +175,7 @@ def instance_down(sim: Simulation, inst: Any, refuse: bool, reason: str) -> None
                 "reason": reason,
             }
         )
-    services.lose_all(sim, inst)
+    lose_all(sim, inst)
 
 
 def instance_up(sim: Simulation, inst: Any, refuse: bool) -> None:
@@ -187,7 +187,7 @@ def instance_up(sim: Simulation, inst: Any, refuse: bool) -> None:
     inst.up = True
     if sim.obs is not None:
         sim.obs({"t": sim.now, "kind": "restart", "node": inst.svc.id, "instance": inst.k})
-    services.restart(sim, inst)
+    restarted(sim, inst)
 
 
 def poison(sim: Simulation, inst: Any) -> None:
@@ -198,3 +198,53 @@ def poison(sim: Simulation, inst: Any) -> None:
 
 def _poison_over(sim: Simulation, inst: Any) -> None:
     instance_up(sim, inst, False)
+
+
+# ---------------------------------------------------------------- what a crash does
+
+
+def lose_all(sim: Simulation, inst: Any) -> None:
+    """An instance goes down: every item it holds or queues is lost (and handled)."""
+    svc = inst.svc
+    svc.touch(sim.now)
+    started = len(inst.held)
+    items = list(inst.held) + list(inst.queue)
+    svc.busy -= inst.workers - inst.free
+    svc.blocked -= inst.blocked
+    svc.queued -= len(inst.queue)
+    inst.free = inst.workers
+    inst.blocked = 0
+    inst.held.clear()
+    inst.queue.clear()
+    inst.op_busy.clear()
+    for i, item in enumerate(items):
+        item_started = i < started
+        item.has_worker = False
+        if item.kind == services.REPLY:
+            messaging.reply_requeue(sim, item)
+            continue
+        if item.kind == services.POLL:
+            continue
+        job = item
+        job.dead = True
+        job.is_blocked = False
+        mark(job, "crash")
+        pk = job.pkind
+        if pk == services.EXTERNAL:
+            sim.request_end(job.req, False, "lost", inst)
+        elif pk == services.ASYNC:
+            messaging.requeue(sim, job.parent, job.attempt)
+        elif pk == services.DELIVERY:
+            if item_started:
+                events.attempt_failed(sim, job.parent)
+            else:
+                # Prefetched but not yet handled: back on the queue, no attempt spent.
+                events.dispatch(sim, job.parent)
+
+
+def restarted(sim: Simulation, inst: Any) -> None:
+    """An instance is up again: it takes what waited for one on the broker."""
+    svc = inst.svc
+    messaging.drain(sim, svc)
+    for sub in svc.subs:
+        events.drain(sim, sub)

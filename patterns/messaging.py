@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import resilience, services
+from . import balancing, resilience, services
 from .sync import callee_job, drop, hop, trace_reply
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ class ReplyTask:
 def send_request(sim: Simulation, call: Call) -> None:
     link = call.link
     job = call.job
-    inst = services.pick(sim, link.dst, True)
+    inst = balancing.pick(sim, link.dst, True)
     call.inst = inst
     delay = hop(sim, link, job)
     dst = inst.name if inst is not None else link.dst_id
@@ -83,7 +83,7 @@ def request_to(sim: Simulation, call: Call, attempt_no: int, inst: Any) -> None:
     """The request reaches the callee's queue: a live instance takes it, or it waits."""
     svc = call.link.dst
     if inst is None or not inst.up:
-        inst = services.pick(sim, svc, True)
+        inst = balancing.pick(sim, svc, True)
         if inst is None:
             svc.backlog.append((call, attempt_no))
             return
@@ -98,13 +98,13 @@ def requeue(sim: Simulation, call: Call, attempt_no: int) -> None:
 def drain(sim: Simulation, svc: Any) -> None:
     """Hand what waited on the service's queues to its live instances."""
     while svc.backlog:
-        inst = services.pick(sim, svc, True)
+        inst = balancing.pick(sim, svc, True)
         if inst is None:
             return
         call, attempt_no = svc.backlog.popleft()
         request_to(sim, call, attempt_no, inst)
     while svc.reply_backlog:
-        inst = services.pick(sim, svc, True)
+        inst = balancing.pick(sim, svc, True)
         if inst is None:
             return
         services.enqueue(sim, inst, svc.reply_backlog.popleft())
@@ -116,7 +116,7 @@ def send_reply(
     """The callee's reply goes to the caller's reply queue."""
     link = call.link
     caller = call.job
-    inst = services.pick(sim, caller.svc, True)
+    inst = balancing.pick(sim, caller.svc, True)
     delay = hop(sim, link, caller)
     dst = inst.name if inst is not None else caller.svc.id
     if sim.obs is not None:
@@ -155,7 +155,7 @@ def finished(sim: Simulation, call: Call, ok: bool, reason: str | None, inst: An
 def route(sim: Simulation, task: ReplyTask, inst: Any) -> None:
     svc = task.call.job.svc
     if inst is None or not inst.up:
-        inst = services.pick(sim, svc, True)
+        inst = balancing.pick(sim, svc, True)
         if inst is None:
             svc.reply_backlog.append(task)
             return

@@ -1,9 +1,11 @@
-"""Services at run time: instances, workers, queues, bulkheads, load balancing, operations.
+"""Services at run time: instances, workers, queues, bulkheads, operations and steps.
 
 A *job* is one execution of an operation at a service: it waits in an instance's queue
 for a worker, does its local work, makes its calls step by step and then ends, telling
 whoever started it (the workload, a calling link or a topic delivery). Reply handling of
-`async` calls and polls are smaller queue items that also take a worker.
+`async` calls and polls are smaller queue items that also take a worker. How callers
+pick an instance is in `balancing.py`; what a crash does to what an instance holds is in
+`faults.py`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections import deque
 from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
-from . import common_data, events, faults, messaging, resilience, sync
+from . import balancing, common_data, events, faults, messaging, resilience, sync
 from .dists import sampler
 from .metrics import Histogram
 
@@ -28,9 +30,6 @@ OP, REPLY, POLL = 0, 1, 2
 
 # What became of a request that reached an instance.
 ACCEPTED, DROPPED, REJECTED = 0, 1, 2
-
-RR, RANDOM, LEAST_BUSY = 0, 1, 2
-_LB = {"round_robin": RR, "random": RANDOM, "least_busy": LEAST_BUSY}
 
 
 class OpRT:
@@ -122,7 +121,7 @@ class ServiceRT:
         self.instances = [InstanceRT(self, k, model.workers) for k in range(model.instances)]
         self.capacity = model.instances * model.workers
         self.queue_limit = model.queue_limit
-        self.lb = _LB[model.load_balancing]
+        self.lb = balancing.POLICIES[model.load_balancing]
         self.health = bool(model.health_checks)
         self.rr = 0
         self.rng = sim.stream(f"lb/{self.id}")
@@ -226,7 +225,7 @@ def build(sim: Simulation, scenario: Any) -> dict[str, ServiceRT]:
         rng = sim.stream(f"work/{svc.id}")
         for op in _operations(model, scenario):
             work = sampler(op.work_ms if op.work_ms is not None else model.work_ms, rng)
-            max_conc = getattr(op, "max_concurrent", None)
+            max_conc = op.max_concurrent
             svc.ops[op.id] = OpRT(op.id, work, max_conc)
             if max_conc is not None:
                 svc.bulkhead = True
@@ -253,40 +252,6 @@ def wire_ops(sim: Simulation, scenario: Any) -> None:
                 certain = all(lk.prob >= 1.0 for lk in links)
                 steps.append((links, certain, *_counts(links)))
             svc.ops[op.id].steps = steps
-
-
-# ---------------------------------------------------------------- load balancing
-
-
-def pick(sim: Simulation, svc: ServiceRT, up_only: bool) -> InstanceRT | None:
-    """The instance a caller sends to; down ones are skipped with health checks or
-    `up_only` (a broker hands work only to live consumers). None: nobody to pick."""
-    insts = svc.instances
-    skip = up_only or svc.health
-    if len(insts) == 1:
-        inst = insts[0]
-        return inst if (inst.up or not skip) else None
-    lb = svc.lb
-    if lb == RR:
-        n = len(insts)
-        for _ in range(n):
-            inst = insts[svc.rr]
-            svc.rr = (svc.rr + 1) % n
-            if inst.up or not skip:
-                return inst
-        return None
-    cands = [i for i in insts if i.up or not skip] if skip else insts
-    if not cands:
-        return None
-    if lb == RANDOM:
-        return cands[svc.rng.randrange(len(cands))]
-    best = cands[0]
-    best_load = best.workers - best.free + len(best.queue)
-    for inst in cands:
-        load = inst.workers - inst.free + len(inst.queue)
-        if load < best_load:
-            best, best_load = inst, load
-    return best
 
 
 # ---------------------------------------------------------------- queue and workers
@@ -343,7 +308,9 @@ def job_arrive(sim: Simulation, job: Job, inst: InstanceRT, limited: bool) -> in
                 }
             )
         return REJECTED
-    enqueue(sim, inst, job)
+    svc.touch(sim.now)
+    svc.queued += 1
+    q.append(job)
     return ACCEPTED
 
 
@@ -378,24 +345,13 @@ def dispatch(sim: Simulation, inst: InstanceRT) -> None:
             begin(sim, inst, q.popleft())
         return
     for item in list(q):
-        if not inst.free:
-            break
+        if not inst.free or not inst.up:
+            break  # (a poison event may have crashed the instance meanwhile)
         if _room(inst, item.op):
             q.remove(item)
             svc.touch(sim.now)
             svc.queued -= 1
             begin(sim, inst, item)
-
-
-def take_worker(sim: Simulation, inst: InstanceRT, item: Any) -> None:
-    svc = inst.svc
-    svc.touch(sim.now)
-    svc.busy += 1
-    inst.free -= 1
-    inst.held[item] = None
-    item.has_worker = True
-    if svc.bulkhead and item.op is not None:
-        inst.op_busy[item.op] = inst.op_busy.get(item.op, 0) + 1
 
 
 def release_worker(sim: Simulation, item: Any) -> None:
@@ -432,7 +388,14 @@ def release_worker(sim: Simulation, item: Any) -> None:
 def begin(sim: Simulation, inst: InstanceRT, item: Any) -> None:
     """A queue item gets a worker."""
     item.inst = inst
-    take_worker(sim, inst, item)
+    svc = inst.svc
+    svc.touch(sim.now)
+    svc.busy += 1
+    inst.free -= 1
+    inst.held[item] = None
+    item.has_worker = True
+    if svc.bulkhead and item.op is not None:
+        inst.op_busy[item.op] = inst.op_busy.get(item.op, 0) + 1
     _started(sim, inst, item)
 
 
@@ -453,7 +416,7 @@ def _started(sim: Simulation, inst: InstanceRT, item: Any) -> None:
     if job.pkind == DELIVERY and job.parent.poison:
         faults.poison(sim, inst)
         return
-    heappush(sim.heap, (now + job.op.work() + job.extra, 1, next(sim.seq), worked, (job,)))
+    heappush(sim.heap, (now + job.op.work() + job.extra, next(sim.seq), worked, (job,)))
 
 
 def worked(sim: Simulation, job: Job) -> None:
@@ -625,53 +588,3 @@ def _trace_worker(
         if not ok:
             event["reason"] = reason
     sim.obs_detail(event)  # type: ignore[misc]
-
-
-# ---------------------------------------------------------------- crashes
-
-
-def lose_all(sim: Simulation, inst: InstanceRT) -> None:
-    """An instance goes down: every item it holds or queues is lost (and handled)."""
-    svc = inst.svc
-    svc.touch(sim.now)
-    started = len(inst.held)
-    items = list(inst.held) + list(inst.queue)
-    svc.busy -= inst.workers - inst.free
-    svc.blocked -= inst.blocked
-    svc.queued -= len(inst.queue)
-    inst.free = inst.workers
-    inst.blocked = 0
-    inst.held.clear()
-    inst.queue.clear()
-    inst.op_busy.clear()
-    for i, item in enumerate(items):
-        item_started = i < started
-        item.has_worker = False
-        if item.kind == REPLY:
-            messaging.reply_requeue(sim, item)
-            continue
-        if item.kind == POLL:
-            continue
-        job = item
-        job.dead = True
-        job.is_blocked = False
-        faults.mark(job, "crash")
-        pk = job.pkind
-        if pk == EXTERNAL:
-            sim.request_end(job.req, False, "lost", inst)
-        elif pk == ASYNC:
-            messaging.requeue(sim, job.parent, job.attempt)
-        elif pk == DELIVERY:
-            if item_started:
-                events.attempt_failed(sim, job.parent)
-            else:
-                # Prefetched but not yet handled: back on the queue, no attempt spent.
-                events.dispatch(sim, job.parent)
-
-
-def restart(sim: Simulation, inst: InstanceRT) -> None:
-    """An instance is up again: it takes what waited for one on the broker."""
-    svc = inst.svc
-    messaging.drain(sim, svc)
-    for sub in svc.subs:
-        events.drain(sim, sub)

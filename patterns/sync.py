@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import faults, resilience, services
+from . import balancing, faults, resilience, services
 
 if TYPE_CHECKING:
     from .engine import Simulation
@@ -31,7 +31,7 @@ def hop(sim: Simulation, link: Any, job: Any) -> float:
 def send_request(sim: Simulation, call: Call) -> None:
     link = call.link
     job = call.job
-    inst = services.pick(sim, link.dst, False)
+    inst = balancing.pick(sim, link.dst, False)
     if inst is None:
         # Health checks found no live instance: nowhere to connect.
         faults.mark(job, "crash")

@@ -15,7 +15,7 @@ from django.conf import settings
 import patterns
 import patterns.variants
 from mscomm.accounts.models import Workspace
-from mscomm.errors import Invalid, NotFound
+from mscomm.errors import Invalid, LimitExceeded, NotFound
 from mscomm.runs.models import Batch, Run
 from mscomm.runs.selectors import run_public
 from mscomm.runs.services import batch_start
@@ -37,6 +37,14 @@ def _finished_result(run: Run) -> dict[str, Any]:
 
 def _rerun_args(run: Run) -> dict[str, Any]:
     result = _finished_result(run)
+    events = (result.get("engine") or {}).get("events") or 0
+    limit = settings.MSCOMM_TRACE_MAX_EVENTS
+    if events > limit:
+        # A trace re-runs the whole run inside the request: keep that bounded.
+        raise LimitExceeded(
+            f"run {run.id} processed {events} engine events; requests can be traced in runs "
+            f"of at most {limit}"
+        )
     stop = result.get("stop") or {}
     return {
         "seed": run.seed,

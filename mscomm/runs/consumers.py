@@ -10,13 +10,12 @@ import uuid
 from typing import Any
 from urllib.parse import parse_qs
 
-import redis
-import redis.asyncio as aioredis
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from mscomm.accounts.services import SESSION_KEY
 from mscomm.runs import stream
+from mscomm.runs.hub import OVERFLOW, entry_id_key, hub
 from mscomm.runs.models import Run
 from mscomm.runs.selectors import run_public
 from mscomm.runs.services import SPEED_MAX, SPEED_MIN, run_control
@@ -24,7 +23,6 @@ from mscomm.runs.services import SPEED_MAX, SPEED_MIN, run_control
 log = logging.getLogger(__name__)
 
 READ_BLOCK_MS = 5000
-READ_COUNT = 200
 ACTIONS = {"pause", "resume", "speed", "inject", "stop"}
 
 
@@ -57,7 +55,6 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         self.reader: asyncio.Task | None = None
-        self.redis: aioredis.Redis | None = None
         try:
             self.run_id = uuid.UUID(str(self.scope["url_route"]["kwargs"]["run_id"]))
             query = parse_qs(self.scope.get("query_string", b"").decode())
@@ -72,7 +69,6 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
         self.run = run
         await self.accept()
         await self.send_json({"type": "run", "run": run_public(run)})
-        self.redis = stream.redis_async(block_s=READ_BLOCK_MS / 1000)
         self.reader = asyncio.create_task(self._pump())
 
     async def disconnect(self, code: int) -> None:
@@ -80,68 +76,78 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
             self.reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self.reader
-        if self.redis is not None:
-            await self.redis.aclose()
 
-    async def _send_frames(self, frames: list[dict]) -> None:
-        for frame in frames:
-            if frame["seq"] > self.since:
-                await self.send_json({"type": "frame", "frame": frame})
-                self.since = frame["seq"]
+    async def _send_frame(self, seq: int, text: str) -> None:
+        # Frames pass through as the worker encoded them: no parsing per viewer.
+        if seq > self.since:
+            await self.send(text_data=f'{{"type":"frame","frame":{text}}}')
+            self.since = seq
 
     async def _finish_from_log(self) -> None:
         run = await _refresh(self.run_id)
-        frames = await asyncio.to_thread(
-            stream.frame_log_slice, run.frame_log, since=self.since, limit=None
+        since = self.since
+        lines = await asyncio.to_thread(
+            stream.frame_log_lines, run.frame_log, since=since, limit=None
         )
-        await self._send_frames(frames)
+        for offset, line in enumerate(lines, start=since + 1):
+            await self._send_frame(offset, line)
+
+    async def _deliver(self, entry_id: str, fields: dict) -> bool:
+        """Send one stream entry; True once it was the run's final state."""
+        if fields["k"] == stream.FRAME:
+            await self._send_frame(stream.entry_seq(entry_id), fields["d"])
+            return False
+        payload = json.loads(fields["d"])
+        await self.send_json({"type": "run", "run": payload})
+        return payload["state"] not in ("queued", "running")
 
     async def _pump(self) -> None:
         """Send every frame after `since` in order, until the run's final state."""
+        run_hub = hub()
+        run_id = str(self.run_id)
+        queue = None
         try:
             if self.run.finished:
                 await self._finish_from_log()
+                # As for a live run, the last message is the run's final state.
+                await self.send_json({"type": "run", "run": run_public(self.run)})
                 return
-            assert self.redis is not None
-            key = stream.frames_key(self.run_id)
             last_id = f"{self.since}-0"
             while True:
-                try:
-                    reply = await self.redis.xread(
-                        {key: last_id}, count=READ_COUNT, block=READ_BLOCK_MS
-                    )
-                except (redis.ConnectionError, redis.TimeoutError) as err:
-                    # Redis is away (restarting): keep the viewer, read again from last_id.
-                    log.warning("run %s: stream read failed (%s); retrying", self.run_id, err)
-                    await asyncio.sleep(1.0)
-                    reply = None
-                if not reply:
-                    # Quiet for a while: the run may have ended with its stream gone.
-                    run = await _refresh(self.run_id)
-                    if run.finished:
-                        await self._finish_from_log()
-                        await self.send_json({"type": "run", "run": run_public(run)})
-                        return
-                    continue
-                for entry_id, fields in reply[0][1]:
+                # Subscribe first, then catch up: together they leave no gap (hub.py).
+                queue = await run_hub.subscribe(run_id)
+                for entry_id, fields in await run_hub.catch_up(run_id, last_id):
                     last_id = entry_id
-                    if fields["k"] == stream.FRAME:
-                        # The entry holds the frame's JSON already: wrap it rather than parse
-                        # and re-encode it for every viewer (frame N is entry N-0).
-                        seq = int(entry_id.split("-", 1)[0])
-                        if seq > self.since:
-                            await self.send(text_data=f'{{"type":"frame","frame":{fields["d"]}}}')
-                            self.since = seq
-                        continue
-                    _kind, payload = stream.entry_decode(fields)
-                    await self.send_json({"type": "run", "run": payload})
-                    if payload["state"] not in ("queued", "running"):
+                    if await self._deliver(entry_id, fields):
                         return
+                while True:
+                    try:
+                        item = await asyncio.wait_for(queue.get(), READ_BLOCK_MS / 1000)
+                    except TimeoutError:
+                        # Quiet for a while: the run may have ended with its stream gone.
+                        run = await _refresh(self.run_id)
+                        if run.finished and not await run_hub.catch_up(run_id, last_id):
+                            await self._finish_from_log()
+                            await self.send_json({"type": "run", "run": run_public(run)})
+                            return
+                        continue
+                    if item is OVERFLOW:
+                        break  # too far behind: catch up from the stream again
+                    entry_id, fields = item
+                    if entry_id_key(entry_id) <= entry_id_key(last_id):
+                        continue  # already sent by the catch-up
+                    last_id = entry_id
+                    if await self._deliver(entry_id, fields):
+                        return
+                run_hub.unsubscribe(run_id, queue)
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("run %s: websocket reader failed", self.run_id)
             await self.close(code=1011)
+        finally:
+            if queue is not None:
+                run_hub.unsubscribe(run_id, queue)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not self.owner:
@@ -157,7 +163,7 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
     async def decode_json(cls, text_data: str) -> Any:
         try:
             return json.loads(text_data)
-        except (ValueError, RecursionError):
+        except (ValueError, RecursionError):  # nested too deeply to parse
             return None
 
 

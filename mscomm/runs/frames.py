@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from typing import Any
 
@@ -34,6 +35,8 @@ class FrameBuilder:
         return {
             "seq": self.seq,
             "t": t,
+            # Wall-clock publish time (Unix s): viewers can see how far behind they are.
+            "sent_at": time.time(),
             "events": events,
             "counts": dict(counts),
             "sampled": sampled,

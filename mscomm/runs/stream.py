@@ -148,13 +148,23 @@ def frame_log_pack(lines: list[str]) -> bytes:
     return zlib.compress("\n".join(lines).encode(), level=6)
 
 
-def frame_log_slice(blob: bytes | None, *, since: int, limit: int | None) -> list[dict]:
-    """Frames with seq > since from a packed log (line i holds seq i + 1)."""
+def frame_log_lines(blob: bytes | None, *, since: int, limit: int | None) -> list[str]:
+    """The JSON text of frames with seq > since from a packed log (line i is seq i + 1)."""
     if not blob:
         return []
     lines = zlib.decompress(blob).decode().split("\n")
     end = None if limit is None else since + limit
-    return [json.loads(line) for line in lines[since:end] if line]
+    return [line for line in lines[since:end] if line]
+
+
+def frame_log_slice(blob: bytes | None, *, since: int, limit: int | None) -> list[dict]:
+    """Frames with seq > since from a packed log."""
+    return [json.loads(line) for line in frame_log_lines(blob, since=since, limit=limit)]
+
+
+def entry_seq(entry_id: str) -> int:
+    """The frame sequence number an entry id carries (`N-k` -> N)."""
+    return int(entry_id.split("-", 1)[0])
 
 
 def stream_expire(run_id: Any) -> None:

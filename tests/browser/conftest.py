@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from mscomm.devtools import celery_worker_args, free_port
+from mscomm.devtools import free_port, worker_command
 from tests.browser.chromium import launch_chromium
 
 ROOT = Path(__file__).absolute().parents[2]
@@ -83,8 +83,8 @@ def live_url() -> Iterator[str]:
         stderr=subprocess.STDOUT,
     )
     worker = subprocess.Popen(
-        # Live runs mostly sleep: enough threads that runs left by one test do not hold up the next.
-        [python, *celery_worker_args(concurrency=8)],
+        # Live runs sleep between frames, and tests leave slow ones going: room for more.
+        worker_command(queues="live,batch", pool="threads", concurrency=8, loglevel="warning"),
         cwd=ROOT,
         env=env,
         stdout=log,

@@ -207,6 +207,7 @@ def test_two_runs_side_by_side_seek_together_with_a_table_and_charts(watched):
     assert s["a"]["t"] == s["b"]["t"] == s["t"]
     # The scenario name is shown as text.
     expect(page.locator("#name-a")).to_have_text("Order & pay <b>bold</b>")
+    watched.shot("compare")
     assert not watched.dialogs
 
 
@@ -248,6 +249,7 @@ def test_each_export_downloads_its_document(watched):
     # mermaid, loaded in the page, parses the diagram text.
     assert trace["mermaidOk"] is True, page.locator("#mermaid-check").inner_text()
     expect(page.locator("#mermaid-check")).to_have_text("valid Mermaid sequence diagram")
+    watched.shot("requests")
 
     def download(selector: str) -> tuple[str, bytes]:
         with page.expect_download() as info:
@@ -320,5 +322,25 @@ def test_a_sweep_shows_progress_and_plots_the_metric(watched):
     assert plotted["y"] == sorted(plotted["y"]) and plotted["y"][0] < plotted["y"][-1]
     assert page.locator("#sweep-plot .uplot").count() == 1
     assert page.locator("#sweep-table tbody tr").count() == 4
+    watched.shot("sweep")
     page.locator("#metric").select_option("p99")
     assert page.evaluate("window.mscommSweep.metric") == "p99"
+
+
+def test_the_editor_offers_the_same_variants_for_a_selected_link(watched):
+    page = watched.page
+    page.goto("/")
+    scenario = api(page, "POST", "scenarios", {"doc": small_doc("Editor variant")})
+    page.goto(f"/scenarios/{scenario['id']}/")
+    page.wait_for_function("() => Boolean(window.mscommEditor && window.mscommVariant)")
+    page.mouse.click(*element_xy(page, "mscommEditor", "link:charge"))
+    expect(page.locator("#variant-status")).to_contain_text("Link charge (sync)")
+    page.get_by_role("button", name="Make it an event").click()
+    page.wait_for_url(re.compile(r"/compare/[0-9a-f-]{36}/[0-9a-f-]{36}/$"), timeout=15_000)
+    wait_compare(page)
+    b_id = page.url.rstrip("/").split("/")[-1]
+    doc = api(page, "GET", f"runs/{b_id}/scenario")
+    assert [link["style"] for link in doc["links"]] == ["publish", "subscribe"]
+    assert [
+        r["seed"] for r in (api(page, "GET", f"runs/{i}") for i in page.url.split("/")[-3:-1])
+    ] == [5, 5]

@@ -74,6 +74,10 @@ def test_a_bad_value_shows_the_servers_error_on_the_field_and_the_node(watched):
     expect(page.locator("#save-status")).to_contain_text("not saved")
     assert page.evaluate("mscommEditor.cy.getElementById('service-1').hasClass('has-error')")
     watched.shot("editor-field-error")
+    # From the scenario's view, the problem list leads back to the element.
+    page.locator("#graph").click(position={"x": 15, "y": 15})
+    page.get_by_role("button", name="nodes[0].workers: must be >= 1").click()
+    expect(page.locator('#panel input[data-path="nodes[0].workers"]')).to_have_value("0")
     # Fixing it saves again and clears the marks.
     set_field(page, "nodes[0].workers", "4")
     wait_saved(page)
@@ -192,3 +196,25 @@ def test_a_sweep_compares_the_scenario_across_values(watched):
     expect(rows.first.locator("td").first).to_have_text("workload[0].arrival.rate_per_s = 10")
     expect(page.locator("#compare-charts .chart")).to_have_count(2)
     watched.shot("compare-sweep")
+    # Each variant opens as a run with its result.
+    rows.first.locator("a").click()
+    page.wait_for_url("**/runs/*/")
+    expect(page.locator("#results caption").first).to_have_text("Requests", timeout=15_000)
+
+
+def test_a_link_is_drawn_by_dragging_from_source_to_target(watched):
+    page = watched.page
+    scenario_id = open_new_editor(watched)
+    page.get_by_role("button", name="+ Service").click()
+    page.get_by_role("button", name="+ Topic").click()
+    page.locator('[data-link-style="publish"]').click()
+    before = page.evaluate("mscommEditor.model.doc.layout['service-1']")
+    drag(page, node_xy(page, "service-1"), node_xy(page, "topic-1"))
+    expect(page.locator("#hint")).to_contain_text("Linked service-1 → topic-1 as publish")
+    # The nodes stayed where they were: the drag drew a link, it did not move a node.
+    wait_saved(page)
+    doc = api(page, "GET", f"scenarios/{scenario_id}")["doc"]
+    assert [(k["from"], k["to"], k["style"]) for k in doc["links"]] == [
+        ("service-1", "topic-1", "publish")
+    ]
+    assert doc["layout"]["service-1"] == before

@@ -74,6 +74,9 @@ def test_a_chain_built_in_the_editor_runs_live_with_particles_and_blocked_worker
     assert stats["frames"] > 0
     wait_canvas_change(page, canvas_fingerprint(page))
     page.wait_for_function(BLOCKED, timeout=30_000)
+    # The selected service's instances, live, in words.
+    page.mouse.click(*element_xy(page, "mscommRun", "service-1"))
+    expect(page.locator("#element-stats li").first).to_contain_text("instance 0: busy")
     expect(page.locator("#run-state")).to_have_text("running")
     watched.shot("run-live-chain")
 

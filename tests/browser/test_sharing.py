@@ -232,6 +232,8 @@ def test_a_shared_scenario_is_read_only_and_runs_as_the_strangers_own(owner, wat
     mine = api(page, "GET", f"runs/{run_id}")
     assert mine["scenario_id"] is None
     assert run_id != owner["run"]["id"]
+    # The stranger may stop their own copy (and frees the worker for the tests after).
+    assert api(page, "POST", f"runs/{run_id}/cancel")["id"] == run_id
 
 
 def test_a_stranger_forks_after_logging_in(owner, watched):
@@ -291,3 +293,20 @@ def test_a_stranger_watches_a_live_run_then_replays_it(owner, watched):
     expect(stranger.locator("#run-state")).to_have_text("succeeded")
     frames = all_frames(page, f"runs/{run['id']}")
     expect(stranger.locator("#replay-frame")).to_have_text(f"frame {len(frames)} / {len(frames)}")
+
+
+def test_the_owner_shares_a_moment_of_the_run(owner, watched):
+    page = owner["page"]
+    # The owner's own run view opens at a playhead too.
+    open_replay(page, f"/runs/{owner['run']['id']}/#t=5")
+    assert shown(page)["clock"] == "t = 5.00 s"
+    page.locator("#btn-share").click()
+    page.locator("#share-at-moment").check()
+    page.locator("#share-create").click()
+    url = page.locator("#share-url")
+    expect(url).to_have_value(re.compile(r"/s/[A-Za-z0-9_-]{43}#t=5$"))
+    stranger = watched.page
+    open_replay(stranger, re.sub(r"^https?://[^/]+", "", url.input_value()))
+    assert shown(stranger)["clock"] == "t = 5.00 s"
+    expect(stranger.locator("#charts .chart")).to_have_count(4)
+    watched.shot("shared-run-at-5s")

@@ -135,17 +135,34 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
                 }
             )
 
+    # Some services declare operations: a subset of their calls, a bulkhead, a second one.
+    with_ops: set[str] = set()
+    for node in nodes[:n_services]:
+        if not draw(st.booleans()):
+            continue
+        own = [lk["id"] for lk in links if lk["from"] == node["id"] and lk["style"] != "subscribe"]
+        calls = draw(st.lists(st.sampled_from(own), unique=True)) if own else []
+        bulkhead = draw(st.one_of(st.none(), st.integers(1, 2)))
+        node["operations"] = [
+            {"id": "default", "calls": calls, "max_concurrent": bulkhead},
+            {"id": "other", "work_ms": draw(durations())},
+        ]
+        with_ops.add(node["id"])
+
     duration = draw(st.sampled_from([1, 2, 3]))
-    workload = [
-        {
-            "entry": draw(st.sampled_from(services)),
+    workload = []
+    for _ in range(draw(st.integers(1, 2))):
+        entry = draw(st.sampled_from(services))
+        item = {
+            "entry": entry,
             "arrival": {
                 "process": draw(st.sampled_from(["poisson", "constant"])),
                 "rate_per_s": draw(st.sampled_from([5, 20, 80])),
             },
         }
-        for _ in range(draw(st.integers(1, 2)))
-    ]
+        if entry in with_ops and draw(st.booleans()):
+            item["operation"] = "other"
+        workload.append(item)
 
     faults: list[dict[str, Any]] = []
     link_ids = [lk["id"] for lk in links]

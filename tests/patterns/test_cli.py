@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -236,25 +237,31 @@ def test_progress_bar_is_drawn_only_when_stderr_is_a_terminal() -> None:
     import pty
 
     primary, secondary = pty.openpty()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    drawn = bytearray()
+
+    def read_terminal() -> None:
+        # Read while the process runs so that a full terminal buffer never blocks it.
+        while True:
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:  # the terminal closes once the process has exited
+                return
+            if not chunk:
+                return
+            drawn.extend(chunk)
+
+    reader = threading.Thread(target=read_terminal)
+    reader.start()
     proc = subprocess.Popen(
         [sys.executable, "-m", "patterns", "lab:sync-chain", "--format", "json", "--until", "20"],
         stdout=subprocess.PIPE,
         stderr=secondary,
         cwd=ROOT,
-        env=env,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     os.close(secondary)
     stdout, _ = proc.communicate(timeout=300)
-    drawn = b""
-    while True:
-        try:
-            chunk = os.read(primary, 65536)
-        except OSError:  # the terminal closes once the process has exited
-            break
-        if not chunk:
-            break
-        drawn += chunk
+    reader.join(timeout=60)
     os.close(primary)
     assert proc.returncode == 0
     assert b"100%" in drawn and b"[" in drawn

@@ -261,3 +261,34 @@ def test_runs_in_other_processes_with_other_hash_seeds_are_identical():
         outputs.add(out.stdout)
     assert len(outputs) == 1
     assert '"format": "mscomm.result/1"' in outputs.pop()
+
+
+def test_a_day_long_run_does_not_fill_the_heap_up_front():
+    sc = scenario([service("a")], [], [constant("a", 1)], duration_s=86400, drain_s=0)
+    sim = patterns.Simulation(sc)
+    assert len(sim.heap) <= 3
+    sim.advance(5.5)
+    assert len(sim.tl.t_s) == 5
+    assert len(sim.heap) <= 3
+
+
+def test_the_timeline_has_one_bucket_per_started_second():
+    result = patterns.simulate(chain(), until=2.5)
+    assert result["timeline"]["t_s"] == [0, 1, 2]
+    odd = scenario([service("a")], [], [constant("a", 1)], duration_s=2, drain_s=0.5)
+    assert patterns.simulate(odd)["timeline"]["t_s"] == [0, 1, 2]
+
+
+def test_the_timeline_utilisation_adds_up_to_the_run_figure():
+    result = patterns.simulate(busy())
+    per_second = result["timeline"]["utilization"]["a"]
+    assert len(per_second) == 7
+    assert sum(per_second) / 7 == pytest.approx(result["services"]["a"]["utilization"], rel=1e-4)
+    tl = result["timeline"]
+    arrived = sum(tl["arrived"])
+    # In flight at the end of each second: arrived so far minus finished so far.
+    running = 0
+    for k in range(7):
+        running += tl["arrived"][k] - tl["succeeded"][k] - tl["failed"][k]
+        assert tl["in_flight"][k] == running
+    assert arrived == result["requests"]["started"]

@@ -163,3 +163,27 @@ def test_an_event_cycle_stops_at_the_hop_limit():
     assert topic["published"] == 64
     assert topic["lost"] == 1
     assert kinds(log, "drop")[0]["reason"] == "hop_limit"
+
+
+def test_a_poison_event_behind_a_bulkhead_crashes_the_instance_cleanly():
+    sc = scenario(
+        [
+            service("a", work_ms=0),
+            {"id": "t", "kind": "topic", "poison_probability": 0.3, "redelivery_ms": 5},
+            service(
+                "s",
+                workers=3,
+                restart_ms=20,
+                operations=[{"id": "default", "work_ms": 10, "max_concurrent": 1}],
+            ),
+        ],
+        [link("pub", "a", "t", "publish"), link("sub", "t", "s", "subscribe")],
+        [poisson("a", 300)],
+        duration_s=3,
+    )
+    sim = patterns.Simulation(sc)
+    sim.advance(sim.end_s)
+    topic = sim.result()["topics"]["t"]
+    assert topic["delivered"] > 0
+    pending = sim.state()["topics"]["t"]["backlog"]["s"]
+    assert topic["delivered"] + topic["dead_lettered"] + pending == topic["published"]

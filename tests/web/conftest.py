@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,7 +16,7 @@ from django.test import Client
 
 import patterns.library
 from mscomm.accounts.services import workspace_for_user
-from mscomm.devtools import celery_worker_args
+from mscomm.devtools import processes_stop, worker_command
 from mscomm.scenarios.models import Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,7 +90,7 @@ def start_worker(transactional_db) -> Iterator[Callable[..., subprocess.Popen]]:
 
     def start(**extra: str) -> subprocess.Popen:
         process = subprocess.Popen(
-            [sys.executable, *celery_worker_args()],
+            worker_command(queues="live,batch", pool="threads", concurrency=4, loglevel="warning"),
             cwd=ROOT,
             env=worker_env(**extra),
         )
@@ -100,15 +98,7 @@ def start_worker(transactional_db) -> Iterator[Callable[..., subprocess.Popen]]:
         return process
 
     yield start
-    for process in started:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    for process in started:
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    processes_stop(started)
 
 
 def wait_for(predicate: Callable[[], object], *, timeout: float = 60.0, what: str = "") -> object:

@@ -24,7 +24,7 @@ import websockets
 from django.test import Client
 
 from mscomm.celery import app as celery_app
-from mscomm.devtools import _ping, celery_worker_args, daphne_args, free_port, redis_binary
+from mscomm.devtools import _ping, daphne_args, free_port, redis_binary, worker_command
 from mscomm.runs.models import Run, RunState
 from tests.web.conftest import ROOT, post_json, wait_for, worker_env
 
@@ -111,7 +111,7 @@ class Processes:
     def spawn(self, name: str, args: list[str]) -> subprocess.Popen:
         log = (self.logs / f"{name}.log").open("ab")
         process = subprocess.Popen(
-            [sys.executable, *args],
+            args,
             cwd=ROOT,
             env=self.env,
             stdout=log,
@@ -122,13 +122,27 @@ class Processes:
         return process
 
     def worker(self, name: str, *, queues: str = "live,batch", concurrency: int = 4):
-        args = celery_worker_args(queues=queues, concurrency=concurrency, name=name)
+        args = worker_command(
+            queues=queues, pool="threads", concurrency=concurrency, loglevel="warning", name=name
+        )
         return self.spawn(name, args)
 
     def beat(self) -> subprocess.Popen:
         schedule = self.logs / "celerybeat-schedule"
         return self.spawn(
-            "beat", ["-m", "celery", "-A", "mscomm", "beat", "-s", str(schedule), "-l", "warning"]
+            "beat",
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "mscomm",
+                "beat",
+                "-s",
+                str(schedule),
+                "-l",
+                "warning",
+            ],
         )
 
     def daphne(self) -> str:
@@ -136,7 +150,7 @@ class Processes:
         port = free_port()
         process = self.spawn(
             "daphne",
-            daphne_args("127.0.0.1", port),
+            [sys.executable, *daphne_args("127.0.0.1", port)],
         )
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60

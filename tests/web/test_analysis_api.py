@@ -227,3 +227,14 @@ def test_batch_runs_have_their_own_concurrency_limit(user_client, small, setting
     refused = post_json(user_client, "/api/runs/batch", {**body, "values": [4]})
     assert refused.status_code == 429 and "at most 3" in refused.json()["detail"]
     assert post_json(user_client, "/api/runs", {"scenario_id": small["id"]}).status_code == 429
+
+
+def test_runs_too_big_to_re_run_in_a_request_are_not_traced(user_client, small, settings):
+    run_id = finished_run(user_client, small["id"])
+    events = Run.objects.get(id=run_id).result["engine"]["events"]
+    settings.MSCOMM_TRACE_MAX_EVENTS = events - 1
+    for suffix in ("/requests", "/requests/r1", "/requests/r1/otlp"):
+        response = user_client.get(f"/api/runs/{run_id}{suffix}")
+        assert response.status_code == 429 and f"at most {events - 1}" in response.json()["detail"]
+    settings.MSCOMM_TRACE_MAX_EVENTS = events
+    assert user_client.get(f"/api/runs/{run_id}/requests/r1").status_code == 200

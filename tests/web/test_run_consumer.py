@@ -84,14 +84,15 @@ def test_a_finished_run_replays_its_stored_log(user_client, scenario):
         )
         connected, _ = await communicator.connect()
         assert connected
-        messages = [await communicator.receive_json_from(timeout=5) for _ in range(3)]
+        messages = [await communicator.receive_json_from(timeout=5) for _ in range(4)]
         assert await communicator.receive_nothing(timeout=0.3)
         await communicator.disconnect()
         return messages
 
     messages = asyncio.run(replay())
     assert messages[0]["type"] == "run" and messages[0]["run"]["state"] == "succeeded"
-    assert [m["frame"]["seq"] for m in messages[1:]] == [2, 3]
+    assert [m["frame"]["seq"] for m in messages[1:3]] == [2, 3]
+    assert messages[3]["type"] == "run" and messages[3]["run"]["state"] == "succeeded"
 
 
 def test_a_foreign_origin_is_refused(user_client, scenario):

@@ -1,9 +1,11 @@
 /**
- * On the run view: "what if…" for the selected link. Picking a sync or async link offers
+ * On the run view and the editor: "what if…" for the selected link. Picking a sync or async link offers
  * its variants (flip the style, turn it into an event, toggle a timeout, retries or a
  * circuit breaker); one click runs the run's scenario and the variant as a batch with the
- * same seed (POST /api/variants) and opens their comparison. Also links the run's
- * requests and exports page. Loaded beside pages/run.js, which exposes its graph.
+ * same seed (POST /api/variants: the run's snapshot and seed, or the editor's saved
+ * scenario) and opens their comparison. On the run view it also links the run's requests
+ * and exports page and a sweep. Loaded beside pages/run.js or pages/editor.js, which
+ * expose their graph as `window.mscommRun` / `window.mscommEditor`.
  */
 import { api } from "../api.js";
 import { el, replace } from "../dom.js";
@@ -26,28 +28,48 @@ const TOGGLES = [
 
 function waitForGraph() {
   return new Promise((resolve) => {
-    const check = () => (window.mscommRun && window.mscommRun.cy ? resolve(window.mscommRun.cy) : setTimeout(check, 100));
+    const check = () => {
+      const page = window.mscommRun || window.mscommEditor;
+      if (page && page.cy) resolve(page.cy);
+      else setTimeout(check, 100);
+    };
     check();
   });
 }
 
+/** What the variant is made from: `{run_id}` on the run view, `{scenario_id}` in the editor. */
+function source(runId) {
+  if (runId) return { run_id: runId };
+  const saved = location.pathname.match(/^\/scenarios\/([0-9a-f-]{36})\/$/);
+  return saved ? { scenario_id: saved[1] } : null;
+}
+
 async function main() {
   const runId = document.getElementById("main").dataset.runId;
-  const toolbar = document.querySelector(".run-view .toolbar");
+  const toolbar = runId ? document.querySelector(".run-view .toolbar") : null;
   if (toolbar) {
     toolbar.append(el("a", { class: "button", id: "link-requests", href: `/runs/${encodeURIComponent(runId)}/requests/`, text: "Requests & exports" }));
+    const sweep = el("a", { class: "button", id: "link-sweep", href: "/sweeps/new", text: "Sweep" });
+    toolbar.append(sweep);
+    api(`runs/${encodeURIComponent(runId)}`)
+      .then((run) => {
+        if (run.scenario_id) sweep.href = `/sweeps/new?scenario=${encodeURIComponent(run.scenario_id)}`;
+      })
+      .catch(() => {});
   }
   const status = el("p", { class: "muted", id: "variant-status", text: "Select a sync or async link to compare it with a variant." });
   const buttons = el("div", { class: "variant-buttons", id: "variant-buttons" });
   const panel = el("section", { class: "inject", id: "variant", "aria-label": "Compare with a variant" }, el("h3", { text: "What if…" }), status, buttons);
-  const side = document.querySelector(".run-view .side");
+  const side = document.querySelector(".side");
   if (side) side.prepend(panel);
   const cy = await waitForGraph();
 
   async function start(change) {
     status.textContent = "starting both runs…";
     try {
-      const batch = await api("variants", { method: "POST", body: { run_id: runId, change } });
+      const from = source(runId);
+      if (!from) throw new Error("save the scenario first");
+      const batch = await api("variants", { method: "POST", body: { ...from, change } });
       const [a, b] = batch.variants.map((v) => encodeURIComponent(v.run.id));
       location.assign(`/compare/${a}/${b}/`);
     } catch (err) {

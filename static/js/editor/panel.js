@@ -28,7 +28,7 @@ function serviceIds(doc) {
   return doc.nodes.filter((n) => n.kind === "service").map((n) => n.id);
 }
 
-export function createPanel({ container, document: model, schema, onSelect }) {
+export function createPanel({ container, document: model, schema, onSelect, onShow }) {
   const defs = schema.$defs || {};
   let selection = null; // {kind: "node"|"link", id}
   let problems = { byPath: {}, list: [] };
@@ -47,7 +47,13 @@ export function createPanel({ container, document: model, schema, onSelect }) {
       "div",
       { class: "subtle-box", role: "alert", id: "problem-list" },
       el("strong", { text: `Not saved: ${problems.list.length} problem${problems.list.length > 1 ? "s" : ""}` }),
-      el("ul", { class: "errors" }, problems.list.map((text) => el("li", { text }))),
+      el(
+        "ul",
+        { class: "errors" },
+        problems.list.map(({ text, element }) =>
+          el("li", {}, element && onShow ? el("button", { type: "button", class: "linklike-error", text, onclick: () => onShow(element) }) : text),
+        ),
+      ),
     );
   }
 

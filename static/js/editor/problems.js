@@ -4,10 +4,11 @@
  */
 import { parsePath } from "./document.js";
 
-/** `{byPath: {loc: msg}, byElement: Map(cytoscape id -> [messages]), list}` for `problems`. */
+/** `{byPath: {loc: msg}, byElement: Map(cytoscape id -> [messages]), list: [{text, element}]}`. */
 export function mapProblems(doc, problems) {
   const byPath = {};
   const byElement = new Map();
+  const list = []; // {text, element: cytoscape id or null}
   for (const p of problems) {
     const loc = String(p.loc ?? "");
     byPath[loc] = byPath[loc] ? `${byPath[loc]}; ${p.msg}` : p.msg;
@@ -16,8 +17,9 @@ export function mapProblems(doc, problems) {
     if (group === "nodes" && doc.nodes[index]) id = doc.nodes[index].id;
     else if (group === "links" && doc.links[index]) id = `link:${doc.links[index].id}`;
     if (id) byElement.set(id, [...(byElement.get(id) || []), `${loc}: ${p.msg}`]);
+    list.push({ text: `${loc}: ${p.msg}`, element: id });
   }
-  return { byPath, byElement, list: problems.map((p) => `${p.loc}: ${p.msg}`) };
+  return { byPath, byElement, list };
 }
 
 /** Outline in red every element with a problem (and clear the others). */

@@ -19,7 +19,16 @@ export function createTools({ cy, model, container, hint, onRun, onSave }) {
     if (source) cy.getElementById(source).removeClass("link-source");
     source = null;
     for (const b of buttons) b.setAttribute("aria-pressed", String(b.dataset.linkStyle === linkStyle));
-    say(linkStyle ? `Link (${linkStyle}): click the element that sends, then the one that receives. Esc to stop.` : "");
+    // While drawing links, a press-and-drag from a node draws a link instead of moving it.
+    cy.autoungrabify(Boolean(linkStyle));
+    say(linkStyle ? `Link (${linkStyle}): click the element that sends, then the one that receives (or drag from one to the other). Esc to stop.` : "");
+  }
+
+  function link(from, to) {
+    cy.getElementById(from).removeClass("link-source");
+    const made = model.addLink(from, to, linkStyle);
+    say(made.error ? `Cannot link: ${made.error}.` : `Linked ${from} → ${to} as ${made.style}. Click another source, or Esc.`);
+    source = null;
   }
 
   /** The first free spot near the graph's centre, so new nodes never land on others. */
@@ -62,7 +71,12 @@ export function createTools({ cy, model, container, hint, onRun, onSave }) {
   });
   for (const b of buttons) b.addEventListener("click", () => setLinkTool(b.dataset.linkStyle));
 
+  let suppressTap = false;
   cy.on("tap", "node", (evt) => {
+    if (suppressTap) {
+      suppressTap = false;
+      return;
+    }
     if (!linkStyle) return;
     const id = evt.target.id();
     if (!source) {
@@ -71,10 +85,28 @@ export function createTools({ cy, model, container, hint, onRun, onSave }) {
       say(`Link (${linkStyle}) from ${id}: now click the receiving element.`);
       return;
     }
-    cy.getElementById(source).removeClass("link-source");
-    const made = model.addLink(source, id, linkStyle);
-    say(made.error ? `Cannot link: ${made.error}.` : `Linked ${source} → ${id} as ${made.style}. Click another source, or Esc.`);
-    source = null;
+    link(source, id);
+  });
+
+  // Drag to link: a press on one node and a release over another.
+  let pressed = null;
+  cy.on("tapstart", "node", (evt) => {
+    pressed = linkStyle ? evt.target.id() : null;
+  });
+  cy.on("tapend", (evt) => {
+    const from = pressed;
+    pressed = null;
+    if (!linkStyle || !from) return;
+    const p = evt.position;
+    const over = cy.nodes().filter((n) => {
+      const bb = n.boundingBox({ includeLabels: false });
+      return p.x >= bb.x1 && p.x <= bb.x2 && p.y >= bb.y1 && p.y <= bb.y2;
+    });
+    if (over.length && over[0].id() !== from) {
+      source = null; // the tap that follows this release must not start a new link
+      suppressTap = true;
+      link(from, over[0].id());
+    }
   });
   cy.on("dragfree", "node", () => model.positions(positionsOf(cy)));
 

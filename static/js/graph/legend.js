@@ -54,7 +54,7 @@ export function legend({ messages = false } = {}) {
     box.append(
       el("h3", { text: "Messages in flight" }),
       el("ul", {}, MESSAGE_TYPES.map((m) => el("li", {}, messageSample(m), m.label))),
-      el("p", { text: "Each message moves along its link from send to arrival at the chosen speed; hops too short to see are stretched to 0.3 s. At high rates only a sample is drawn, but the numbers on the links are exact rates." }),
+      el("p", { text: "Each message moves along its link from send to arrival at the chosen speed; hops too short to see are stretched to 0.3 s. Requests and replies keep to their own side of a link. At high rates only a sample is drawn, but the numbers on the links are exact: messages per simulated second and messages in flight." }),
       el("h3", { text: "Service instances" }),
       el("ul", {}, [
         ...WORKER_STATES.map((w) => el("li", {}, swatch(w.color), w.label)),

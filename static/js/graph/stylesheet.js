@@ -43,6 +43,8 @@ export function stylesheet() {
       style: { shape: s.shape, "background-color": s.color, "border-color": s.border },
     });
   }
+  // Topics and datastores carry live numbers under their name during a run.
+  rules.push({ selector: 'node[kind = "topic"], node[kind = "datastore"]', style: { height: 64, width: 150, "text-max-width": "140px" } });
   for (const [name, s] of Object.entries(LINK_STYLES)) {
     rules.push({
       selector: `edge[style = "${name}"]`,

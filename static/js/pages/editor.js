@@ -28,7 +28,17 @@ async function main() {
   $("legend").append(legend());
 
   const autosave = createAutosave({ model, scenarioId: stored ? stored.id : null, version: stored ? stored.version : null });
-  const panel = createPanel({ container: $("panel"), document: model, schema });
+  const panel = createPanel({
+    container: $("panel"),
+    document: model,
+    schema,
+    // A problem on an element: select it (the panel then shows its fields and the error).
+    onShow: (id) => {
+      cy.$(":selected").unselect();
+      cy.getElementById(id).select();
+      cy.animate({ center: { eles: cy.getElementById(id) } }, { duration: 200 });
+    },
+  });
   const hint = $("hint");
   createTools({ cy, model, container: $("graph"), hint, onRun: run, onSave: () => autosave.flush() });
 

@@ -72,6 +72,20 @@ function requestRow(runId, item) {
   );
 }
 
+/** "Compare with…": the caller's other finished runs; picking one opens the comparison. */
+async function offerCompare(run) {
+  const others = (await api("runs")).filter((r) => r.id !== run.id && !["queued", "running"].includes(r.state));
+  const select = $("compare-with");
+  replace(
+    select,
+    el("option", { value: "", text: others.length ? "pick a run" : "no other finished run" }),
+    others.map((r) => el("option", { value: r.id, text: `${r.scenario_name} · seed ${r.seed} · ${r.state}` })),
+  );
+  select.addEventListener("change", () => {
+    if (select.value) location.assign(`/compare/${encodeURIComponent(run.id)}/${encodeURIComponent(select.value)}/`);
+  });
+}
+
 async function main() {
   const runId = $("main").dataset.runId;
   const id = encodeURIComponent(runId);
@@ -81,6 +95,7 @@ async function main() {
   for (const what of ["scenario.json", "result.json", "result.csv", "timeline.csv"]) {
     $(`dl-${what.replace(".", "-")}`).href = `/api/runs/${id}/export/${what}`;
   }
+  offerCompare(run).catch(() => {});
   const cy = createGraph($("graph"), snapshot);
   $("dl-png").addEventListener("click", () => {
     saveBlob(cy.png({ output: "blob", bg: "#ffffff", full: true, scale: 2 }), `topology-${runId}.png`);

@@ -10,6 +10,7 @@ import { legend } from "../graph/legend.js";
 import { createPlayer } from "../player/player.js";
 import { mountReplay } from "../replay/mount.js";
 import { createCharts } from "../run/charts.js";
+import { createDetails } from "../run/details.js";
 import { createInjectPanel } from "../run/inject.js";
 import { renderResult } from "../run/results.js";
 import { createSeries } from "../run/series.js";
@@ -95,7 +96,9 @@ async function main() {
     target.toggleClass("faulted", e.kind === "fault_start");
     if (e.kind === "fault_start") timeline.fault({ target: e.link || e.node, mode: e.mode, from_s: e.t, to_s: e.to_s }, { injected: true });
   });
+  const details = createDetails(cy);
   function showState(s, t) {
+    details.update(s);
     const q = s.requests || {};
     const w = { working: 0, blocked: 0, idle: 0, queue: 0, down: 0 };
     for (const svc of Object.values(s.services || {})) {
@@ -113,7 +116,12 @@ async function main() {
 
   /** A finished run plays from its stored frames, with the scrubber (replay/). */
   let replaying = false;
-  async function showReplay(options = {}) {
+  function showReplay(options = {}) {
+    return replayFrames(options).catch((err) => {
+      $("conn-status").textContent = `replay unavailable: ${err.message}`;
+    });
+  }
+  async function replayFrames(options) {
     if (replaying) return;
     replaying = true;
     player.stop();
@@ -158,8 +166,15 @@ async function main() {
     $("btn-pause").setAttribute("aria-pressed", String(paused));
     showRun({ state });
   });
+  function explainSpeed(speed) {
+    if (FINAL.has(state)) return;
+    const wall = 1 / speed;
+    $("hint").textContent = `${speed}× speed: one simulated second lasts ${wall >= 1 ? `${fmt(wall)} s` : `${fmt(wall * 1000)} ms`} here. Click a service, topic or link to inject a fault.`;
+  }
+  explainSpeed(run.speed || 0.05);
   $("speed").addEventListener("change", () => {
     const speed = Number($("speed").value);
+    explainSpeed(speed);
     player.speed(speed);
     if (!FINAL.has(state)) stream.send({ action: "speed", speed });
   });

@@ -10,8 +10,11 @@ import { createGraph } from "../graph/create.js";
 import { legend } from "../graph/legend.js";
 import { createPlayer } from "../player/player.js";
 import { mountReplay } from "../replay/mount.js";
+import { createCharts } from "../run/charts.js";
 import { renderResult } from "../run/results.js";
+import { createSeries } from "../run/series.js";
 import { createStream } from "../run/stream.js";
+import { createTimeline } from "../run/timeline.js";
 
 const FINAL = new Set(["succeeded", "failed", "cancelled"]);
 const $ = (id) => document.getElementById(id);
@@ -21,7 +24,10 @@ function status(text, kind = "") {
   $("shared-status").className = `status ${kind}`;
 }
 
+let timeline = null;
+
 function showNumbers(s, t) {
+  if (timeline) timeline.at(t);
   const q = (s && s.requests) || {};
   $("live-requests").textContent = `t = ${t.toFixed(2)} s · arrived ${fmt(q.arrived)} · succeeded ${fmt(q.succeeded)} · failed ${fmt(q.failed)} · in flight ${fmt(q.in_flight)}`;
 }
@@ -44,6 +50,9 @@ async function main() {
   $("shared-expiry").textContent = shared.expires_at ? `This link works until ${new Date(shared.expires_at).toLocaleString()}.` : "";
   $("legend").append(legend({ messages: shared.kind === "run" }));
   const cy = createGraph($("graph"), doc); // not editable: nothing can be dragged or changed
+  timeline = createTimeline($("timeline"), endS);
+  for (const f of doc.faults || []) timeline.fault(f);
+  for (const f of (shared.run && shared.run.faults_injected) || []) timeline.fault(f, { injected: true });
   window.mscommShared = { cy, shared };
 
   $("btn-run-copy").addEventListener("click", () =>
@@ -58,7 +67,7 @@ async function main() {
   }
   const run = shared.run;
   showRunState(run);
-  const replay = () => showReplay({ cy, base, run, endS });
+  const replay = () => showReplay({ cy, base, run, endS, doc });
   if (FINAL.has(run.state)) {
     await replay();
     return;
@@ -83,7 +92,7 @@ async function main() {
   player.start();
 }
 
-async function showReplay({ cy, base, run, endS }) {
+async function showReplay({ cy, base, run, endS, doc }) {
   $("hint").textContent = `This run ${run.state}. Play it, drag the timeline, or step frame by frame (← →).`;
   const replay = await mountReplay({
     cy,
@@ -99,6 +108,10 @@ async function showReplay({ cy, base, run, endS }) {
     const result = await api(`${base}/result`);
     renderResult($("results"), result);
     $("results").classList.remove("hidden");
+    const services = (doc.nodes || []).filter((n) => n.kind === "service").map((n) => n.id);
+    const series = createSeries(services);
+    series.fromTimeline(result.timeline);
+    createCharts($("charts"), services).update(series, true);
   } catch (err) {
     if (!(err instanceof ApiError && err.status === 404)) throw err;
   }

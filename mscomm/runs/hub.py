@@ -1,0 +1,122 @@
+"""One Redis reader per run per server process, fanning frames out to that run's viewers.
+
+A hundred viewers of one run then cost one `XREAD` loop, not a hundred. A viewer
+subscribes first and then catches up from the stream itself (XRANGE from its `since`):
+everything up to the feed's starting point is in the catch-up, everything after it
+comes through the feed, and the viewer drops what it has already sent (ids only grow),
+so there is never a gap. A viewer that falls too far behind is cut loose with OVERFLOW
+and catches up from the stream again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+
+from mscomm.runs import stream
+
+log = logging.getLogger(__name__)
+
+OVERFLOW = ("overflow", {})
+MAX_BACKLOG = 2000  # entries a viewer may have waiting before it must catch up itself
+READ_BLOCK_MS = 5000
+READ_COUNT = 500
+
+
+def entry_id_key(entry_id: str) -> tuple[int, int]:
+    ms, sub = entry_id.split("-", 1)
+    return int(ms), int(sub)
+
+
+class _Feed:
+    """The reader of one run's stream, feeding every subscribed viewer's queue."""
+
+    def __init__(self, hub: RunHub, run_id: str) -> None:
+        self.hub = hub
+        self.run_id = run_id
+        self.queues: set[asyncio.Queue] = set()
+        self.ready = asyncio.Event()
+        self.task = asyncio.ensure_future(self._loop())
+
+    async def _loop(self) -> None:
+        key = stream.frames_key(self.run_id)
+        client = stream.redis_async(block_s=READ_BLOCK_MS / 1000)
+        try:
+            last = await client.xrevrange(key, count=1)
+            # Explicit ids from here on: what is past this point reaches every subscriber.
+            last_id = last[0][0] if last else "0-0"
+            self.ready.set()
+            while self.queues:
+                reply = await client.xread({key: last_id}, count=READ_COUNT, block=READ_BLOCK_MS)
+                for entry_id, fields in reply[0][1] if reply else ():
+                    last_id = entry_id
+                    for queue in list(self.queues):
+                        if queue.qsize() >= MAX_BACKLOG:
+                            self.queues.discard(queue)
+                            queue.put_nowait(OVERFLOW)
+                        else:
+                            queue.put_nowait((entry_id, fields))
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("run %s: stream reader failed", self.run_id)
+            for queue in self.queues:
+                queue.put_nowait(OVERFLOW)
+        finally:
+            self.ready.set()
+            if self.hub.feeds.get(self.run_id) is self:
+                del self.hub.feeds[self.run_id]
+            await client.aclose()
+
+
+class RunHub:
+    """The feeds of this event loop's process, by run id."""
+
+    def __init__(self) -> None:
+        self.feeds: dict[str, _Feed] = {}
+        # Retries ride out a Redis restart; the socket timeout outlasts XREAD BLOCK.
+        self.redis = stream.redis_async(block_s=READ_BLOCK_MS / 1000)
+
+    async def subscribe(self, run_id: str) -> asyncio.Queue:
+        """A queue that receives every stream entry of the run added from now on."""
+        feed = self.feeds.get(run_id)
+        if feed is None or feed.task.done():
+            feed = self.feeds[run_id] = _Feed(self, run_id)
+        queue: asyncio.Queue = asyncio.Queue()
+        feed.queues.add(queue)
+        await feed.ready.wait()
+        return queue
+
+    def unsubscribe(self, run_id: str, queue: asyncio.Queue) -> None:
+        feed = self.feeds.get(run_id)
+        if feed is None:
+            return
+        feed.queues.discard(queue)
+        if not feed.queues and self.feeds.get(run_id) is feed:
+            feed.task.cancel()
+            self.feeds.pop(run_id, None)
+
+    async def catch_up(self, run_id: str, after_id: str) -> list[tuple[str, dict]]:
+        """Every entry of the run's stream after `after_id`, in order."""
+        key = stream.frames_key(run_id)
+        entries: list[tuple[str, dict]] = []
+        start = f"({after_id}"
+        while True:
+            page = await self.redis.xrange(key, min=start, count=READ_COUNT)
+            entries.extend(page)
+            if len(page) < READ_COUNT:
+                return entries
+            start = f"({page[-1][0]}"
+
+
+_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RunHub] = weakref.WeakKeyDictionary()
+
+
+def hub() -> RunHub:
+    """This event loop's hub (a server process has one loop; tests may run several)."""
+    loop = asyncio.get_running_loop()
+    found = _hubs.get(loop)
+    if found is None:
+        found = _hubs[loop] = RunHub()
+    return found

@@ -1,0 +1,56 @@
+// The particle store and the player's event mapping, without a browser.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { TYPE } from "../../../static/js/graph/palette.js";
+import { createParticles } from "../../../static/js/player/particles.js";
+import { particleType } from "../../../static/js/player/player.js";
+
+test("particles leave once they have arrived", () => {
+  const store = createParticles({ capacity: 2 });
+  for (let i = 0; i < 10; i += 1) store.add(0, 1, TYPE.request, i, i + 1);
+  assert.equal(store.size, 10); // grew past its first capacity
+  store.expire(5);
+  assert.equal(store.size, 5);
+  store.expire(100);
+  assert.equal(store.size, 0);
+});
+
+test("the store refuses particles past its limit instead of growing for ever", () => {
+  const store = createParticles({ maxParticles: 3 });
+  const added = [1, 2, 3, 4].map((i) => store.add(0, 1, TYPE.event, 0, i));
+  assert.deepEqual(added, [true, true, true, false]);
+});
+
+test("particles are drawn on their curve, one path per message type", () => {
+  const store = createParticles();
+  store.add(0, 1, TYPE.request, 0, 1);
+  store.add(0, -1, TYPE.reply, 0, 1);
+  store.add(0, 1, TYPE.request, 5, 6); // not sent yet at t=0.5
+  // A recording 2D context: properties are stored, every method call is logged.
+  const calls = [];
+  const props = {};
+  const ctx = new Proxy({}, {
+    get: (_, name) => (name in props ? props[name] : (...args) => calls.push([name, ...args])),
+    set: (_, name, value) => ((props[name] = value), true),
+  });
+  // A straight edge from (0,0) to (100,0): control point in the middle, normal pointing down.
+  const geom = new Float32Array([0, 0, 50, 0, 100, 0, 0, 1]);
+  const drawn = store.draw(ctx, geom, 0.5, 3);
+  assert.equal(drawn, 2);
+  assert.equal(calls.filter(([n]) => n === "fill").length, 2);
+  const arcs = calls.filter(([n]) => n === "arc");
+  // Half-way along, each in its lane: the request below the line, the reply above it.
+  assert.deepEqual(arcs.map(([, x, y]) => [x, y]), [[50, 3], [50, -3]]);
+});
+
+test("messages map to particle types; failed replies show as failures", () => {
+  assert.equal(particleType({ kind: "send", msg: "request", attempt: 1 }), TYPE.request);
+  assert.equal(particleType({ kind: "send", msg: "request", attempt: 2 }), TYPE.retry);
+  assert.equal(particleType({ kind: "reply", ok: true }), TYPE.reply);
+  assert.equal(particleType({ kind: "reply", ok: false }), TYPE.failed);
+  assert.equal(particleType({ kind: "deliver" }), TYPE.event);
+  assert.equal(particleType({ kind: "redeliver" }), TYPE.retry);
+  assert.equal(particleType({ kind: "poll" }), TYPE.poll);
+  assert.equal(particleType({ kind: "timeout" }), null);
+});
