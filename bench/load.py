@@ -4,9 +4,9 @@
 
 Starts a private Redis, a SQLite database, daphne and `--workers` Celery workers on the
 live queue (thread pools), then starts `--runs` live runs together (paced so that each
-lasts about `--wall` seconds) and opens `--viewers` websockets to each. A direct reader
-of each run's Redis stream stamps when every frame was published; each viewer stamps when
-it arrived. Prints, per run, frames stored / delivered to every viewer and frames per
+lasts about `--wall` seconds) and opens `--viewers` websockets to each. Each frame
+carries the wall time its worker published it (`sent_at`); each viewer notes when it
+arrived. Prints, per run, frames stored / delivered to every viewer and frames per
 wall second; then the frame latency (publish -> viewer) p50/p95/p99/max over all viewers,
 and the slowest and fastest run (no run starves when their frames/s stay close).
 Never part of the test run: it prints figures, it does not assert speed.
@@ -26,9 +26,9 @@ import sys
 import tempfile
 import time
 import urllib.request
+from datetime import datetime
 from pathlib import Path
 
-import redis.asyncio as aioredis
 import websockets
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,22 +116,6 @@ def wait_http(url: str, timeout: float = 60) -> None:
             time.sleep(0.2)
 
 
-async def stamp_publishes(redis_url: str, run_id: str, stamps: dict[int, float]) -> None:
-    client = aioredis.Redis.from_url(redis_url, decode_responses=True)
-    key, last = f"mscomm:run:{run_id}:frames", "0-0"
-    try:
-        while True:
-            reply = await client.xread({key: last}, block=1000, count=500)
-            for entry_id, fields in reply[0][1] if reply else []:
-                last = entry_id
-                if fields["k"] == "frame":
-                    stamps.setdefault(int(entry_id.split("-")[0]), time.monotonic())
-                elif json.loads(fields["d"])["state"] not in ("queued", "running"):
-                    return
-    finally:
-        await client.aclose()
-
-
 async def view(base: str, run_id: str, cookie: str) -> tuple[list[int], dict[int, float]]:
     url = base.replace("http://", "ws://") + f"/ws/runs/{run_id}/"
     seqs: list[int] = []
@@ -141,9 +125,10 @@ async def view(base: str, run_id: str, cookie: str) -> tuple[list[int], dict[int
         async for text in socket:
             message = json.loads(text)
             if message["type"] == "frame":
-                seq = message["frame"]["seq"]
-                seqs.append(seq)
-                arrivals[seq] = time.monotonic()
+                frame = message["frame"]
+                seqs.append(frame["seq"])
+                # The worker stamps each frame with the wall time it published it.
+                arrivals[frame["seq"]] = (time.time() - frame["sent_at"]) * 1000
             elif message["type"] == "run" and message["run"]["state"] not in (
                 "queued",
                 "running",
@@ -152,11 +137,22 @@ async def view(base: str, run_id: str, cookie: str) -> tuple[list[int], dict[int
     return seqs, arrivals
 
 
+def stored_frames(api: Api, run_id: str) -> int:
+    """How many frames the finished run stored (the frames API, page by page)."""
+    count, since = 0, 0
+    while True:
+        page = api.call("GET", f"/api/runs/{run_id}/frames?since={since}")
+        count += len(page["frames"])
+        if page["done"] or not page["frames"]:
+            return count
+        since = page["next"]
+
+
 def percentile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-async def measure(args, base: str, redis_url: str, api: Api) -> None:
+async def measure(args, base: str, api: Api) -> None:
     doc = scenario(args.wall)
     created = api.call("POST", "/api/scenarios", {"doc": doc})
     cookie = f"sessionid={api.cookie('sessionid')}; csrftoken={api.cookie('csrftoken')}"
@@ -164,32 +160,29 @@ async def measure(args, base: str, redis_url: str, api: Api) -> None:
         api.call("POST", "/api/runs", {"scenario_id": created["id"], "speed": 1, "mode": "live"})
         for _ in range(args.runs)
     ]
-    stamps: dict[str, dict[int, float]] = {run["id"]: {} for run in runs}
     started = time.monotonic()
-    results = await asyncio.gather(
-        *(stamp_publishes(redis_url, run["id"], stamps[run["id"]]) for run in runs),
-        *(view(base, run["id"], cookie) for run in runs for _ in range(args.viewers)),
+    viewed = await asyncio.gather(
+        *(view(base, run["id"], cookie) for run in runs for _ in range(args.viewers))
     )
     wall = time.monotonic() - started
-    viewed = results[len(runs) :]
     latencies: list[float] = []
     rates: list[tuple[float, str]] = []
     complete = 0
-    print(f"{'run':>8} {'published':>9} {'delivered to each viewer':>28} {'frames/s':>9}")
+    print(f"{'run':>8} {'stored':>7} {'delivered to each viewer':>28} {'frames/s':>9}")
     for index, run in enumerate(runs):
         stored = api.call("GET", f"/api/runs/{run['id']}")
-        frames = [seqs for seqs, _ in viewed[index * args.viewers : (index + 1) * args.viewers]]
-        count = len(stamps[run["id"]])
-        for seqs, arrivals in viewed[index * args.viewers : (index + 1) * args.viewers]:
+        count = stored_frames(api, run["id"])
+        mine = viewed[index * args.viewers : (index + 1) * args.viewers]
+        for seqs, lags in mine:
             complete += seqs == list(range(1, count + 1))
-            latencies += [
-                (arrivals[s] - stamps[run["id"]][s]) * 1000 for s in seqs if s in stamps[run["id"]]
-            ]
-        times = sorted(stamps[run["id"]].values())
-        rate = count / (times[-1] - times[0]) if len(times) > 1 else 0.0
+            latencies += lags.values()
+        started_at, finished_at = (
+            datetime.fromisoformat(stored[k]) for k in ("started_at", "finished_at")
+        )
+        rate = count / max((finished_at - started_at).total_seconds(), 1e-9)
         rates.append((rate, run["id"][:8]))
-        delivered = "/".join(str(len(f)) for f in frames)
-        print(f"{run['id'][:8]:>8} {count:>9} {delivered:>28} {rate:>9.1f}  {stored['state']}")
+        delivered = "/".join(str(len(seqs)) for seqs, _ in mine)
+        print(f"{run['id'][:8]:>8} {count:>7} {delivered:>28} {rate:>9.1f}  {stored['state']}")
     latencies.sort()
     viewers = args.runs * args.viewers
     print(
@@ -261,7 +254,7 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         wait_http(f"{base}/api/library")
         time.sleep(3)  # the workers connect to the broker
-        asyncio.run(measure(args, base, redis_url, Api(base)))
+        asyncio.run(measure(args, base, Api(base)))
     finally:
         for process in processes:
             os.killpg(process.pid, signal.SIGTERM)
