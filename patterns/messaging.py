@@ -9,6 +9,7 @@ outcome carries the caller's operation on.
 
 from __future__ import annotations
 
+from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
 from . import balancing, resilience, services
@@ -76,7 +77,7 @@ def send_request(sim: Simulation, call: Call) -> None:
     if delay < 0:
         drop(sim, call, job.inst.name, dst, "request", "omission")
         return
-    sim.at(sim.now + delay, request_to, (call, call.attempt, inst))
+    heappush(sim.heap, (sim.now + delay, next(sim.seq), request_to, (call, call.attempt, inst)))
 
 
 def request_to(sim: Simulation, call: Call, attempt_no: int, inst: Any) -> None:
@@ -124,7 +125,8 @@ def send_reply(
     if delay < 0:
         drop(sim, call, src.name, dst, "reply", "omission")
         return
-    sim.at(sim.now + delay, reply_arrive, (call, attempt_no, ok, reason, inst, src.name))
+    args = (call, attempt_no, ok, reason, inst, src.name)
+    heappush(sim.heap, (sim.now + delay, next(sim.seq), reply_arrive, args))
 
 
 def reply_arrive(

@@ -8,6 +8,7 @@ up is dropped as `late`.
 
 from __future__ import annotations
 
+from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
 from . import balancing, faults, resilience, services
@@ -31,7 +32,10 @@ def hop(sim: Simulation, link: Any, job: Any) -> float:
 def send_request(sim: Simulation, call: Call) -> None:
     link = call.link
     job = call.job
-    inst = balancing.pick(sim, link.dst, False)
+    svc = link.dst
+    insts = svc.instances
+    # A single instance without health checks is picked whether up or not (as `pick` does).
+    inst = insts[0] if len(insts) == 1 and not svc.health else balancing.pick(sim, svc, False)
     if inst is None:
         # Health checks found no live instance: nowhere to connect.
         faults.mark(job, "crash")
@@ -58,7 +62,8 @@ def send_request(sim: Simulation, call: Call) -> None:
     if delay < 0:
         drop(sim, call, job.inst.name, inst.name, "request", "omission")
         return
-    sim.at(sim.now + delay, request_arrive, (call, call.attempt, inst))
+    # sim.at inlined: one scheduled message per call on the hot path.
+    heappush(sim.heap, (sim.now + delay, next(sim.seq), request_arrive, (call, call.attempt, inst)))
 
 
 def drop(sim: Simulation, call: Call, src: str, dst: str, msg: str, reason: str) -> None:
@@ -109,24 +114,20 @@ def callee_job(sim: Simulation, call: Call, attempt_no: int, inst: Any, pkind: i
         caller.detached,
     )
     if sim.obs is not None:
-        _receive(sim, call, attempt_no, inst, job)
+        sim.obs(
+            {
+                "t": sim.now,
+                "kind": "receive",
+                "corr": caller.req.corr,
+                "link": link.id,
+                "src": caller.inst.name if caller.inst is not None else link.src_id,
+                "dst": inst.name,
+                "msg": "request",
+                "attempt": attempt_no,
+                "op": job.op.id,
+            }
+        )
     return job
-
-
-def _receive(sim: Simulation, call: Call, attempt_no: int, inst: Any, job: Any) -> None:
-    sim.obs(
-        {
-            "t": sim.now,
-            "kind": "receive",
-            "corr": call.job.req.corr,
-            "link": call.link.id,
-            "src": call.job.inst.name if call.job.inst is not None else call.link.src_id,
-            "dst": inst.name,
-            "msg": "request",
-            "attempt": attempt_no,
-            "op": job.op.id,
-        }
-    )
 
 
 def send_reply(
@@ -142,7 +143,10 @@ def send_reply(
     if delay < 0:
         drop(sim, call, src.name, dst, "reply", "omission")
         return
-    sim.at(sim.now + delay, reply_arrive, (call, attempt_no, ok, reason, src.name))
+    heappush(
+        sim.heap,
+        (sim.now + delay, next(sim.seq), reply_arrive, (call, attempt_no, ok, reason, src.name)),
+    )
 
 
 def trace_reply(
