@@ -19,4 +19,4 @@ RUN useradd --system --uid 10001 mscomm && chown -R mscomm /app
 USER mscomm
 
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "mscomm.asgi:application"]
+CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--ping-interval", "10", "--ping-timeout", "10", "mscomm.asgi:application"]

@@ -95,6 +95,27 @@ def pg_drop(url: str, name: str) -> None:
         )
 
 
+def daphne_args(host: str, port: int) -> list[str]:
+    """Arguments after `python` for daphne as mscomm runs it.
+
+    A websocket whose reader misses a ping for 10 s is dropped, so a viewer that stops
+    reading cannot make the server buffer a whole run (scripts/start, compose, Dockerfile).
+    """
+    return [
+        "-m",
+        "daphne",
+        "-b",
+        host,
+        "-p",
+        str(port),
+        "--ping-interval",
+        "10",
+        "--ping-timeout",
+        "10",
+        "mscomm.asgi:application",
+    ]
+
+
 def main(argv: list[str]) -> int:
     if len(argv) == 3 and argv[0] == "pg-drop":
         pg_drop(argv[1], argv[2])
@@ -131,10 +152,13 @@ def processes_stop(processes: list[subprocess.Popen], timeout: float = 20) -> No
             process.wait()
 
 
-def worker_command(*, queues: str, pool: str, concurrency: int, loglevel: str) -> list[str]:
+def worker_command(
+    *, queues: str, pool: str, concurrency: int, loglevel: str, name: str = ""
+) -> list[str]:
     """argv of a quiet Celery worker of the mscomm app (tests and benchmarks)."""
     return [
         sys.executable, "-m", "celery", "-A", "mscomm", "worker",
         "-Q", queues, "-P", pool, "-c", str(concurrency), "-l", loglevel,
         "--without-heartbeat", "--without-gossip", "--without-mingle",
+        *(["-n", f"{name}@%h"] if name else []),
     ]  # fmt: skip

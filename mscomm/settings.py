@@ -184,6 +184,7 @@ MSCOMM_MAX_EVENTS = env_int("MSCOMM_MAX_EVENTS", 5_000_000, minimum=1000)
 # Request traces re-run a finished run in the web process: only runs up to this size.
 MSCOMM_TRACE_MAX_EVENTS = env_int("MSCOMM_TRACE_MAX_EVENTS", 2_000_000, minimum=1000)
 MSCOMM_MAX_CONCURRENT_RUNS = env_int("MSCOMM_MAX_CONCURRENT_RUNS", 5, minimum=1)
+MSCOMM_MAX_RUN_STARTS_PER_MINUTE = env_int("MSCOMM_MAX_RUN_STARTS_PER_MINUTE", 60, minimum=1)
 # Batch runs (compare, sweeps) queued or running at once per workspace: two full sweeps.
 MSCOMM_MAX_CONCURRENT_BATCH_RUNS = env_int("MSCOMM_MAX_CONCURRENT_BATCH_RUNS", 40, minimum=1)
 MSCOMM_MAX_BATCH_VARIANTS = env_int("MSCOMM_MAX_BATCH_VARIANTS", 20, minimum=1)

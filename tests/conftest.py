@@ -8,6 +8,8 @@ import os
 import tempfile
 from pathlib import Path
 
+import pytest
+
 # The live server is started in a child process; forking after async tests hangs it.
 multiprocessing.set_start_method("spawn", force=True)
 # Playwright's sync API runs inside Django tests.
@@ -35,3 +37,44 @@ settings.CELERY_BROKER_URL = os.environ["REDIS_URL"]
 from mscomm.celery import app as celery_app  # noqa: E402
 
 celery_app.conf.broker_url = os.environ["REDIS_URL"]
+
+
+# -- the --slow flag and measured figures ----------------------------------------------
+# Hardening tests run a quick version by default and the full-size one with --slow (CI).
+# Each prints what it measured into one table at the end of the session.
+
+_FIGURES: list[tuple[str, str, str]] = []
+
+
+def pytest_addoption(parser) -> None:
+    parser.addoption(
+        "--slow",
+        action="store_true",
+        default=False,
+        help="run the full-size fault, load and fuzzing checks (CI sets this)",
+    )
+
+
+@pytest.fixture(scope="session")
+def slow(request) -> bool:
+    """True under --slow: tests then use their full-size counts."""
+    return bool(request.config.getoption("--slow"))
+
+
+@pytest.fixture
+def record_figure(request):
+    """`record_figure(name, value, unit="")`: a measured figure for the session's table."""
+
+    def record(name: str, value: object, unit: str = "") -> None:
+        _FIGURES.append((name, f"{value}", unit))
+
+    return record
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    if not _FIGURES:
+        return
+    terminalreporter.section("mscomm figures")
+    width = max(len(name) for name, _, _ in _FIGURES)
+    for name, value, unit in _FIGURES:
+        terminalreporter.write_line(f"{name:<{width}}  {value} {unit}".rstrip())

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 from uuid import UUID
 
+from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema, Status
 from pydantic import Field
@@ -33,31 +35,41 @@ def _download(body: str, content_type: str, filename: str) -> HttpResponse:
     return response
 
 
+async def _rerun(request: HttpRequest, run_id: UUID, fn: Callable[..., Any], **kwargs: Any) -> Any:
+    """`fn(run=..., **kwargs)` on the caller's run, off the request thread.
+
+    Traces re-run the whole simulation (seconds of CPU for a big run). Under ASGI every
+    sync view shares one thread, so a sync view would stall all the others meanwhile.
+    """
+    run = await sync_to_async(_own_run)(request, run_id)
+    return await sync_to_async(fn, thread_sensitive=False)(run=run, **kwargs)
+
+
 @router.get("/runs/{uuid:run_id}/requests", response={200: dict, **ERRORS})
-def requests_sample(request: HttpRequest, run_id: UUID, size: int = 50):
+async def requests_sample(request: HttpRequest, run_id: UUID, size: int = 50):
     """A sample of the run's requests, failed first, then the slowest."""
-    return services.run_requests(run=_own_run(request, run_id), size=size)
+    return await _rerun(request, run_id, services.run_requests, size=size)
 
 
 @router.get("/runs/{uuid:run_id}/requests/{corr}", response={200: dict, **ERRORS})
-def request_trace(request: HttpRequest, run_id: UUID, corr: str):
+async def request_trace(request: HttpRequest, run_id: UUID, corr: str):
     """One request's spans and phases."""
-    return services.run_trace(run=_own_run(request, run_id), corr=corr)
+    return await _rerun(request, run_id, services.run_trace, corr=corr)
 
 
 @router.get("/runs/{uuid:run_id}/requests/{corr}/otlp", response={200: dict, **ERRORS})
-def request_otlp(request: HttpRequest, run_id: UUID, corr: str):
+async def request_otlp(request: HttpRequest, run_id: UUID, corr: str):
     """The request's trace as an OTLP JSON download (opens in Jaeger)."""
-    doc = services.run_trace_otlp(run=_own_run(request, run_id), corr=corr)
+    doc = await _rerun(request, run_id, services.run_trace_otlp, corr=corr)
     response = JsonResponse(doc)
     response["Content-Disposition"] = f'attachment; filename="trace-{run_id}-{corr}.otlp.json"'
     return response
 
 
 @router.get("/runs/{uuid:run_id}/requests/{corr}/mermaid", response={200: str, **ERRORS})
-def request_mermaid(request: HttpRequest, run_id: UUID, corr: str):
+async def request_mermaid(request: HttpRequest, run_id: UUID, corr: str):
     """The request's trace as a Mermaid sequence diagram."""
-    text = services.run_trace_mermaid(run=_own_run(request, run_id), corr=corr)
+    text = await _rerun(request, run_id, services.run_trace_mermaid, corr=corr)
     return _download(text, "text/plain", f"trace-{run_id}-{corr}.mmd")
 
 

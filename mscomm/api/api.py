@@ -132,7 +132,7 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 def _json_body(request: HttpRequest) -> object:
     try:
         return json.loads(request.body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply to parse
         raise HttpError(400, "the body is not JSON") from None
 
 

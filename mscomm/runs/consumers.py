@@ -163,7 +163,7 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
     async def decode_json(cls, text_data: str) -> Any:
         try:
             return json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):  # nested too deeply to parse
             return None
 
 
@@ -173,7 +173,8 @@ def _control_problem(content: Any) -> str | None:
         return f'a control message is {{"action": one of {sorted(ACTIONS)}}}'
     if content["action"] == "speed":
         speed = content.get("speed")
-        if not isinstance(speed, (int, float)) or not SPEED_MIN <= speed <= SPEED_MAX:
+        number = isinstance(speed, (int, float)) and not isinstance(speed, bool)
+        if not number or not SPEED_MIN <= speed <= SPEED_MAX:
             return f"speed must be a number in {SPEED_MIN}..{SPEED_MAX}"
     if content["action"] == "inject" and not isinstance(content.get("fault"), dict):
         return "inject needs a fault object"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 
 import patterns
 from mscomm.runs import stream
@@ -53,7 +55,7 @@ class _Session:
         self.speed = run.speed
         self.paused = False
         self.cancelled = False
-        self.last_heartbeat = time.monotonic()
+        self.lost = False
         self.last_frame = 0.0
         self.last_state: dict | None = None
 
@@ -88,13 +90,9 @@ class _Session:
 
     # -- reporting ---------------------------------------------------------------------
 
-    def heartbeat(self, *, force: bool = False) -> None:
-        now = time.monotonic()
-        if not force and now - self.last_heartbeat < HEARTBEAT_S:
-            return
-        self.last_heartbeat = now
-        progress = min(self.sim.now / self.sim.end_s, 1.0) if self.sim.end_s else 1.0
-        if not run_heartbeat(run_id=self.run.id, progress=progress, sim_time_s=self.sim.now):
+    def heartbeat(self) -> None:
+        """Stop if the run was ended elsewhere (the pulse thread found out)."""
+        if self.lost:
             raise _Lost()
 
     def emit_frame(self, *, force: bool = False) -> None:
@@ -154,6 +152,42 @@ class _Session:
             self.heartbeat()
 
 
+class _Pulse:
+    """Sends a run's heartbeats from a thread of its own while the run's loop is on.
+
+    One engine step can outlast the reaper's timeout (a run racing to its event limit),
+    so the heartbeat cannot wait for the loop. The engine's event limit bounds every step,
+    and a worker that dies takes this thread with it, so the reaper still sees it.
+    """
+
+    def __init__(self, session: _Session) -> None:
+        self.session = session
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"pulse-{session.run.id}")
+
+    def __enter__(self) -> _Pulse:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopped.set()
+        self.thread.join()
+
+    def _beat(self) -> None:
+        session = self.session
+        try:
+            while not self.stopped.wait(HEARTBEAT_S):
+                sim = session.sim
+                progress = min(sim.now / sim.end_s, 1.0) if sim.end_s else 1.0
+                if not run_heartbeat(run_id=session.run.id, progress=progress, sim_time_s=sim.now):
+                    session.lost = True
+                    return
+        except Exception:  # a missed heartbeat is the reaper's business, not a crash
+            log.exception("run %s: heartbeat failed", session.run.id)
+        finally:
+            connection.close()
+
+
 def run_execute(*, run_id: Any) -> None:
     """The worker's whole job for one run; safe to call twice for the same id."""
     run = run_claim(run_id=run_id)
@@ -162,10 +196,13 @@ def run_execute(*, run_id: Any) -> None:
         return
     try:
         session = _Session(run)
-        if run.mode == RunMode.LIVE:
-            session.run_live()
-        else:
-            session.run_batch()
+        with _Pulse(session):
+            if run.mode == RunMode.LIVE:
+                session.run_live()
+            else:
+                session.run_batch()
+        if session.lost:
+            raise _Lost()
         result = session.sim.result()
     except _Lost:
         log.warning("run %s was ended elsewhere while it ran", run_id)

@@ -14,9 +14,6 @@ import asyncio
 import logging
 import weakref
 
-import redis.asyncio as aioredis
-from django.conf import settings
-
 from mscomm.runs import stream
 
 log = logging.getLogger(__name__)
@@ -44,7 +41,7 @@ class _Feed:
 
     async def _loop(self) -> None:
         key = stream.frames_key(self.run_id)
-        client = aioredis.Redis.from_url(settings.REDIS_URL, decode_responses=True)
+        client = stream.redis_async(block_s=READ_BLOCK_MS / 1000)
         try:
             last = await client.xrevrange(key, count=1)
             # Explicit ids from here on: what is past this point reaches every subscriber.
@@ -78,7 +75,8 @@ class RunHub:
 
     def __init__(self) -> None:
         self.feeds: dict[str, _Feed] = {}
-        self.redis = aioredis.Redis.from_url(settings.REDIS_URL, decode_responses=True)
+        # Retries ride out a Redis restart; the socket timeout outlasts XREAD BLOCK.
+        self.redis = stream.redis_async(block_s=READ_BLOCK_MS / 1000)
 
     async def subscribe(self, run_id: str) -> asyncio.Queue:
         """A queue that receives every stream entry of the run added from now on."""

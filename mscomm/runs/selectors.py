@@ -50,6 +50,9 @@ def run_get(*, workspace: Workspace | None, run_id: Any) -> Run:
     return owned_get(Run.objects.all(), workspace=workspace, pk=run_id, what="run")
 
 
+SEQ_MAX = 2**53
+
+
 def run_frames(*, run: Run, since: int, limit: int) -> list[dict]:
     """Frames with seq > since: from the stored log once finished, else from Redis."""
     if run.finished and run.frame_log is not None:
@@ -59,7 +62,8 @@ def run_frames(*, run: Run, since: int, limit: int) -> list[dict]:
 
 def run_frames_page(*, run: Run, since: int, limit: int) -> dict[str, Any]:
     """One page of the frames API: `{"frames", "next", "done"}` (docs/http-api.md)."""
-    since = max(0, since)
+    # Past any real seq, and small enough for a Redis stream id (a larger one is a 500).
+    since = min(max(0, since), SEQ_MAX)
     frames = run_frames(run=run, since=since, limit=limit)
     last = frames[-1]["seq"] if frames else since
     return {"frames": frames, "next": last, "done": run.finished and last >= run.frame_count}

@@ -62,6 +62,11 @@ def _check_seed(seed: int | None, doc: dict) -> int:
 
 
 def _check_capacity(workspace: Workspace, adding: int, mode: str = RunMode.LIVE) -> None:
+    """Raise `LimitExceeded` past the concurrent-run cap or the start rate (in a transaction).
+
+    The workspace row is locked first, so that starts racing each other count in turn.
+    """
+    Workspace.objects.select_for_update().filter(id=workspace.id).first()
     # Live and batch runs have separate limits: one sweep is many short batch runs.
     active = Run.objects.filter(workspace=workspace, state__in=ACTIVE_STATES, mode=mode).count()
     limit = (
@@ -71,6 +76,16 @@ def _check_capacity(workspace: Workspace, adding: int, mode: str = RunMode.LIVE)
     )
     if active + adding > limit:
         raise LimitExceeded(f"{active} runs are queued or running; at most {limit} may be at once")
+    # Starting and cancelling in a loop stays under the cap above: limit the rate too.
+    # A batch counts as one start, however many runs it has.
+    since = timezone.now() - timedelta(seconds=60)
+    recent = (
+        Run.objects.filter(workspace=workspace, created_at__gte=since, batch=None).count()
+        + Batch.objects.filter(workspace=workspace, created_at__gte=since).count()
+    )
+    rate = settings.MSCOMM_MAX_RUN_STARTS_PER_MINUTE
+    if recent + 1 > rate:
+        raise LimitExceeded(f"{recent} runs were started in the last minute; at most {rate} may be")
 
 
 def _enqueue(runs: list[Run]) -> None:

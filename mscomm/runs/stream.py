@@ -17,7 +17,11 @@ from functools import lru_cache
 from typing import Any
 
 import redis
+import redis.asyncio as aioredis
 from django.conf import settings
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 
 FRAME = "frame"
 RUN = "run"
@@ -31,9 +35,43 @@ def control_key(run_id: Any) -> str:
     return f"mscomm:run:{run_id}:control"
 
 
+# Redis may restart under a running system (a deploy, a crash): commands are retried
+# with backoff for about RETRY_WINDOW_S before an error reaches the caller.
+RETRY_WINDOW_S = 30
+SOCKET_TIMEOUT_S = 10
+
+
+def redis_options(*, block_s: float = 0) -> dict[str, Any]:
+    """Connection options shared by the sync and asyncio clients (timeouts, retries).
+
+    `block_s`: the longest blocking read the caller makes (XREAD BLOCK), which the
+    socket timeout must outlast.
+    """
+    return {
+        "decode_responses": True,
+        "socket_timeout": SOCKET_TIMEOUT_S + block_s,
+        "socket_connect_timeout": 5,
+        "health_check_interval": 15,
+        "retry_on_error": [redis.ConnectionError, redis.TimeoutError],
+    }
+
+
+def _retry() -> Retry:
+    return Retry(ExponentialBackoff(cap=1.0, base=0.05), retries=RETRY_WINDOW_S + 10)
+
+
 @lru_cache(maxsize=4)
 def _client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, decode_responses=True)
+    return redis.Redis.from_url(url, retry=_retry(), **redis_options())
+
+
+def redis_async(*, block_s: float = 0) -> aioredis.Redis:
+    """A new asyncio client for settings.REDIS_URL with the same timeouts and retries."""
+    return aioredis.Redis.from_url(
+        settings.REDIS_URL,
+        retry=AsyncRetry(ExponentialBackoff(cap=1.0, base=0.05), retries=RETRY_WINDOW_S + 10),
+        **redis_options(block_s=block_s),
+    )
 
 
 def redis_client() -> redis.Redis:
@@ -48,11 +86,16 @@ def entry_decode(fields: dict) -> tuple[str, dict]:
 
 def frame_publish(run_id: Any, frame: dict) -> None:
     """Append frame `frame["seq"]` (1, 2, ...) to the run's stream."""
-    redis_client().xadd(
-        frames_key(run_id),
-        {"k": FRAME, "d": json.dumps(frame, separators=(",", ":"))},
-        id=f"{frame['seq']}-0",
-    )
+    key = frames_key(run_id)
+    entry_id = f"{frame['seq']}-0"
+    try:
+        redis_client().xadd(
+            key, {"k": FRAME, "d": json.dumps(frame, separators=(",", ":"))}, id=entry_id
+        )
+    except redis.ResponseError:
+        # A retried XADD whose first try landed before the connection broke: done already.
+        if not redis_client().xrange(key, min=entry_id, max=entry_id):
+            raise
 
 
 def run_publish(run_id: Any, run: dict) -> None:

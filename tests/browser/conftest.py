@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from mscomm.devtools import free_port
+from mscomm.devtools import free_port, worker_command
 from tests.browser.chromium import launch_chromium
 
 ROOT = Path(__file__).absolute().parents[2]
@@ -83,26 +83,8 @@ def live_url() -> Iterator[str]:
         stderr=subprocess.STDOUT,
     )
     worker = subprocess.Popen(
-        [
-            python,
-            "-m",
-            "celery",
-            "-A",
-            "mscomm",
-            "worker",
-            "-Q",
-            "live,batch",
-            "-P",
-            "threads",
-            # Live runs sleep between frames, and tests leave slow ones going: room for more.
-            "-c",
-            "8",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "warning",
-        ],
+        # Live runs sleep between frames, and tests leave slow ones going: room for more.
+        worker_command(queues="live,batch", pool="threads", concurrency=8, loglevel="warning"),
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -142,10 +124,20 @@ class Watched:
         return path
 
 
+CSP_REPORTER = """
+document.addEventListener('securitypolicyviolation', (e) => {
+    console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`
+        + ` at ${e.sourceFile || ''}:${e.lineNumber || ''}`);
+});
+"""
+
+
 @pytest.fixture
 def watched(browser: Browser, live_url: str) -> Iterator[Watched]:
     """A fresh browser context (so a fresh anonymous workspace) on the live server."""
     context = browser.new_context(base_url=live_url, viewport={"width": 1400, "height": 900})
+    # Every CSP violation becomes a console error, which fails the test below.
+    context.add_init_script(CSP_REPORTER)
     page = context.new_page()
     w = Watched(page)
     page.on("pageerror", lambda err: w.errors.append(f"page error: {err}"))

@@ -171,6 +171,16 @@ def finished_runs(page, doc: dict, seeds: list[int]) -> tuple[str, list[str]]:
     return scenario["id"], [run["id"] for run in runs]
 
 
+def pick_variant(page, page_global: str, element: str, status: str, button: str) -> list[str]:
+    """Select `element` on the graph, press the variant `button`; the two compared run ids."""
+    page.wait_for_function(f"() => Boolean(window.{page_global} && window.mscommVariant)")
+    page.mouse.click(*element_xy(page, page_global, element))
+    expect(page.locator("#variant-status")).to_contain_text(status)
+    page.get_by_role("button", name=button).click()
+    page.wait_for_url(re.compile(r"/compare/[0-9a-f-]{36}/[0-9a-f-]{36}/$"), timeout=15_000)
+    return page.url.rstrip("/").split("/")[-2:]
+
+
 def wait_compare(page) -> dict:
     page.wait_for_function("() => Boolean(window.mscommCompare)", timeout=60_000)
     return page.evaluate("window.mscommCompare.stats()")
@@ -215,14 +225,11 @@ def test_a_flipped_variant_runs_from_the_run_view_and_opens_the_comparison(watch
     page = watched.page
     _, (run_id,) = finished_runs(page, small_doc(), [3])
     page.goto(f"/runs/{run_id}/")
-    page.wait_for_function("() => Boolean(window.mscommRun && window.mscommVariant)")
     expect(page.locator("#link-requests")).to_have_attribute("href", f"/runs/{run_id}/requests/")
-    page.mouse.click(*element_xy(page, "mscommRun", "link:charge"))
-    expect(page.locator("#variant-status")).to_contain_text("Link charge (sync)")
-    page.get_by_role("button", name="Make it async").click()
-    page.wait_for_url(re.compile(r"/compare/[0-9a-f-]{36}/[0-9a-f-]{36}/$"), timeout=15_000)
+    a_id, b_id = pick_variant(
+        page, "mscommRun", "link:charge", "Link charge (sync)", "Make it async"
+    )
     wait_compare(page)
-    a_id, b_id = page.url.rstrip("/").split("/")[-2:]
     runs = [api(page, "GET", f"runs/{i}") for i in (a_id, b_id)]
     assert [r["seed"] for r in runs] == [3, 3]
     assert runs[0]["batch_id"] == runs[1]["batch_id"] is not None
@@ -332,15 +339,19 @@ def test_the_editor_offers_the_same_variants_for_a_selected_link(watched):
     page.goto("/")
     scenario = api(page, "POST", "scenarios", {"doc": small_doc("Editor variant")})
     page.goto(f"/scenarios/{scenario['id']}/")
-    page.wait_for_function("() => Boolean(window.mscommEditor && window.mscommVariant)")
-    page.mouse.click(*element_xy(page, "mscommEditor", "link:charge"))
-    expect(page.locator("#variant-status")).to_contain_text("Link charge (sync)")
-    page.get_by_role("button", name="Make it an event").click()
-    page.wait_for_url(re.compile(r"/compare/[0-9a-f-]{36}/[0-9a-f-]{36}/$"), timeout=15_000)
+    ids = pick_variant(
+        page, "mscommEditor", "link:charge", "Link charge (sync)", "Make it an event"
+    )
     wait_compare(page)
-    b_id = page.url.rstrip("/").split("/")[-1]
-    doc = api(page, "GET", f"runs/{b_id}/scenario")
+    doc = api(page, "GET", f"runs/{ids[1]}/scenario")
     assert [link["style"] for link in doc["links"]] == ["publish", "subscribe"]
-    assert [
-        r["seed"] for r in (api(page, "GET", f"runs/{i}") for i in page.url.split("/")[-3:-1])
-    ] == [5, 5]
+    assert [api(page, "GET", f"runs/{i}")["seed"] for i in ids] == [5, 5]
+
+
+def test_a_service_offers_health_checks_as_a_variant(watched):
+    page = watched.page
+    _, (run_id,) = finished_runs(page, small_doc(), [6])
+    page.goto(f"/runs/{run_id}/")
+    ids = pick_variant(page, "mscommRun", "pay", "service pay", "Toggle health checks")
+    doc = api(page, "GET", f"runs/{ids[1]}/scenario")
+    assert next(n for n in doc["nodes"] if n["id"] == "pay")["health_checks"] is True

@@ -218,3 +218,18 @@ def test_a_link_is_drawn_by_dragging_from_source_to_target(watched):
         ("service-1", "topic-1", "publish")
     ]
     assert doc["layout"]["service-1"] == before
+
+
+def test_a_fault_is_scheduled_by_clicking_the_timeline(watched):
+    page = watched.page
+    scenario_id = build_chain(watched)
+    page.mouse.click(*node_xy(page, "service-3"))
+    box = page.locator("#timeline").bounding_box()
+    # A quarter of the way along the default 90 s (60 s + 30 s drain).
+    page.mouse.click(box["x"] + box["width"] / 4, box["y"] + box["height"] / 2)
+    expect(page.locator("#timeline .fault")).to_have_count(1)
+    expect(page.locator("#hint")).to_contain_text("Scheduled: crash on service-3")
+    wait_saved(page)
+    (fault,) = api(page, "GET", f"scenarios/{scenario_id}")["doc"]["faults"]
+    assert fault["target"] == "service-3" and fault["mode"] == "crash"
+    assert 20 <= fault["from_s"] <= 25 and fault["to_s"] > fault["from_s"]

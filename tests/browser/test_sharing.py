@@ -189,6 +189,9 @@ def test_stepping_moves_one_frame_at_a_time(owner, watched):
     page.evaluate("() => document.activeElement.blur()")
     page.keyboard.press("ArrowRight")
     assert shown(page)["index"] == start + 2
+    # A playhead typed into the address bar moves the replay there.
+    page.evaluate("() => { location.hash = 't=3'; }")
+    expect(page.locator("#replay-clock")).to_have_text("t = 3.00 s")
 
 
 @pytest.mark.parametrize("suffix", ["?t=12.5", "#t=12.5"])
@@ -226,11 +229,15 @@ def test_a_shared_scenario_is_read_only_and_runs_as_the_strangers_own(owner, wat
     page.wait_for_function("() => window.mscommShared")
     assert page.evaluate("() => window.mscommShared.cy.autoungrabify()") is True
     expect(page.locator("#replay")).to_be_hidden()
+    watched.shot("shared-scenario")
     page.locator("#btn-run-copy").click()
     page.wait_for_url(re.compile(r"/runs/[0-9a-f-]{36}/$"))
     run_id = page.url.rstrip("/").rsplit("/", 1)[1]
     mine = api(page, "GET", f"runs/{run_id}")
     assert mine["scenario_id"] is None
+    # The owner's scenario is out of reach from the copy's page.
+    expect(page.locator("#link-edit")).to_be_hidden()
+    expect(page.locator("#btn-rerun")).to_be_disabled()
     assert run_id != owner["run"]["id"]
     # The stranger may stop their own copy (and frees the worker for the tests after).
     assert api(page, "POST", f"runs/{run_id}/cancel")["id"] == run_id
@@ -297,6 +304,7 @@ def test_a_stranger_watches_a_live_run_then_replays_it(owner, watched):
 
 def test_the_owner_shares_a_moment_of_the_run(owner, watched):
     page = owner["page"]
+    page.goto("/")
     # The owner's own run view opens at a playhead too.
     open_replay(page, f"/runs/{owner['run']['id']}/#t=5")
     assert shown(page)["clock"] == "t = 5.00 s"

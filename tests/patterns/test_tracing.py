@@ -3,11 +3,13 @@ JSON and Mermaid text, rebuilt by re-running a small deterministic scenario."""
 
 from __future__ import annotations
 
+import collections
 import itertools
 import json
 import re
 
 import patterns
+import patterns.library
 from patterns.trace_export import trace_mermaid, trace_otlp
 from patterns.tracing import (
     build_trace,
@@ -270,3 +272,30 @@ def test_a_run_stopped_early_is_replayed_up_to_its_stop():
     ]
     events, _ = request_events(small(), "r1", stop_s=0.005)
     assert max(e["t"] for e in events) <= 0.005
+
+
+def test_every_lab_request_gives_one_tree_with_contiguous_phases():
+    """Over the labs that mix every style and failure: each trace has one root, every
+    span's phases tile it, and both exports are produced."""
+    for slug in ("mixed-styles", "retry-storm", "poison-dlq", "fault-crash", "resilience"):
+        sc = patterns.load(patterns.library.get_lab(slug).doc)
+        by_corr: dict[str, list] = collections.defaultdict(list)
+
+        def keep(event, by_corr=by_corr):
+            if event.get("corr"):
+                by_corr[event["corr"]].append(event)
+
+        patterns.simulate(sc, observer=keep, detail=True)
+        corrs = sorted(by_corr, key=lambda c: int(c[1:]))
+        for corr in corrs[:: max(1, len(corrs) // 25)]:
+            trace = build_trace(by_corr[corr], link_styles(sc))
+            assert [s["parent"] for s in trace["spans"]].count(None) == 1, (slug, corr)
+            for span in trace["spans"]:
+                phases = span["phases"]
+                if phases:
+                    assert phases[0]["start_ms"] == span["start_ms"], (slug, corr)
+                    assert phases[-1]["end_ms"] == span["end_ms"], (slug, corr)
+                    for a, b in itertools.pairwise(phases):
+                        assert a["end_ms"] == b["start_ms"] <= b["end_ms"], (slug, corr)
+            assert trace_mermaid(trace).startswith("sequenceDiagram\n")
+            assert trace_otlp(trace, trace_key=corr)["resourceSpans"]

@@ -292,3 +292,37 @@ def test_shared_pages_leak_no_referrer_and_ask_not_to_be_indexed(user_client, sc
     assert '<meta name="robots" content="noindex, nofollow">' in page
     assert f'data-token="{token}"' in page
     assert "<script>" not in page  # the page's code is a module file (strict CSP)
+
+
+def test_a_visitors_links_follow_their_work_into_their_account(client, scenario, other_user):
+    doc = scenario.doc
+    created = post_json(client, "/api/scenarios", {"doc": doc}).json()
+    link = share(client, scenario_id=created["id"])
+    assert [s["id"] for s in client.get("/api/shares").json()] == [link["id"]]
+    client.login(username="bob", password="a-long-passphrase-2")
+    assert [s["id"] for s in client.get("/api/shares").json()] == [link["id"]]
+    assert Client().get(f"/api/shares/t/{link['token']}").status_code == 200
+
+
+def test_deleting_the_target_deletes_its_links(user_client, scenario, client):
+    token = token_of(share(user_client, scenario_id=str(scenario.id)))
+    assert user_client.delete(f"/api/scenarios/{scenario.id}").status_code == 204
+    assert client.get(f"/s/{token}").status_code == 404
+    assert ShareLink.objects.count() == 0
+
+
+def test_behind_a_proxy_the_limit_counts_the_address_the_proxy_saw(user_client, scenario, settings):
+    settings.MSCOMM_SHARE_ACTIONS_PER_WINDOW = 1
+    settings.MSCOMM_MAX_CONCURRENT_RUNS = 50
+    settings.MSCOMM_TRUST_X_FORWARDED_FOR = True
+    token = token_of(share(user_client, scenario_id=str(scenario.id)))
+    url = f"/api/shares/t/{token}/run"
+
+    def run_from(forwarded: str) -> int:
+        visitor = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+        return post_json(visitor, url, {}).status_code
+
+    assert run_from("1.1.1.1, 192.0.2.7") == 201
+    # A client cannot dodge the limit by prepending addresses of its choosing.
+    assert run_from("9.9.9.9, 192.0.2.7") == 429
+    assert run_from("192.0.2.8") == 201

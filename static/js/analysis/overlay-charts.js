@@ -1,6 +1,7 @@
 /** Timeline charts with two runs on each (uPlot): A solid, B dashed, one chart per metric. */
 import uPlot from "../../vendor/uplot/uPlot.esm.js";
 import { el } from "../dom.js";
+import { alignSeries } from "./align.js";
 
 export const METRICS = [
   { key: "succeeded", title: "Throughput (succeeded per second)", unit: "req/s" },
@@ -9,19 +10,6 @@ export const METRICS = [
   { key: "failed", title: "Failed per second", unit: "req/s" },
   { key: "in_flight", title: "Requests in flight", unit: "requests" },
 ];
-
-/** Both timelines on one x axis (simulated seconds): `[t, a, b]`, nulls where one is missing. */
-export function alignSeries(a, b, key) {
-  const byT = new Map();
-  (a?.t_s || []).forEach((t, i) => byT.set(t, [a[key]?.[i] ?? null, null]));
-  (b?.t_s || []).forEach((t, i) => {
-    const row = byT.get(t) || [null, null];
-    row[1] = b[key]?.[i] ?? null;
-    byT.set(t, row);
-  });
-  const ts = [...byT.keys()].sort((x, y) => x - y);
-  return [ts, ts.map((t) => byT.get(t)[0]), ts.map((t) => byT.get(t)[1])];
-}
 
 /** Draw one chart per metric into `container`; returns the uPlot instances. */
 export function overlayCharts(container, timelines, { labels = ["A", "B"], width = 420 } = {}) {

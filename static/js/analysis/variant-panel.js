@@ -20,6 +20,7 @@ const CHANGES = {
     { kind: "flip", to: "event", text: "Make it an event" },
   ],
 };
+const HINT = "Select a link, a service or a topic to compare it with a variant.";
 const TOGGLES = [
   { setting: "timeout", text: "Toggle timeout" },
   { setting: "retries", text: "Toggle retries" },
@@ -57,7 +58,7 @@ async function main() {
       })
       .catch(() => {});
   }
-  const status = el("p", { class: "muted", id: "variant-status", text: "Select a sync or async link to compare it with a variant." });
+  const status = el("p", { class: "muted", id: "variant-status", text: HINT });
   const buttons = el("div", { class: "variant-buttons", id: "variant-buttons" });
   const panel = el("section", { class: "inject", id: "variant", "aria-label": "Compare with a variant" }, el("h3", { text: "What if…" }), status, buttons);
   const side = document.querySelector(".side");
@@ -78,6 +79,31 @@ async function main() {
     }
   }
 
+  function buttonsFor(items) {
+    replace(
+      buttons,
+      items.map((item) => {
+        const button = el("button", { type: "button", text: item.text, dataset: { change: JSON.stringify(item.change) } });
+        button.addEventListener("click", () => start(item.change));
+        return button;
+      }),
+    );
+  }
+
+  /** Services can toggle health checks, topics a dead-letter queue. */
+  function offerNode(node) {
+    const id = node.id();
+    const setting = { service: "health_checks", topic: "dead_letter" }[node.data("kind")];
+    if (!setting) {
+      status.textContent = HINT;
+      replace(buttons);
+      return;
+    }
+    const text = setting === "health_checks" ? "Toggle health checks" : "Toggle dead-letter queue";
+    status.textContent = `${node.data("kind")} ${id}: run it both ways with the same seed and compare.`;
+    buttonsFor([{ text, change: { kind: "toggle", target: id, setting } }]);
+  }
+
   function offer(edge) {
     const link = edge.data("link");
     const style = edge.data("style");
@@ -92,17 +118,11 @@ async function main() {
       ...changes.map((c) => ({ text: c.text, change: { kind: "flip", link, to: c.to } })),
       ...TOGGLES.map((t) => ({ text: t.text, change: { kind: "toggle", target: link, setting: t.setting } })),
     ];
-    replace(
-      buttons,
-      items.map((item) => {
-        const button = el("button", { type: "button", text: item.text, dataset: { change: JSON.stringify(item.change) } });
-        button.addEventListener("click", () => start(item.change));
-        return button;
-      }),
-    );
+    buttonsFor(items);
   }
 
   cy.on("tap", "edge", (evt) => offer(evt.target));
+  cy.on("tap", "node", (evt) => offerNode(evt.target));
   window.mscommVariant = { offer: (linkId) => offer(cy.getElementById(`link:${linkId}`)) };
 }
 

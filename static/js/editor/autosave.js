@@ -15,6 +15,7 @@ export function createAutosave({ model, scenarioId = null, version = null, delay
   let inFlight = null;
   let again = false;
   let conflict = false;
+  let changes = 0; // edits scheduled so far
 
   async function save() {
     if (conflict) return;
@@ -25,6 +26,7 @@ export function createAutosave({ model, scenarioId = null, version = null, delay
     clearTimeout(timer);
     hub.emit("status", "saving…", "dirty");
     const doc = model.doc;
+    const upto = changes;
     inFlight = (async () => {
       try {
         const saved = id
@@ -34,7 +36,9 @@ export function createAutosave({ model, scenarioId = null, version = null, delay
         ver = saved.version;
         hub.emit("problems", []);
         hub.emit("saved", saved);
-        hub.emit("status", `saved (version ${ver})`, "saved");
+        // Changed again while this save was on its way: not "saved" until those are too.
+        if (changes === upto) hub.emit("status", `saved (version ${ver})`, "saved");
+        else hub.emit("status", "unsaved changes", "dirty");
       } catch (err) {
         if (err.status === 422) {
           hub.emit("problems", err.problems);
@@ -62,6 +66,7 @@ export function createAutosave({ model, scenarioId = null, version = null, delay
     },
     /** Save a moment from now (each new change restarts the wait). */
     schedule() {
+      changes += 1;
       hub.emit("status", "unsaved changes", "dirty");
       clearTimeout(timer);
       timer = setTimeout(save, delay);

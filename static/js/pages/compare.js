@@ -29,7 +29,9 @@ async function untilFinished(a, b) {
 async function side(key, run) {
   const [snapshot, frames] = await Promise.all([api(`runs/${run.id}/scenario`), allFrames(run.id)]);
   $(`name-${key}`).textContent = snapshot.name;
-  $(`meta-${key}`).textContent = `seed ${run.seed} · ${run.state}`;
+  // Sweep points keep no frames: their numbers still compare, their playback stays still.
+  const kept = frames.length ? "" : " · no frames kept, nothing to play";
+  $(`meta-${key}`).textContent = `seed ${run.seed} · ${run.state}${kept}`;
   $(`open-${key}`).href = `/runs/${encodeURIComponent(run.id)}/requests/`;
   const cy = createGraph($(`graph-${key}`), snapshot);
   return { doc: snapshot, scrubber: createScrubber({ cy, canvas: $(`particles-${key}`), frames }) };

@@ -49,6 +49,29 @@ async function main() {
     for (const f of doc.faults || []) timeline.fault(f);
   }
 
+  // Scheduling a fault: select an element, then click the timeline where it should start.
+  $("timeline").addEventListener("click", (evt) => {
+    if (evt.target.closest(".fault")) {
+      hint.textContent = `${evt.target.closest(".fault").title}: edit or remove it under Faults (click the graph's background).`;
+      return;
+    }
+    const doc = model.doc;
+    const endS = (doc.duration_s ?? 60) + (doc.drain_s ?? 30);
+    const box = $("timeline").getBoundingClientRect();
+    const from = Math.round(((evt.clientX - box.left) / box.width) * endS * 10) / 10;
+    const chosen = cy.$(":selected");
+    if (chosen.length !== 1 || chosen.is('node[kind = "datastore"]')) {
+      hint.textContent = "To schedule a fault, select one service, topic or link, then click the timeline where it should start.";
+      return;
+    }
+    const element = chosen[0];
+    const target = element.isEdge() ? element.data("link") : element.id();
+    const mode = element.isEdge() ? "omission" : "crash";
+    const to = Math.min(endS, Math.round((from + endS / 10) * 10) / 10);
+    model.set(`faults[${doc.faults.length}]`, { target, mode, from_s: from, to_s: to, probability: element.isEdge() ? 0.5 : 1 });
+    hint.textContent = `Scheduled: ${mode} on ${target} from ${from} s to ${to} s. Change it under Faults (click the background).`;
+  });
+
   let problems = mapProblems(model.doc, []);
   function refresh(doc) {
     syncGraph(cy, doc);

@@ -29,6 +29,12 @@ async function main() {
   $("run-title").textContent = doc.name;
   $("seed").value = run.seed ?? doc.seed ?? 1;
   $("link-edit").href = `/scenarios/${encodeURIComponent(run.scenario_id)}/`;
+  if (!run.scenario_id) {
+    // A copy run from a share link: its scenario is someone else's (fork it to change it).
+    $("link-edit").classList.add("hidden");
+    $("btn-rerun").disabled = true;
+    $("btn-rerun").title = "This run's scenario is not in your workspace: fork it from its link to run it again.";
+  }
   $("legend").append(legend({ messages: true }));
 
   const cy = createGraph($("graph"), doc);
@@ -115,31 +121,39 @@ async function main() {
   player.on("state", showState);
 
   /** A finished run plays from its stored frames, with the scrubber (replay/). */
-  let replaying = false;
+  let replayLoad = null; // resolves to the replay (null without frames)
   function showReplay(options = {}) {
-    return replayFrames(options).catch((err) => {
-      $("conn-status").textContent = `replay unavailable: ${err.message}`;
-    });
+    if (!replayLoad) {
+      replayLoad = mountRunReplay(options).catch((err) => {
+        $("conn-status").textContent = `replay unavailable: ${err.message}`;
+        return null;
+      });
+    } else if (options.play) {
+      // Already replaying (or loading): the Replay button plays it again from the start.
+      replayLoad.then((replay) => replay && replay.seek(options.startAt ?? 0).play());
+    }
+    return replayLoad;
   }
-  async function replayFrames(options) {
-    if (replaying) return;
-    replaying = true;
+  async function mountRunReplay(options) {
     player.stop();
     stream.close();
-    $("btn-replay").disabled = true;
+    // The live player is done: until the replay's own is ready there is none to ask.
+    window.mscommPlayer = null;
     const replay = await mountReplay({
       cy,
       canvas: $("particles"),
       container: $("replay"),
       fetchPage: (since) => api(`runs/${runId}/frames?since=${since}`),
-      speed: run.speed || 0.05,
+      // The toolbar's speed (the run's own until changed) paces the replay too.
+      speed: Number($("speed").value) || run.speed || 0.05,
       endS,
       ...options,
     });
-    if (!replay) return;
+    if (!replay) return null;
     replay.on("state", showState);
     if (replay.player.state) showState(replay.player.state, replay.t);
     $("hint").textContent = "Replay: play, drag the timeline or step frame by frame (← →).";
+    return replay;
   }
 
   stream
@@ -176,6 +190,7 @@ async function main() {
     const speed = Number($("speed").value);
     explainSpeed(speed);
     player.speed(speed);
+    if (replayLoad) replayLoad.then((replay) => replay && replay.speed(speed));
     if (!FINAL.has(state)) stream.send({ action: "speed", speed });
   });
   $("btn-stop").addEventListener("click", () => stream.send({ action: "stop" }));

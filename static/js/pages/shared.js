@@ -62,7 +62,8 @@ async function main() {
 
   if (shared.kind !== "run") {
     $("hint").textContent = "A shared scenario, read-only. Run it yourself to watch it, or fork it to change your own copy.";
-    $("particles").classList.add("hidden");
+    // Nothing moves on a scenario: no particles, playhead or numbers of a moment.
+    for (const id of ["particles", "timeline-now", "stats"]) $(id).classList.add("hidden");
     return;
   }
   const run = shared.run;
@@ -86,6 +87,7 @@ async function main() {
       if (!FINAL.has(r.state)) return;
       stream.close();
       player.stop();
+      window.mscommPlayer = null;
       replay().catch((err) => status(`could not load the replay: ${err.message}`, "error"));
     });
   stream.open();

@@ -34,6 +34,7 @@ async function main() {
   let metrics = [];
   let points = []; // [{value, result}]
   let plot = null;
+  let lastBatch = null;
 
   async function load(id) {
     scenarioId = id;
@@ -55,7 +56,10 @@ async function main() {
   $("param").addEventListener("change", () => {
     $("param-path").value = $("param").value;
   });
-  $("metric").addEventListener("change", () => draw());
+  $("metric").addEventListener("change", () => {
+    draw();
+    if (lastBatch) renderTable(lastBatch);
+  });
 
   function draw() {
     const metric = metrics.find((m) => m.key === $("metric").value) || metrics[0];
@@ -120,6 +124,7 @@ async function main() {
       if (batch.done) {
         const failed = batch.variants.filter((v) => v.run.state !== "succeeded").length;
         $("sweep-status").textContent = `done: ${n} points${failed ? `, ${failed} without a result` : ""}`;
+        lastBatch = batch;
         renderTable(batch);
         return;
       }

@@ -35,5 +35,10 @@ export async function mountReplay({ cy, canvas, container, fetchPage, speed, end
   else if (startAt !== null) replay.seek(startAt);
   else replay.seekIndex(index.length - 1);
   if (play) replay.play();
+  // A playhead typed into the address bar (or a link to this page at another moment).
+  window.addEventListener("hashchange", () => {
+    const t = playheadFrom();
+    if (t !== null) replay.seek(t);
+  });
   return replay;
 }

@@ -6,7 +6,8 @@
  * state snapshot is complete, plus the events of the few frames before it (for messages
  * still in flight): a fresh player is put at the target time at once, nothing is
  * re-simulated. While playing, frames are fed to the player just ahead of its clock.
- * Emits `time` (t, frame index), `state` (snapshot, t) and `play` (playing: boolean).
+ * Emits `time` (t, frame index), `state` (snapshot, t), `play` (playing: boolean) and
+ * `speed` (simulated seconds per wall second).
  */
 import { createHub } from "../hub.js";
 import { createPlayer } from "../player/player.js";
@@ -122,6 +123,7 @@ export function createReplay({ cy, canvas, index, speed = 1 }) {
       if (value === undefined) return playSpeed;
       playSpeed = value;
       if (player) player.speed(playing ? playSpeed : 0);
+      hub.emit("speed", playSpeed);
       return replay;
     },
     destroy() {

@@ -44,6 +44,9 @@ export function createScrubber(container, replay, { endS, onSettle = () => {} })
     clock.textContent = `t = ${t.toFixed(2)} s`;
     frame.textContent = `frame ${i + 1} / ${replay.length}`;
   });
+  replay.on("speed", (value) => {
+    speed.value = String(nearest(value));
+  });
   replay.on("play", (playing) => {
     play.textContent = playing ? "Pause" : "Play";
     play.setAttribute("aria-pressed", String(playing));

@@ -52,7 +52,7 @@ function createPanel() {
           "li",
           { dataset: { shareId: share.id } },
           el("code", { text: `/s/${share.hint}…` }),
-          el("span", { class: "muted", text: `expires ${expiryText(share)}` }),
+          el("span", { class: "muted", text: expiryText(share) }),
           el("button", {
             type: "button",
             class: "danger",

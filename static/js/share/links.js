@@ -24,9 +24,11 @@ export function expiresAt(value) {
   return value === "" ? null : new Date(Date.now() + Number(value) * 1000).toISOString();
 }
 
-/** "never", or the expiry as local date and time. */
+/** "never expires", "expires <local time>" or, once past, "expired <local time>". */
 export function expiryText(share) {
-  return share.expires_at ? new Date(share.expires_at).toLocaleString() : "never";
+  if (!share.expires_at) return "never expires";
+  const at = new Date(share.expires_at);
+  return `${at <= new Date() ? "expired" : "expires"} ${at.toLocaleString()}`;
 }
 
 /** The full URL of a share link's path (`/s/<token>`), optionally at playhead `t`. */
