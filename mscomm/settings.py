@@ -214,9 +214,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "batch"
-# The reaper goes with the live runs: that pool has threads to spare, while batch runs
-# may hold every process of theirs for minutes.
-CELERY_TASK_ROUTES = {"mscomm.runs.tasks.run_reap_task": {"queue": "live"}}
+# The reaper runs on the batch workers: a crash of the live workers (the ones it must
+# notice) cannot take it down with them.
+CELERY_TASK_ROUTES = {"mscomm.runs.tasks.run_reap_task": {"queue": "batch"}}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
