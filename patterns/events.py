@@ -147,19 +147,11 @@ def publish(sim: Simulation, job: Job, link: Any) -> None:
     if delay:
         sim.at(sim.now + delay, _at_topic, args)
     else:
-        _at_topic(sim, *args)
+        _at_topic(sim, args)
 
 
-def _at_topic(
-    sim: Simulation,
-    topic: TopicRT,
-    link: Any,
-    req: Any,
-    hops: int,
-    t_pub: float,
-    counted: bool,
-    src: str,
-) -> None:
+def _at_topic(sim: Simulation, arg: tuple[TopicRT, Any, Any, int, float, bool, str]) -> None:
+    topic, link, req, hops, t_pub, counted, src = arg
     if topic.down:
         if counted:
             topic.lost += 1
@@ -212,7 +204,8 @@ def dispatch(sim: Simulation, d: Delivery) -> None:
     heappush(sim.heap, (sim.now + delay, next(sim.seq), _arrive, (d, inst)))  # sim.at, inlined
 
 
-def _arrive(sim: Simulation, d: Delivery, inst: Any) -> None:
+def _arrive(sim: Simulation, arg: tuple[Delivery, Any]) -> None:
+    d, inst = arg
     if not inst.up:
         # It never reached a consumer: back on the queue, no attempt counted.
         dispatch(sim, d)
@@ -285,7 +278,7 @@ def attempt_failed(sim: Simulation, d: Delivery) -> None:
     if d.counted:
         topic.redelivered += 1
     d.attempt += 1
-    sim.at(sim.now + topic.redelivery_s, dispatch, (d,))
+    sim.at(sim.now + topic.redelivery_s, dispatch, d)
 
 
 def drain(sim: Simulation, sub: SubRT) -> None:

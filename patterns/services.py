@@ -422,7 +422,7 @@ def _started(sim: Simulation, inst: InstanceRT, item: Any) -> None:
     if job.pkind == DELIVERY and job.parent.poison:
         faults.poison(sim, inst)
         return
-    heappush(sim.heap, (now + job.op.work() + job.extra, next(sim.seq), worked, (job,)))
+    heappush(sim.heap, (now + job.op.work() + job.extra, next(sim.seq), worked, job))
 
 
 def worked(sim: Simulation, job: Job) -> None:

@@ -39,7 +39,7 @@ def send_request(sim: Simulation, call: Call) -> None:
     if inst is None:
         # Health checks found no live instance: nowhere to connect.
         faults.mark(job, "crash")
-        sim.at(sim.now, resilience._fail_now, (call, call.attempt, "refused"))
+        sim.at(sim.now, resilience.fail_now, (call, call.attempt, "refused"))
         return
     call.inst = inst
     delay = hop(sim, link, job)
@@ -83,7 +83,8 @@ def drop(sim: Simulation, call: Call, src: str, dst: str, msg: str, reason: str)
         )
 
 
-def request_arrive(sim: Simulation, call: Call, attempt_no: int, inst: Any) -> None:
+def request_arrive(sim: Simulation, arg: tuple[Call, int, Any]) -> None:
+    call, attempt_no, inst = arg
     caller = call.job
     if not inst.up:
         faults.mark(caller, "crash")
@@ -176,9 +177,8 @@ def trace_reply(
     sim.obs(event)  # type: ignore[misc]
 
 
-def reply_arrive(
-    sim: Simulation, call: Call, attempt_no: int, ok: bool, reason: str | None, src: str
-) -> None:
+def reply_arrive(sim: Simulation, arg: tuple[Call, int, bool, str | None, str]) -> None:
+    call, attempt_no, ok, reason, src = arg
     caller = call.job
     if caller.dead or resilience.stale(call, attempt_no):
         dst = caller.inst.name if caller.inst is not None else call.link.src_id
