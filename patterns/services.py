@@ -33,15 +33,17 @@ ACCEPTED, DROPPED, REJECTED = 0, 1, 2
 
 
 class OpRT:
-    """An operation: its work sampler, its calls grouped by step, its bulkhead."""
+    """An operation: its work sampler, its calls grouped by step, its bulkhead, and the
+    handler that runs when a job's local work is done (`job_end` when it calls nothing)."""
 
-    __slots__ = ("id", "max_conc", "steps", "work")
+    __slots__ = ("id", "max_conc", "steps", "then", "work")
 
     def __init__(self, op_id: str, work: Any, max_conc: int | None) -> None:
         self.id = op_id
         self.work = work
         # Per step: (links, all certain?, worker-holding calls, async calls, blocks?).
         self.steps: list[tuple[list[Any], bool, int, int, bool]] = []
+        self.then = job_end
         self.max_conc = max_conc
 
 
@@ -251,7 +253,9 @@ def wire_ops(sim: Simulation, scenario: Any) -> None:
                 links = by_step[s]
                 certain = all(lk.prob >= 1.0 for lk in links)
                 steps.append((links, certain, *_counts(links)))
-            svc.ops[op.id].steps = steps
+            op_rt = svc.ops[op.id]
+            op_rt.steps = steps
+            op_rt.then = worked if steps else job_end
 
 
 # ---------------------------------------------------------------- queue and workers
@@ -422,16 +426,14 @@ def _started(sim: Simulation, inst: InstanceRT, item: Any) -> None:
     if job.pkind == DELIVERY and job.parent.poison:
         faults.poison(sim, inst)
         return
-    heappush(sim.heap, (now + job.op.work() + job.extra, next(sim.seq), worked, job))
+    op = job.op
+    heappush(sim.heap, (now + op.work() + job.extra, next(sim.seq), op.then, job))
 
 
 def worked(sim: Simulation, job: Job) -> None:
-    if job.dead:
-        return
-    if job.op.steps:
+    """The local work of a job whose operation makes calls is done."""
+    if not job.dead:
         next_step(sim, job)
-    else:
-        job_end(sim, job)
 
 
 def set_blocked(sim: Simulation, job: Job, blocked: bool) -> None:
@@ -536,7 +538,10 @@ def _step_over(sim: Simulation, job: Job) -> None:
 
 
 def job_end(sim: Simulation, job: Job) -> None:
-    """The job replies: free its worker, count it, tell whoever started it."""
+    """The job replies: free its worker, count it, tell whoever started it (nothing if it
+    was lost meanwhile). Also the handler of the end of a call-less operation's work."""
+    if job.dead:
+        return
     if job.has_worker:
         release_worker(sim, job)
     ok = not job.failed and not job.bad
