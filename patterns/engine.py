@@ -272,7 +272,8 @@ class Simulation:
             else:
                 self.failed += 1
                 self.failures[reason or "lost"] += 1
-        if self.obs is not None:
+        obs = self.obs
+        if obs is not None:
             event: dict[str, Any] = {
                 "t": self.now,
                 "kind": "complete" if ok else "fail",
@@ -283,7 +284,7 @@ class Simulation:
                 event["instance"] = inst.k
             if not ok:
                 event["reason"] = reason
-            self.obs(event)
+            obs(event)
 
     @property
     def in_flight(self) -> int:
@@ -305,17 +306,26 @@ class Simulation:
         n = self.events
         cap = self.max_events
         try:
-            while heap and heap[0][0] <= limit:
-                t, _, fn, arg = pop(heap)
-                self.now = t
-                fn(self, arg)
-                n += 1
-                if self.done:
-                    break
-                if cap is not None and n >= cap:
-                    self.events = n
-                    self._finish("event_limit")
-                    break
+            if cap is None:
+                while heap and heap[0][0] <= limit:
+                    t, _, fn, arg = pop(heap)
+                    self.now = t
+                    fn(self, arg)
+                    n += 1
+                    if self.done:
+                        break
+            else:
+                while heap and heap[0][0] <= limit:
+                    t, _, fn, arg = pop(heap)
+                    self.now = t
+                    fn(self, arg)
+                    n += 1
+                    if self.done:
+                        break
+                    if n >= cap:
+                        self.events = n
+                        self._finish("event_limit")
+                        break
         finally:
             self.events = n
         if not self.done:
@@ -401,10 +411,11 @@ def _arrival(sim: Simulation, svc: Any, op: Any) -> None:
     job = services.Job(svc, op, req, services.EXTERNAL, None, 1, 0, now, counted)
     insts = svc.instances
     inst = insts[0] if len(insts) == 1 else balancing.pick(sim, svc, False)
-    if sim.obs is not None:
-        sim.obs(
+    obs = sim.obs
+    if obs is not None:
+        obs(
             {
-                "t": sim.now,
+                "t": now,
                 "kind": "arrive",
                 "corr": req.corr,
                 "node": svc.id,

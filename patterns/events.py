@@ -123,17 +123,19 @@ def publish(sim: Simulation, job: Job, link: Any) -> None:
     delay = 0.0
     if link.faults:
         delay = faults.on_link(sim, link, job)
-    if sim.obs is not None:
-        sim.obs(
+    now = sim.now
+    obs = sim.obs
+    if obs is not None:
+        obs(
             {
-                "t": sim.now,
+                "t": now,
                 "kind": "publish",
                 "corr": job.req.corr,
                 "link": link.id,
                 "src": job.inst.name,
                 "dst": topic.id,
                 "msg": "event",
-                "arrive_t": sim.now + max(delay, 0.0),
+                "arrive_t": now + delay if delay > 0.0 else now,
             }
         )
     if delay < 0 or job.hops >= services.HOP_LIMIT:
@@ -183,25 +185,28 @@ def dispatch(sim: Simulation, d: Delivery) -> None:
     if link.faults:
         extra = faults.on_link(sim, link, None)
         delay = extra if extra < 0 else delay + extra
-    if sim.obs is not None:
-        sim.obs(
+    now = sim.now
+    obs = sim.obs
+    if obs is not None:
+        attempt = d.attempt
+        obs(
             {
-                "t": sim.now,
-                "kind": "deliver" if d.attempt == 1 else "redeliver",
+                "t": now,
+                "kind": "deliver" if attempt == 1 else "redeliver",
                 "corr": d.req.corr,
                 "link": link.id,
                 "src": topic.id,
                 "dst": inst.name,
                 "msg": "event",
-                "arrive_t": sim.now + max(delay, 0.0),
-                "attempt": d.attempt,
+                "arrive_t": now + delay if delay > 0.0 else now,
+                "attempt": attempt,
             }
         )
     if delay < 0:
         _trace_drop(sim, d.req, link, topic.id, inst.name, "omission")
         attempt_failed(sim, d)
         return
-    heappush(sim.heap, (sim.now + delay, next(sim.seq), _arrive, (d, inst)))  # sim.at, inlined
+    heappush(sim.heap, (now + delay, next(sim.seq), _arrive, (d, inst)))  # sim.at, inlined
 
 
 def _arrive(sim: Simulation, arg: tuple[Delivery, Any]) -> None:
@@ -223,8 +228,9 @@ def _arrive(sim: Simulation, arg: tuple[Delivery, Any]) -> None:
         d.counted,
         True,
     )
-    if sim.obs is not None:
-        sim.obs(
+    obs = sim.obs
+    if obs is not None:
+        obs(
             {
                 "t": sim.now,
                 "kind": "receive",

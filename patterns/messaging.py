@@ -69,7 +69,7 @@ def send_request(sim: Simulation, call: Call) -> None:
                 "src": job.inst.name,
                 "dst": dst,
                 "msg": "request",
-                "arrive_t": sim.now + max(delay, 0.0),
+                "arrive_t": sim.now + delay if delay > 0.0 else sim.now,
                 "attempt": call.attempt,
             }
         )

@@ -413,11 +413,11 @@ def _started(sim: Simulation, inst: InstanceRT, item: Any) -> None:
     kind = item.kind
     if sim.obs_detail is not None and kind != POLL:
         _trace_worker(sim, "start", item)
-    if kind == REPLY:
-        messaging.reply_begin(sim, item)
-        return
-    if kind == POLL:
-        common_data.poll_begin(sim, item)
+    if kind != OP:
+        if kind == REPLY:
+            messaging.reply_begin(sim, item)
+        else:
+            common_data.poll_begin(sim, item)
         return
     job = item
     now = sim.now

@@ -42,19 +42,23 @@ def send_request(sim: Simulation, call: Call) -> None:
         sim.at(sim.now, resilience.fail_now, (call, call.attempt, "refused"))
         return
     call.inst = inst
-    delay = hop(sim, link, job)
+    delay = link.net()  # hop(), inlined
+    if link.faults:
+        extra = faults.on_link(sim, link, job)
+        delay = -1.0 if extra < 0 else delay + extra
+    now = sim.now
     obs = sim.obs
     if obs is not None:
         obs(
             {
-                "t": sim.now,
+                "t": now,
                 "kind": "send",
                 "corr": job.req.corr,
                 "link": link.id,
                 "src": job.inst.name,
                 "dst": inst.name,
                 "msg": "request",
-                "arrive_t": sim.now + max(delay, 0.0),
+                "arrive_t": now + delay if delay > 0.0 else now,
                 "attempt": call.attempt,
             }
         )
@@ -63,7 +67,7 @@ def send_request(sim: Simulation, call: Call) -> None:
         drop(sim, call, job.inst.name, inst.name, "request", "omission")
         return
     # sim.at inlined: one scheduled message per call on the hot path.
-    heappush(sim.heap, (sim.now + delay, next(sim.seq), request_arrive, (call, call.attempt, inst)))
+    heappush(sim.heap, (now + delay, next(sim.seq), request_arrive, (call, call.attempt, inst)))
 
 
 def drop(sim: Simulation, call: Call, src: str, dst: str, msg: str, reason: str) -> None:
@@ -114,8 +118,9 @@ def callee_job(sim: Simulation, call: Call, attempt_no: int, inst: Any, pkind: i
         caller.counted,
         caller.detached,
     )
-    if sim.obs is not None:
-        sim.obs(
+    obs = sim.obs
+    if obs is not None:
+        obs(
             {
                 "t": sim.now,
                 "kind": "receive",
@@ -160,15 +165,16 @@ def trace_reply(
     reason: str | None,
     delay: float,
 ) -> None:
+    now = sim.now
     event = {
-        "t": sim.now,
+        "t": now,
         "kind": "reply",
         "corr": call.job.req.corr,
         "link": call.link.id,
         "src": src,
         "dst": dst,
         "msg": "reply",
-        "arrive_t": sim.now + max(delay, 0.0),
+        "arrive_t": now + delay if delay > 0.0 else now,
         "attempt": attempt_no,
         "ok": ok,
     }
