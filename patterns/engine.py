@@ -304,28 +304,19 @@ class Simulation:
         heap = self.heap
         pop = heapq.heappop
         n = self.events
-        cap = self.max_events
+        cap = self.max_events if self.max_events is not None else 1 << 62
         try:
-            if cap is None:
-                while heap and heap[0][0] <= limit:
-                    t, _, fn, arg = pop(heap)
-                    self.now = t
-                    fn(self, arg)
-                    n += 1
-                    if self.done:
-                        break
-            else:
-                while heap and heap[0][0] <= limit:
-                    t, _, fn, arg = pop(heap)
-                    self.now = t
-                    fn(self, arg)
-                    n += 1
-                    if self.done:
-                        break
-                    if n >= cap:
-                        self.events = n
-                        self._finish("event_limit")
-                        break
+            while heap and heap[0][0] <= limit:
+                t, _, fn, arg = pop(heap)
+                self.now = t
+                fn(self, arg)
+                n += 1
+                if self.done:
+                    break
+                if n >= cap:
+                    self.events = n
+                    self._finish("event_limit")
+                    break
         finally:
             self.events = n
         if not self.done:
