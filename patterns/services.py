@@ -374,12 +374,8 @@ def release_worker(sim: Simulation, item: Any) -> None:
     q = inst.queue
     if q and not svc.bulkhead and inst.up:
         # Hand the worker straight to the next in line: busy and free stay as they are.
-        nxt = q.popleft()
         svc.queued -= 1
-        nxt.inst = inst
-        inst.held[nxt] = None
-        nxt.has_worker = True
-        _started(sim, inst, nxt)
+        begin(sim, inst, q.popleft(), False)
         return
     svc.busy -= 1
     inst.free += 1
@@ -389,27 +385,25 @@ def release_worker(sim: Simulation, item: Any) -> None:
         dispatch(sim, inst)
 
 
-def begin(sim: Simulation, inst: InstanceRT, item: Any) -> None:
-    """A queue item gets a worker."""
+def begin(sim: Simulation, inst: InstanceRT, item: Any, take: bool = True) -> None:
+    """A queue item gets a worker: a free one (`take`), or the one a finished item just
+    handed over (busy and free stay as they are), and starts."""
     item.inst = inst
     svc = inst.svc
     now = sim.now
-    dt = now - svc.t_last
-    if dt:  # svc.touch(now), inlined: this runs once per job
-        svc.a_busy += svc.busy * dt
-        svc.a_blocked += svc.blocked * dt
-        svc.a_queue += svc.queued * dt
-        svc.t_last = now
-    svc.busy += 1
-    inst.free -= 1
+    if take:
+        dt = now - svc.t_last
+        if dt:  # svc.touch(now), inlined: this runs once per job
+            svc.a_busy += svc.busy * dt
+            svc.a_blocked += svc.blocked * dt
+            svc.a_queue += svc.queued * dt
+            svc.t_last = now
+        svc.busy += 1
+        inst.free -= 1
+        if svc.bulkhead and item.op is not None:
+            inst.op_busy[item.op] = inst.op_busy.get(item.op, 0) + 1
     inst.held[item] = None
     item.has_worker = True
-    if svc.bulkhead and item.op is not None:
-        inst.op_busy[item.op] = inst.op_busy.get(item.op, 0) + 1
-    _started(sim, inst, item)
-
-
-def _started(sim: Simulation, inst: InstanceRT, item: Any) -> None:
     kind = item.kind
     if sim.obs_detail is not None and kind != POLL:
         _trace_worker(sim, "start", item)
@@ -420,9 +414,8 @@ def _started(sim: Simulation, inst: InstanceRT, item: Any) -> None:
             common_data.poll_begin(sim, item)
         return
     job = item
-    now = sim.now
     if job.counted:
-        inst.svc.h_wait.add(now - job.t_in)
+        svc.h_wait.add(now - job.t_in)
     if job.pkind == DELIVERY and job.parent.poison:
         faults.poison(sim, inst)
         return
