@@ -444,7 +444,11 @@ def set_blocked(sim: Simulation, job: Job, blocked: bool) -> None:
 
 
 def next_step(sim: Simulation, job: Job) -> None:
-    """Make the calls of the next step that fires, or end the job after the last one."""
+    """Make the calls of the next step that fires, or end the job after the last one (or
+    after a step in which a required call failed)."""
+    if job.failed:
+        job_end(sim, job)
+        return
     steps = job.op.steps
     while job.step < len(steps):
         links, certain, n_sync, n_async, blocks = steps[job.step]
@@ -493,7 +497,7 @@ def sync_done(sim: Simulation, job: Job, link: Any, ok: bool, reason: str | None
     if job.async_n:
         release_worker(sim, job)
     else:
-        _step_over(sim, job)
+        next_step(sim, job)
 
 
 def async_done(
@@ -514,20 +518,13 @@ def async_done(
     inst.held[job] = None
     job.inst = inst
     job.has_worker = True
-    _step_over(sim, job)
+    next_step(sim, job)
 
 
 def _note(job: Job, link: Any, ok: bool, reason: str | None) -> None:
     if not ok and not link.optional and not job.failed:
         job.failed = True
         job.reason = reason
-
-
-def _step_over(sim: Simulation, job: Job) -> None:
-    if job.failed:
-        job_end(sim, job)
-    else:
-        next_step(sim, job)
 
 
 def job_end(sim: Simulation, job: Job) -> None:
