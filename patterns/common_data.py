@@ -49,6 +49,15 @@ class StoreRT:
         self.h_stale = Histogram(sim.histograms)
         self.last_write_t: float | None = None
 
+    def behind(self, now: float) -> dict[str, float]:
+        """Per reading service, how old the oldest record it has not seen yet is (s)."""
+        out: dict[str, float] = {}
+        for p in self.pollers:
+            lag = now - self.times[p.cursor - self.base] if p.cursor < self.total else 0.0
+            reader = p.svc.id
+            out[reader] = max(out.get(reader, 0.0), round(lag, 6))
+        return out
+
     def trim(self) -> None:
         low = min((p.cursor for p in self.pollers), default=self.total)
         while self.base < low and self.times:

@@ -300,6 +300,7 @@ def state(sim: Any) -> dict[str, Any]:
             s.id: {
                 "records": s.total,
                 "last_write_t": round(s.last_write_t, 6) if s.last_write_t is not None else None,
+                "behind": s.behind(sim.now),
             }
             for s in sim.stores.values()
         },

@@ -15,7 +15,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from mscomm.accounts.services import SESSION_KEY
 from mscomm.runs import stream
-from mscomm.runs.hub import OVERFLOW, entry_id_key, hub
+from mscomm.runs.hub import OVERFLOW, cancel_requested, entry_id_key, hub
 from mscomm.runs.models import Run
 from mscomm.runs.selectors import run_public
 from mscomm.runs.services import SPEED_MAX, SPEED_MIN, run_control
@@ -121,6 +121,8 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
                     if await self._deliver(entry_id, fields):
                         return
                 while True:
+                    if cancel_requested():  # a cancel the Redis client swallowed (hub.py)
+                        raise asyncio.CancelledError
                     try:
                         item = await asyncio.wait_for(queue.get(), READ_BLOCK_MS / 1000)
                     except TimeoutError:

@@ -24,6 +24,17 @@ READ_BLOCK_MS = 5000
 READ_COUNT = 500
 
 
+def cancel_requested() -> bool:
+    """Whether the running task has been asked to stop.
+
+    On Python 3.11 `asyncio.wait_for` (which the Redis client uses to send commands)
+    swallows a cancellation that arrives just as the awaited call finishes, so a task
+    looping over Redis calls would run on after `cancel()`. Such loops check this too.
+    """
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 def entry_id_key(entry_id: str) -> tuple[int, int]:
     ms, sub = entry_id.split("-", 1)
     return int(ms), int(sub)
@@ -47,7 +58,7 @@ class _Feed:
             # Explicit ids from here on: what is past this point reaches every subscriber.
             last_id = last[0][0] if last else "0-0"
             self.ready.set()
-            while self.queues:
+            while self.queues and not cancel_requested():
                 reply = await client.xread({key: last_id}, count=READ_COUNT, block=READ_BLOCK_MS)
                 for entry_id, fields in reply[0][1] if reply else ():
                     last_id = entry_id
@@ -85,7 +96,12 @@ class RunHub:
             feed = self.feeds[run_id] = _Feed(self, run_id)
         queue: asyncio.Queue = asyncio.Queue()
         feed.queues.add(queue)
-        await feed.ready.wait()
+        try:
+            await feed.ready.wait()
+        except BaseException:
+            # Cancelled before the caller has its queue: it cannot unsubscribe, so we do.
+            self.unsubscribe(run_id, queue)
+            raise
         return queue
 
     def unsubscribe(self, run_id: str, queue: asyncio.Queue) -> None:

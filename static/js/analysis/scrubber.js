@@ -6,7 +6,7 @@
  */
 import { particleType } from "../player/player.js";
 import { createGeometry, nodeOf } from "../player/geometry.js";
-import { drawInstances } from "../player/overlay.js";
+import { drawInstances, fitCanvas } from "../player/overlay.js";
 import { createParticles } from "../player/particles.js";
 
 const MAX_TRAVEL_S = 5; // hops longer than this (simulated) are not looked back for
@@ -39,18 +39,6 @@ export function createScrubber({ cy, canvas, frames, minTravel = 0.3 }) {
   let frameT = null;
   let state = null;
 
-  function fitCanvas() {
-    const ratio = window.devicePixelRatio || 1;
-    const w = canvas.clientWidth;
-    const h = canvas.clientHeight;
-    if (canvas.width !== Math.round(w * ratio) || canvas.height !== Math.round(h * ratio)) {
-      canvas.width = Math.round(w * ratio);
-      canvas.height = Math.round(h * ratio);
-    }
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    return [w, h];
-  }
-
   return {
     /** Paint the run at simulated time `t`; `speed` (sim s per wall s) stretches short hops. */
     show(t, speed = 0.05) {
@@ -69,7 +57,7 @@ export function createScrubber({ cy, canvas, frames, minTravel = 0.3 }) {
         const slot = geometry.slotFor(e.link, nodeOf(e.src), nodeOf(e.dst));
         if (slot) particles.add(slot[0], slot[1], particleType(e), e.t, t1);
       }
-      const [w, h] = fitCanvas();
+      const [w, h] = fitCanvas(canvas, ctx);
       ctx.clearRect(0, 0, w, h);
       const geom = geometry.update();
       drawInstances(ctx, cy, state && state.services);

@@ -10,6 +10,19 @@ const BAR_GAP = 3;
 const MAX_ROWS = 6;
 const COLORS = Object.fromEntries(WORKER_STATES.map((s) => [s.key, s.color]));
 
+/** Size `canvas` to its box at the device's pixel ratio; the box's [width, height] in CSS px. */
+export function fitCanvas(canvas, ctx) {
+  const ratio = window.devicePixelRatio || 1;
+  const w = canvas.clientWidth;
+  const h = canvas.clientHeight;
+  if (canvas.width !== Math.round(w * ratio) || canvas.height !== Math.round(h * ratio)) {
+    canvas.width = Math.round(w * ratio);
+    canvas.height = Math.round(h * ratio);
+  }
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  return [w, h];
+}
+
 /** Draw the instance bars of every service in `state.services` under its node. */
 export function drawInstances(ctx, cy, services) {
   if (!services) return;

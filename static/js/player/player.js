@@ -11,7 +11,7 @@
 import { createHub } from "../hub.js";
 import { TYPE } from "../graph/palette.js";
 import { createGeometry, nodeOf } from "./geometry.js";
-import { drawFlashes, drawInstances } from "./overlay.js";
+import { drawFlashes, drawInstances, fitCanvas } from "./overlay.js";
 import { createParticles } from "./particles.js";
 import { createLabels } from "./labels.js";
 
@@ -151,18 +151,6 @@ export function createPlayer({ cy, canvas, speed = 0.05, follow = true, minTrave
     return node.empty() ? null : node.renderedPosition();
   }
 
-  function fitCanvas() {
-    const ratio = window.devicePixelRatio || 1;
-    const w = canvas.clientWidth;
-    const h = canvas.clientHeight;
-    if (canvas.width !== Math.round(w * ratio) || canvas.height !== Math.round(h * ratio)) {
-      canvas.width = Math.round(w * ratio);
-      canvas.height = Math.round(h * ratio);
-    }
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    return [w, h];
-  }
-
   const player = {
     on(name, fn) {
       hub.on(name, fn);
@@ -211,7 +199,7 @@ export function createPlayer({ cy, canvas, speed = 0.05, follow = true, minTrave
 
     /** Paint the current particles, instance bars and flashes. */
     draw() {
-      const [w, h] = fitCanvas();
+      const [w, h] = fitCanvas(canvas, ctx);
       ctx.clearRect(0, 0, w, h);
       const geom = geometry.update();
       drawInstances(ctx, cy, state && state.services);
