@@ -49,13 +49,13 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(f"{'model':<16}{'observer':>10}{'cpu us/req':>12}{'events/s':>12}")
     for name, doc in docs.items():
-        for label, observer in (("none", None), ("counting", models.CountingObserver())):
+        for label, observer in (("none", None), ("counting", models.CountingObserver().observe)):
             per_req, per_s = measure(doc, observer)
             print(f"{name:<16}{label:>10}{per_req:>12.2f}{per_s:>12,.0f}")
     if args.profile:
         for name, doc in docs.items():
             scenario = patterns.load(doc)
-            observer = models.CountingObserver()
+            observer = models.CountingObserver().observe
             prof = cProfile.Profile()
             prof.runcall(patterns.simulate, scenario, observer=observer)
             print(f"\n{name}: top functions by own time")

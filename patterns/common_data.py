@@ -49,6 +49,15 @@ class StoreRT:
         self.h_stale = Histogram(sim.histograms)
         self.last_write_t: float | None = None
 
+    def behind(self, now: float) -> dict[str, float]:
+        """Per reading service, how old the oldest record it has not seen yet is (s)."""
+        out: dict[str, float] = {}
+        for p in self.pollers:
+            lag = now - self.times[p.cursor - self.base] if p.cursor < self.total else 0.0
+            reader = p.svc.id
+            out[reader] = max(out.get(reader, 0.0), round(lag, 6))
+        return out
+
     def trim(self) -> None:
         low = min((p.cursor for p in self.pollers), default=self.total)
         while self.base < low and self.times:
@@ -91,7 +100,7 @@ def add_poller(sim: Simulation, link: Any) -> None:
     store = sim.stores[link.src_id]
     poller = PollRT(link, store, sim.services[link.dst_id], link.interval_s)
     store.pollers.append(poller)
-    sim.at(poller.interval_s, _tick, (poller,))
+    sim.at(poller.interval_s, _tick, poller)
 
 
 def write_start(sim: Simulation, job: Job, link: Any) -> None:
@@ -107,7 +116,8 @@ def write_start(sim: Simulation, job: Job, link: Any) -> None:
     sim.at(sim.now + delay, _write_done, (job, link, lost))
 
 
-def _write_done(sim: Simulation, job: Job, link: Any, lost: bool) -> None:
+def _write_done(sim: Simulation, arg: tuple[Job, Any, bool]) -> None:
+    job, link, lost = arg
     if job.dead:
         return
     store = link.dst
@@ -142,7 +152,7 @@ def _write_done(sim: Simulation, job: Job, link: Any, lost: bool) -> None:
 def _tick(sim: Simulation, poller: PollRT) -> None:
     nxt = sim.now + poller.interval_s
     if nxt <= sim.end_s:
-        sim.at(nxt, _tick, (poller,))
+        sim.at(nxt, _tick, poller)
     inst = balancing.pick(sim, poller.svc, True)
     if inst is not None:
         services.enqueue(sim, inst, PollTask(poller))
@@ -157,7 +167,8 @@ def poll_begin(sim: Simulation, task: PollTask) -> None:
     sim.at(sim.now + delay, _poll_done, (task, task.inst))
 
 
-def _poll_done(sim: Simulation, task: PollTask, inst: Any) -> None:
+def _poll_done(sim: Simulation, arg: tuple[PollTask, Any]) -> None:
+    task, inst = arg
     if task.inst is not inst or not task.has_worker:
         return  # the instance crashed while reading
     poller = task.poller

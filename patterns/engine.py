@@ -1,6 +1,7 @@
 """The discrete-event engine: clock, event heap, seeded streams, the run's life.
 
-Events are `(time, sequence, callback, args)` on a heap; the sequence number breaks ties
+Events are `(time, sequence, callback, arg)` on a heap, run as `callback(sim, arg)`
+(one argument, a tuple when a handler needs several); the sequence number breaks ties
 so equal-time events always run in the order they were scheduled (a priority is folded
 into it: early events draw from a lower range). Every
 random draw comes from a `random.Random` derived from `(seed, name)` by a stable hash,
@@ -152,10 +153,10 @@ class Simulation:
         self.obs_detail = observer if detail else None
         self.max_events = max_events
         self.control = control
-        # (time, sequence, callback, args). Early events (clock ticks, fault windows,
+        # (time, sequence, callback, arg). Early events (clock ticks, fault windows,
         # control) draw their sequence numbers below every ordinary one, so at equal
         # times they run first, in the order they were scheduled.
-        self.heap: list[tuple[float, int, Any, tuple[Any, ...]]] = []
+        self.heap: list[tuple[float, int, Any, Any]] = []
         self.seq = itertools.count()
         self.early = itertools.count(-(1 << 62))
         self.now = 0.0
@@ -198,9 +199,9 @@ class Simulation:
         self.ticks = itertools.count(-(1 << 63))
         self.last_tick = int(-(-self.end_s // 1)) - 1
         if self.last_tick >= 1:
-            heappush(self.heap, (1.0, next(self.ticks), _tick, ()))
+            heappush(self.heap, (1.0, next(self.ticks), _tick, None))
         if self.warm_s > 0:
-            self.at(self.warm_s, _warm, (), _TICK)
+            self.at(self.warm_s, _warm, None, _TICK)
 
     # ------------------------------------------------------------ plumbing
 
@@ -209,11 +210,11 @@ class Simulation:
         return stream(self.seed, name)
 
     def at(
-        self, t: float, fn: Callable[..., Any], args: tuple[Any, ...] = (), prio: int = _NORMAL
+        self, t: float, fn: Callable[[Any, Any], Any], arg: Any = None, prio: int = _NORMAL
     ) -> None:
-        """Call `fn(sim, *args)` at simulated time `t`."""
+        """Call `fn(sim, arg)` at simulated time `t`."""
         seq = next(self.seq) if prio else next(self.early)
-        heappush(self.heap, (t, seq, fn, args))
+        heappush(self.heap, (t, seq, fn, arg))
 
     def _wire(self) -> None:
         for link in self.links.values():
@@ -271,7 +272,8 @@ class Simulation:
             else:
                 self.failed += 1
                 self.failures[reason or "lost"] += 1
-        if self.obs is not None:
+        obs = self.obs
+        if obs is not None:
             event: dict[str, Any] = {
                 "t": self.now,
                 "kind": "complete" if ok else "fail",
@@ -282,7 +284,7 @@ class Simulation:
                 event["instance"] = inst.k
             if not ok:
                 event["reason"] = reason
-            self.obs(event)
+            obs(event)
 
     @property
     def in_flight(self) -> int:
@@ -302,16 +304,16 @@ class Simulation:
         heap = self.heap
         pop = heapq.heappop
         n = self.events
-        cap = self.max_events
+        cap = self.max_events if self.max_events is not None else 1 << 62
         try:
             while heap and heap[0][0] <= limit:
-                t, _, fn, args = pop(heap)
+                t, _, fn, arg = pop(heap)
                 self.now = t
-                fn(self, *args)
+                fn(self, arg)
                 n += 1
                 if self.done:
                     break
-                if cap is not None and n >= cap:
+                if n >= cap:
                     self.events = n
                     self._finish("event_limit")
                     break
@@ -330,7 +332,7 @@ class Simulation:
         for command, fault, at_s in self.control.take():  # type: ignore[union-attr]
             t = self.now if at_s is None else max(at_s, self.now)
             if command == "stop":
-                self.at(t, _stop, (), _TICK)
+                self.at(t, _stop, None, _TICK)
             else:
                 fault = dict(fault)
                 fault.setdefault("from_s", t)
@@ -372,19 +374,19 @@ class Simulation:
         return metrics.result(self)
 
 
-def _constant(
-    sim: Simulation, svc: Any, op: Any, base: float, gap: float, k: int, to_s: float
-) -> None:
+def _constant(sim: Simulation, arg: tuple[Any, Any, float, float, int, float]) -> None:
+    svc, op, base, gap, k, to_s = arg
     nxt = base + (k + 1) * gap
     if nxt < to_s:
         heappush(sim.heap, (nxt, next(sim.seq), _constant, (svc, op, base, gap, k + 1, to_s)))
     _arrival(sim, svc, op)
 
 
-def _poisson(sim: Simulation, svc: Any, op: Any, gap: Callable[[], float], to_s: float) -> None:
+def _poisson(sim: Simulation, arg: tuple[Any, Any, Callable[[], float], float]) -> None:
+    svc, op, gap, to_s = arg
     nxt = sim.now + gap()
     if nxt < to_s:
-        heappush(sim.heap, (nxt, next(sim.seq), _poisson, (svc, op, gap, to_s)))
+        heappush(sim.heap, (nxt, next(sim.seq), _poisson, arg))
     _arrival(sim, svc, op)
 
 
@@ -400,10 +402,11 @@ def _arrival(sim: Simulation, svc: Any, op: Any) -> None:
     job = services.Job(svc, op, req, services.EXTERNAL, None, 1, 0, now, counted)
     insts = svc.instances
     inst = insts[0] if len(insts) == 1 else balancing.pick(sim, svc, False)
-    if sim.obs is not None:
-        sim.obs(
+    obs = sim.obs
+    if obs is not None:
+        obs(
             {
-                "t": sim.now,
+                "t": now,
                 "kind": "arrive",
                 "corr": req.corr,
                 "node": svc.id,
@@ -423,21 +426,21 @@ def _arrival(sim: Simulation, svc: Any, op: Any) -> None:
         sim.request_end(req, False, "lost", inst)
 
 
-def _tick(sim: Simulation) -> None:
+def _tick(sim: Simulation, _: None) -> None:
     sim.tl.close_bucket(sim)
     k = int(sim.now) + 1
     if k <= sim.last_tick:
         # Ticks draw from the lowest range: at an instant they run before anything else.
-        heappush(sim.heap, (float(k), next(sim.ticks), _tick, ()))
+        heappush(sim.heap, (float(k), next(sim.ticks), _tick, None))
 
 
-def _warm(sim: Simulation) -> None:
+def _warm(sim: Simulation, _: None) -> None:
     for svc in sim.services.values():
         svc.touch(sim.now)
         svc.warm = (svc.a_busy, svc.a_blocked, svc.a_queue)
 
 
-def _stop(sim: Simulation) -> None:
+def _stop(sim: Simulation, _: None) -> None:
     sim.stop()
 
 

@@ -123,17 +123,19 @@ def publish(sim: Simulation, job: Job, link: Any) -> None:
     delay = 0.0
     if link.faults:
         delay = faults.on_link(sim, link, job)
-    if sim.obs is not None:
-        sim.obs(
+    now = sim.now
+    obs = sim.obs
+    if obs is not None:
+        obs(
             {
-                "t": sim.now,
+                "t": now,
                 "kind": "publish",
                 "corr": job.req.corr,
                 "link": link.id,
                 "src": job.inst.name,
                 "dst": topic.id,
                 "msg": "event",
-                "arrive_t": sim.now + max(delay, 0.0),
+                "arrive_t": now + delay if delay > 0.0 else now,
             }
         )
     if delay < 0 or job.hops >= services.HOP_LIMIT:
@@ -147,19 +149,11 @@ def publish(sim: Simulation, job: Job, link: Any) -> None:
     if delay:
         sim.at(sim.now + delay, _at_topic, args)
     else:
-        _at_topic(sim, *args)
+        _at_topic(sim, args)
 
 
-def _at_topic(
-    sim: Simulation,
-    topic: TopicRT,
-    link: Any,
-    req: Any,
-    hops: int,
-    t_pub: float,
-    counted: bool,
-    src: str,
-) -> None:
+def _at_topic(sim: Simulation, arg: tuple[TopicRT, Any, Any, int, float, bool, str]) -> None:
+    topic, link, req, hops, t_pub, counted, src = arg
     if topic.down:
         if counted:
             topic.lost += 1
@@ -191,28 +185,32 @@ def dispatch(sim: Simulation, d: Delivery) -> None:
     if link.faults:
         extra = faults.on_link(sim, link, None)
         delay = extra if extra < 0 else delay + extra
-    if sim.obs is not None:
-        sim.obs(
+    now = sim.now
+    obs = sim.obs
+    if obs is not None:
+        attempt = d.attempt
+        obs(
             {
-                "t": sim.now,
-                "kind": "deliver" if d.attempt == 1 else "redeliver",
+                "t": now,
+                "kind": "deliver" if attempt == 1 else "redeliver",
                 "corr": d.req.corr,
                 "link": link.id,
                 "src": topic.id,
                 "dst": inst.name,
                 "msg": "event",
-                "arrive_t": sim.now + max(delay, 0.0),
-                "attempt": d.attempt,
+                "arrive_t": now + delay if delay > 0.0 else now,
+                "attempt": attempt,
             }
         )
     if delay < 0:
         _trace_drop(sim, d.req, link, topic.id, inst.name, "omission")
         attempt_failed(sim, d)
         return
-    heappush(sim.heap, (sim.now + delay, next(sim.seq), _arrive, (d, inst)))  # sim.at, inlined
+    heappush(sim.heap, (now + delay, next(sim.seq), _arrive, (d, inst)))  # sim.at, inlined
 
 
-def _arrive(sim: Simulation, d: Delivery, inst: Any) -> None:
+def _arrive(sim: Simulation, arg: tuple[Delivery, Any]) -> None:
+    d, inst = arg
     if not inst.up:
         # It never reached a consumer: back on the queue, no attempt counted.
         dispatch(sim, d)
@@ -230,8 +228,9 @@ def _arrive(sim: Simulation, d: Delivery, inst: Any) -> None:
         d.counted,
         True,
     )
-    if sim.obs is not None:
-        sim.obs(
+    obs = sim.obs
+    if obs is not None:
+        obs(
             {
                 "t": sim.now,
                 "kind": "receive",
@@ -285,7 +284,7 @@ def attempt_failed(sim: Simulation, d: Delivery) -> None:
     if d.counted:
         topic.redelivered += 1
     d.attempt += 1
-    sim.at(sim.now + topic.redelivery_s, dispatch, (d,))
+    sim.at(sim.now + topic.redelivery_s, dispatch, d)
 
 
 def drain(sim: Simulation, sub: SubRT) -> None:

@@ -61,9 +61,9 @@ def schedule(sim: Simulation, model: Any, name: str) -> None:
     start = max(float(model.from_s), sim.now)
     if start > sim.end_s:
         return
-    sim.at(start, _start, (fault,), PRIORITY)
+    sim.at(start, _start, fault, PRIORITY)
     if model.to_s is not None and model.to_s < sim.end_s:
-        sim.at(max(float(model.to_s), start), _end, (fault,), PRIORITY)
+        sim.at(max(float(model.to_s), start), _end, fault, PRIORITY)
 
 
 def _trace(sim: Simulation, fault: FaultRT, kind: str) -> None:
@@ -193,7 +193,7 @@ def instance_up(sim: Simulation, inst: Any, refuse: bool) -> None:
 def poison(sim: Simulation, inst: Any) -> None:
     """A poison event crashes the instance handling it until `restart_ms` has passed."""
     instance_down(sim, inst, False, "poison")
-    sim.at(sim.now + inst.svc.restart_s, _poison_over, (inst,))
+    sim.at(sim.now + inst.svc.restart_s, _poison_over, inst)
 
 
 def _poison_over(sim: Simulation, inst: Any) -> None:

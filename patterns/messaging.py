@@ -69,7 +69,7 @@ def send_request(sim: Simulation, call: Call) -> None:
                 "src": job.inst.name,
                 "dst": dst,
                 "msg": "request",
-                "arrive_t": sim.now + max(delay, 0.0),
+                "arrive_t": sim.now + delay if delay > 0.0 else sim.now,
                 "attempt": call.attempt,
             }
         )
@@ -77,7 +77,11 @@ def send_request(sim: Simulation, call: Call) -> None:
     if delay < 0:
         drop(sim, call, job.inst.name, dst, "request", "omission")
         return
-    heappush(sim.heap, (sim.now + delay, next(sim.seq), request_to, (call, call.attempt, inst)))
+    heappush(sim.heap, (sim.now + delay, next(sim.seq), _request_to, (call, call.attempt, inst)))
+
+
+def _request_to(sim: Simulation, arg: tuple[Call, int, Any]) -> None:
+    request_to(sim, *arg)
 
 
 def request_to(sim: Simulation, call: Call, attempt_no: int, inst: Any) -> None:
@@ -129,15 +133,8 @@ def send_reply(
     heappush(sim.heap, (sim.now + delay, next(sim.seq), reply_arrive, args))
 
 
-def reply_arrive(
-    sim: Simulation,
-    call: Call,
-    attempt_no: int,
-    ok: bool,
-    reason: str | None,
-    inst: Any,
-    src: str,
-) -> None:
+def reply_arrive(sim: Simulation, arg: tuple[Call, int, bool, str | None, Any, str]) -> None:
+    call, attempt_no, ok, reason, inst, src = arg
     if call.job.dead or resilience.stale(call, attempt_no):
         dst = inst.name if inst is not None else call.job.svc.id
         drop(sim, call, src, dst, "reply", "crash" if call.job.dead else "late")
@@ -174,7 +171,8 @@ def reply_begin(sim: Simulation, task: ReplyTask) -> None:
     sim.at(sim.now + task.work, _reply_done, (task, task.gen))
 
 
-def _reply_done(sim: Simulation, task: ReplyTask, gen: int) -> None:
+def _reply_done(sim: Simulation, arg: tuple[ReplyTask, int]) -> None:
+    task, gen = arg
     if task.gen != gen:
         return
     call = task.call

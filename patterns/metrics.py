@@ -15,7 +15,7 @@ class Histogram:
     within 0.5 % relative error, memory bounded by the value range, not the sample count.
 
     `add(x)` only appends to a buffer (one C call on the hot path); `flush` folds the
-    buffer into the buckets with C-level iteration. The engine flushes every histogram
+    buffer into the buckets in one pass. The engine flushes every histogram
     once per simulated second, so the buffer holds at most one second of values.
     """
 
@@ -47,7 +47,8 @@ class Histogram:
         if low <= 0.0:
             values = [x for x in buf if x > 0.0]
             self.zeros += len(buf) - len(values)
-        self.buckets.update(map(math.floor, map(_INV_LOG_RATIO.__mul__, map(math.log, values))))
+        log, floor, inv = math.log, math.floor, _INV_LOG_RATIO
+        self.buckets.update([floor(log(x) * inv) for x in values])
         buf.clear()
 
     def mean(self) -> float | None:
@@ -299,6 +300,7 @@ def state(sim: Any) -> dict[str, Any]:
             s.id: {
                 "records": s.total,
                 "last_write_t": round(s.last_write_t, 6) if s.last_write_t is not None else None,
+                "behind": s.behind(sim.now),
             }
             for s in sim.stores.values()
         },

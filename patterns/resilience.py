@@ -99,7 +99,8 @@ class Breaker:
         return self.open_s + (now - self.opened_at if self.state == OPEN else 0.0)
 
 
-def _half_open(sim: Simulation, br: Breaker, gen: int) -> None:
+def _half_open(sim: Simulation, arg: tuple[Breaker, int]) -> None:
+    br, gen = arg
     if br.state != OPEN or br.gen != gen:
         return
     br.open_s += sim.now - br.opened_at
@@ -136,7 +137,7 @@ def call_start(sim: Simulation, job: Job, link: Any) -> None:
         link.calls += 1
     if job.hops >= services.HOP_LIMIT:
         call.attempt = 1
-        sim.at(sim.now, final, (call, False, "hop_limit", None))
+        sim.at(sim.now, fail_now, (call, 1, "hop_limit"))
         return
     attempt(sim, call)
 
@@ -148,7 +149,7 @@ def attempt(sim: Simulation, call: Call) -> None:
     link = call.link
     br = link.breaker
     if br is not None and not br.allow():
-        sim.at(sim.now, _fail_now, (call, call.attempt, "circuit_open"))
+        sim.at(sim.now, fail_now, (call, call.attempt, "circuit_open"))
         return
     if link.style == "async":
         messaging.send_request(sim, call)
@@ -156,7 +157,12 @@ def attempt(sim: Simulation, call: Call) -> None:
         sync.send_request(sim, call)
 
 
-def _fail_now(sim: Simulation, call: Call, attempt_no: int, reason: str) -> None:
+def fail_now(sim: Simulation, arg: tuple[Call, int, str]) -> None:
+    """The attempt fails at once: refused, circuit_open, or hop_limit (never retried)."""
+    call, attempt_no, reason = arg
+    if reason == "hop_limit":
+        final(sim, call, False, reason, None)
+        return
     if call.attempt == attempt_no and not call.done:
         if reason != "circuit_open" and call.link.breaker is not None:
             # An attempt refused at once is an outcome too (it may be the trial).
@@ -184,7 +190,8 @@ def abandon(call: Call) -> None:
     call.done = True
 
 
-def _timeout(sim: Simulation, call: Call, attempt_no: int) -> None:
+def _timeout(sim: Simulation, arg: tuple[Call, int]) -> None:
+    call, attempt_no = arg
     if call.attempt != attempt_no or not call.waiting:
         return
     if call.job.dead:
@@ -253,7 +260,7 @@ def failed(sim: Simulation, call: Call, reason: str, inst: Any = None) -> None:
                     "reason": reason,
                 }
             )
-        sim.at(sim.now + delay, attempt, (call,))
+        sim.at(sim.now + delay, attempt, call)
         return
     final(sim, call, False, reason, inst)
 

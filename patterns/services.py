@@ -33,15 +33,17 @@ ACCEPTED, DROPPED, REJECTED = 0, 1, 2
 
 
 class OpRT:
-    """An operation: its work sampler, its calls grouped by step, its bulkhead."""
+    """An operation: its work sampler, its calls grouped by step, its bulkhead, and the
+    handler that runs when a job's local work is done (`job_end` when it calls nothing)."""
 
-    __slots__ = ("id", "max_conc", "steps", "work")
+    __slots__ = ("id", "max_conc", "steps", "then", "work")
 
     def __init__(self, op_id: str, work: Any, max_conc: int | None) -> None:
         self.id = op_id
         self.work = work
         # Per step: (links, all certain?, worker-holding calls, async calls, blocks?).
         self.steps: list[tuple[list[Any], bool, int, int, bool]] = []
+        self.then = job_end
         self.max_conc = max_conc
 
 
@@ -251,7 +253,9 @@ def wire_ops(sim: Simulation, scenario: Any) -> None:
                 links = by_step[s]
                 certain = all(lk.prob >= 1.0 for lk in links)
                 steps.append((links, certain, *_counts(links)))
-            svc.ops[op.id].steps = steps
+            op_rt = svc.ops[op.id]
+            op_rt.steps = steps
+            op_rt.then = worked if steps else job_end
 
 
 # ---------------------------------------------------------------- queue and workers
@@ -370,12 +374,8 @@ def release_worker(sim: Simulation, item: Any) -> None:
     q = inst.queue
     if q and not svc.bulkhead and inst.up:
         # Hand the worker straight to the next in line: busy and free stay as they are.
-        nxt = q.popleft()
         svc.queued -= 1
-        nxt.inst = inst
-        inst.held[nxt] = None
-        nxt.has_worker = True
-        _started(sim, inst, nxt)
+        begin(sim, inst, q.popleft(), False)
         return
     svc.busy -= 1
     inst.free += 1
@@ -385,53 +385,48 @@ def release_worker(sim: Simulation, item: Any) -> None:
         dispatch(sim, inst)
 
 
-def begin(sim: Simulation, inst: InstanceRT, item: Any) -> None:
-    """A queue item gets a worker."""
+def begin(sim: Simulation, inst: InstanceRT, item: Any, take: bool = True) -> None:
+    """A queue item gets a worker: a free one (`take`), or the one a finished item just
+    handed over (busy and free stay as they are), and starts."""
     item.inst = inst
     svc = inst.svc
     now = sim.now
-    dt = now - svc.t_last
-    if dt:  # svc.touch(now), inlined: this runs once per job
-        svc.a_busy += svc.busy * dt
-        svc.a_blocked += svc.blocked * dt
-        svc.a_queue += svc.queued * dt
-        svc.t_last = now
-    svc.busy += 1
-    inst.free -= 1
+    if take:
+        dt = now - svc.t_last
+        if dt:  # svc.touch(now), inlined: this runs once per job
+            svc.a_busy += svc.busy * dt
+            svc.a_blocked += svc.blocked * dt
+            svc.a_queue += svc.queued * dt
+            svc.t_last = now
+        svc.busy += 1
+        inst.free -= 1
+        if svc.bulkhead and item.op is not None:
+            inst.op_busy[item.op] = inst.op_busy.get(item.op, 0) + 1
     inst.held[item] = None
     item.has_worker = True
-    if svc.bulkhead and item.op is not None:
-        inst.op_busy[item.op] = inst.op_busy.get(item.op, 0) + 1
-    _started(sim, inst, item)
-
-
-def _started(sim: Simulation, inst: InstanceRT, item: Any) -> None:
     kind = item.kind
     if sim.obs_detail is not None and kind != POLL:
         _trace_worker(sim, "start", item)
-    if kind == REPLY:
-        messaging.reply_begin(sim, item)
-        return
-    if kind == POLL:
-        common_data.poll_begin(sim, item)
+    if kind != OP:
+        if kind == REPLY:
+            messaging.reply_begin(sim, item)
+        else:
+            common_data.poll_begin(sim, item)
         return
     job = item
-    now = sim.now
     if job.counted:
-        inst.svc.h_wait.add(now - job.t_in)
+        svc.h_wait.add(now - job.t_in)
     if job.pkind == DELIVERY and job.parent.poison:
         faults.poison(sim, inst)
         return
-    heappush(sim.heap, (now + job.op.work() + job.extra, next(sim.seq), worked, (job,)))
+    op = job.op
+    heappush(sim.heap, (now + op.work() + job.extra, next(sim.seq), op.then, job))
 
 
 def worked(sim: Simulation, job: Job) -> None:
-    if job.dead:
-        return
-    if job.op.steps:
+    """The local work of a job whose operation makes calls is done."""
+    if not job.dead:
         next_step(sim, job)
-    else:
-        job_end(sim, job)
 
 
 def set_blocked(sim: Simulation, job: Job, blocked: bool) -> None:
@@ -449,7 +444,11 @@ def set_blocked(sim: Simulation, job: Job, blocked: bool) -> None:
 
 
 def next_step(sim: Simulation, job: Job) -> None:
-    """Make the calls of the next step that fires, or end the job after the last one."""
+    """Make the calls of the next step that fires, or end the job after the last one (or
+    after a step in which a required call failed)."""
+    if job.failed:
+        job_end(sim, job)
+        return
     steps = job.op.steps
     while job.step < len(steps):
         links, certain, n_sync, n_async, blocks = steps[job.step]
@@ -498,7 +497,7 @@ def sync_done(sim: Simulation, job: Job, link: Any, ok: bool, reason: str | None
     if job.async_n:
         release_worker(sim, job)
     else:
-        _step_over(sim, job)
+        next_step(sim, job)
 
 
 def async_done(
@@ -519,7 +518,7 @@ def async_done(
     inst.held[job] = None
     job.inst = inst
     job.has_worker = True
-    _step_over(sim, job)
+    next_step(sim, job)
 
 
 def _note(job: Job, link: Any, ok: bool, reason: str | None) -> None:
@@ -528,15 +527,11 @@ def _note(job: Job, link: Any, ok: bool, reason: str | None) -> None:
         job.reason = reason
 
 
-def _step_over(sim: Simulation, job: Job) -> None:
-    if job.failed:
-        job_end(sim, job)
-    else:
-        next_step(sim, job)
-
-
 def job_end(sim: Simulation, job: Job) -> None:
-    """The job replies: free its worker, count it, tell whoever started it."""
+    """The job replies: free its worker, count it, tell whoever started it (nothing if it
+    was lost meanwhile). Also the handler of the end of a call-less operation's work."""
+    if job.dead:
+        return
     if job.has_worker:
         release_worker(sim, job)
     ok = not job.failed and not job.bad

@@ -39,22 +39,26 @@ def send_request(sim: Simulation, call: Call) -> None:
     if inst is None:
         # Health checks found no live instance: nowhere to connect.
         faults.mark(job, "crash")
-        sim.at(sim.now, resilience._fail_now, (call, call.attempt, "refused"))
+        sim.at(sim.now, resilience.fail_now, (call, call.attempt, "refused"))
         return
     call.inst = inst
-    delay = hop(sim, link, job)
+    delay = link.net()  # hop(), inlined
+    if link.faults:
+        extra = faults.on_link(sim, link, job)
+        delay = -1.0 if extra < 0 else delay + extra
+    now = sim.now
     obs = sim.obs
     if obs is not None:
         obs(
             {
-                "t": sim.now,
+                "t": now,
                 "kind": "send",
                 "corr": job.req.corr,
                 "link": link.id,
                 "src": job.inst.name,
                 "dst": inst.name,
                 "msg": "request",
-                "arrive_t": sim.now + max(delay, 0.0),
+                "arrive_t": now + delay if delay > 0.0 else now,
                 "attempt": call.attempt,
             }
         )
@@ -63,7 +67,7 @@ def send_request(sim: Simulation, call: Call) -> None:
         drop(sim, call, job.inst.name, inst.name, "request", "omission")
         return
     # sim.at inlined: one scheduled message per call on the hot path.
-    heappush(sim.heap, (sim.now + delay, next(sim.seq), request_arrive, (call, call.attempt, inst)))
+    heappush(sim.heap, (now + delay, next(sim.seq), request_arrive, (call, call.attempt, inst)))
 
 
 def drop(sim: Simulation, call: Call, src: str, dst: str, msg: str, reason: str) -> None:
@@ -83,7 +87,8 @@ def drop(sim: Simulation, call: Call, src: str, dst: str, msg: str, reason: str)
         )
 
 
-def request_arrive(sim: Simulation, call: Call, attempt_no: int, inst: Any) -> None:
+def request_arrive(sim: Simulation, arg: tuple[Call, int, Any]) -> None:
+    call, attempt_no, inst = arg
     caller = call.job
     if not inst.up:
         faults.mark(caller, "crash")
@@ -113,8 +118,9 @@ def callee_job(sim: Simulation, call: Call, attempt_no: int, inst: Any, pkind: i
         caller.counted,
         caller.detached,
     )
-    if sim.obs is not None:
-        sim.obs(
+    obs = sim.obs
+    if obs is not None:
+        obs(
             {
                 "t": sim.now,
                 "kind": "receive",
@@ -159,15 +165,16 @@ def trace_reply(
     reason: str | None,
     delay: float,
 ) -> None:
+    now = sim.now
     event = {
-        "t": sim.now,
+        "t": now,
         "kind": "reply",
         "corr": call.job.req.corr,
         "link": call.link.id,
         "src": src,
         "dst": dst,
         "msg": "reply",
-        "arrive_t": sim.now + max(delay, 0.0),
+        "arrive_t": now + delay if delay > 0.0 else now,
         "attempt": attempt_no,
         "ok": ok,
     }
@@ -176,9 +183,8 @@ def trace_reply(
     sim.obs(event)  # type: ignore[misc]
 
 
-def reply_arrive(
-    sim: Simulation, call: Call, attempt_no: int, ok: bool, reason: str | None, src: str
-) -> None:
+def reply_arrive(sim: Simulation, arg: tuple[Call, int, bool, str | None, str]) -> None:
+    call, attempt_no, ok, reason, src = arg
     caller = call.job
     if caller.dead or resilience.stale(call, attempt_no):
         dst = caller.inst.name if caller.inst is not None else call.link.src_id

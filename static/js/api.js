@@ -22,8 +22,11 @@ function csrfToken() {
   return match ? decodeURIComponent(match[1]) : "";
 }
 
-/** Call `path` (under /api/) with an optional JSON body; resolves to the parsed JSON or null. */
-export async function api(path, { method = "GET", body } = {}) {
+/**
+ * Call `path` (under /api/) with an optional JSON body; resolves to the parsed JSON or null.
+ * `keepalive` lets the request outlive the page (at most 64 KiB of body, the browser's limit).
+ */
+export async function api(path, { method = "GET", body, keepalive = false } = {}) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET" && method !== "HEAD") headers["X-CSRFToken"] = csrfToken();
@@ -31,6 +34,7 @@ export async function api(path, { method = "GET", body } = {}) {
     method,
     headers,
     credentials: "same-origin",
+    keepalive,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (response.status === 204) return null;

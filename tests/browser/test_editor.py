@@ -233,3 +233,18 @@ def test_a_fault_is_scheduled_by_clicking_the_timeline(watched):
     (fault,) = api(page, "GET", f"scenarios/{scenario_id}")["doc"]["faults"]
     assert fault["target"] == "service-3" and fault["mode"] == "crash"
     assert 20 <= fault["from_s"] <= 25 and fault["to_s"] > fault["from_s"]
+
+
+def test_edits_made_just_before_leaving_the_page_are_saved(watched):
+    page = watched.page
+    scenario_id = open_new_editor(watched)
+    set_field(page, "name", "Edited just before leaving")
+    # Gone before the autosave's wait is over: the edit travels with the page.
+    page.goto("/")
+    for _ in range(50):
+        if api(page, "GET", f"scenarios/{scenario_id}")["doc"]["name"] != "Untitled scenario":
+            break
+        page.wait_for_timeout(100)
+    assert api(page, "GET", f"scenarios/{scenario_id}")["doc"]["name"] == (
+        "Edited just before leaving"
+    )

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 from playwright.sync_api import expect
 
 from tests.browser.pages import (
@@ -14,6 +18,8 @@ from tests.browser.pages import (
     wait_saved,
 )
 from tests.browser.test_editor import build_chain
+
+LIBRARY = Path(__file__).resolve().parents[2] / "patterns" / "library"
 
 BLOCKED = """() => {
     const s = window.mscommPlayer && window.mscommPlayer.state;
@@ -153,3 +159,20 @@ def test_pause_holds_the_simulation_and_resume_carries_on(watched):
     wait_stats(page, f"s.latestT > {held}")
     page.get_by_role("button", name="Stop").click()
     expect(page.locator("#run-state")).not_to_have_text("running", timeout=30_000)
+
+
+def test_a_datastore_shows_how_far_behind_its_reader_is(watched):
+    page = watched.page
+    doc = json.loads((LIBRARY / "common-data.json").read_text())
+    start_run(watched, doc, speed=4)
+    wait_stats(page, "s.frames > 5")
+    page.mouse.click(*element_xy(page, "mscommRun", "lake"))
+    lines = page.locator("#element-stats li")
+    expect(lines.first).to_contain_text("records")
+    # Reporting polls every 10 s: what it has not seen yet is seconds old.
+    expect(lines.nth(1)).to_contain_text(re.compile(r"reporting sees it \d+\.\d\d s behind"))
+    lag = float(re.search(r"([\d.]+) s behind", lines.nth(1).inner_text()).group(1))
+    assert 0 <= lag <= 15  # about one polling interval at most (plus waiting for a worker)
+    # And on the graph, under the datastore's name.
+    display = "mscommRun.cy.getElementById('lake').data('display')"
+    page.wait_for_function(f"() => /readers ≤ [\\d.]+ s behind/.test({display})")

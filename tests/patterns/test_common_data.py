@@ -82,3 +82,24 @@ def test_no_poll_happens_while_the_reader_is_down():
     assert kinds(log, "poll")[2]["records"] == 5
     # written at 2.001 (just after the poll at 2 began), seen by the poll that ends at 7.001
     assert result["datastores"]["lake"]["staleness_ms"]["max"] == pytest.approx(5000.0)
+
+
+def test_the_state_says_how_far_behind_each_reader_is():
+    sc = scenario(
+        [service("w", work_ms=0), {"id": "lake", "kind": "datastore", "write_ms": 0}, service("r")],
+        [link("wr", "w", "lake", "write"), link("poll", "lake", "r", "poll", interval_ms=1000)],
+        [constant("w", 1)],
+        faults=[{"target": "r", "mode": "crash", "from_s": 2.5, "to_s": 6.5}],
+    )
+    sim = patterns.Simulation(sc)
+    behind = {}
+    for t in (0.5, 1.5, 2.0005, 5.5, 7.5):
+        sim.advance(t)
+        behind[t] = sim.state()["datastores"]["lake"]["behind"]["r"]
+    # Writes land at 0, 1, 2, ...; a poll that starts at t sees what was written before t,
+    # and ends 1 ms later: at 1.001, 2.001, then 7.001 (r is down from 2.5 to 6.5).
+    assert behind[0.5] == pytest.approx(0.5)  # the record of 0 is unseen
+    assert behind[1.5] == pytest.approx(0.5)  # the poll at 1 saw it; the one of 1 is unseen
+    assert behind[2.0005] == pytest.approx(1.0005)  # mid-poll: not seen until it ends
+    assert behind[5.5] == pytest.approx(3.5)  # the reader is down: the record of 2 waits
+    assert behind[7.5] == pytest.approx(0.5)  # caught up with all but the record of 7

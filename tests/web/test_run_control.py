@@ -26,6 +26,7 @@ def running(user, scenario, speed: float) -> tuple[Run, threading.Thread]:
         mode="live",
         workspace=workspace_for_user(user=user),
     )
+
     # The worker's job, in a thread of this process (the Celery tests cover the task).
     def work() -> None:
         try:

@@ -6,9 +6,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 from mscomm.runs import stream
 from mscomm.runs.hub import cancel_requested, hub
+
+
+def run_async(coro):
+    """asyncio.run on a thread of its own: a browser test's loop may be running on this one."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def test_a_viewer_cancelled_before_its_feed_is_ready_leaves_no_reader_behind():
@@ -24,7 +31,7 @@ def test_a_viewer_cancelled_before_its_feed_is_ready_leaves_no_reader_behind():
         done, _ = await asyncio.wait({feed.task}, timeout=15)
         return dict(run_hub.feeds), feed.task in done
 
-    feeds, stopped = asyncio.run(leave_early())
+    feeds, stopped = run_async(leave_early())
     assert feeds == {}
     assert stopped
 
@@ -44,7 +51,7 @@ def test_frames_reach_a_subscriber_and_its_leaving_stops_the_reader():
         done, _ = await asyncio.wait({feed.task}, timeout=15)
         return [entry_id], feed.task in done and run_id not in run_hub.feeds
 
-    received, stopped = asyncio.run(watch())
+    received, stopped = run_async(watch())
     assert received == ["1-0"]
     assert stopped
 
@@ -58,4 +65,4 @@ def test_a_swallowed_cancel_is_still_seen():
             await asyncio.sleep(0)
         return before, cancel_requested()
 
-    assert asyncio.run(swallowed()) == (False, True)
+    assert run_async(swallowed()) == (False, True)

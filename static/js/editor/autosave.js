@@ -2,10 +2,14 @@
  * Autosave: a moment after each change the document goes to the server (`POST` the first
  * time, then `PUT` with the version it was loaded at). A `422` keeps the edits locally and
  * shows the problems; a `409` means someone saved in between and asks what to do.
+ * Edits not yet saved when the page goes are sent with a request that outlives it (`leave`).
  * Emits `status` (text, kind), `saved` (scenario), `problems` ([{loc, msg}]), `conflict`.
  */
 import { api } from "../api.js";
 import { createHub } from "../hub.js";
+
+// A keepalive request may carry at most 64 KiB; leave room for the envelope.
+const LEAVE_MAX_CHARS = 60_000;
 
 export function createAutosave({ model, scenarioId = null, version = null, delay = 700 }) {
   const hub = createHub();
@@ -16,6 +20,8 @@ export function createAutosave({ model, scenarioId = null, version = null, delay
   let again = false;
   let conflict = false;
   let changes = 0; // edits scheduled so far
+  let savedUpto = 0; // of which the server has these
+  let refused = false; // the last save was refused (422): the edits need the user
 
   async function save() {
     if (conflict) return;
@@ -34,6 +40,8 @@ export function createAutosave({ model, scenarioId = null, version = null, delay
           : await api("scenarios", { method: "POST", body: { doc } });
         id = saved.id;
         ver = saved.version;
+        savedUpto = Math.max(savedUpto, upto);
+        refused = false;
         hub.emit("problems", []);
         hub.emit("saved", saved);
         // Changed again while this save was on its way: not "saved" until those are too.
@@ -41,6 +49,7 @@ export function createAutosave({ model, scenarioId = null, version = null, delay
         else hub.emit("status", "unsaved changes", "dirty");
       } catch (err) {
         if (err.status === 422) {
+          refused = true;
           hub.emit("problems", err.problems);
           hub.emit("status", "not saved: fix the problems shown", "error");
         } else if (err.status === 409) {
@@ -73,6 +82,31 @@ export function createAutosave({ model, scenarioId = null, version = null, delay
     },
     /** Save now; resolves when the server has answered. */
     flush: save,
+    /**
+     * The page is going: send edits not saved yet with a request that outlives it. False
+     * when they could not be sent that way (too large, or the first save still on its way),
+     * so the page should ask the user to stay.
+     */
+    leave() {
+      if (conflict || (changes === savedUpto && !inFlight)) return true;
+      if (refused) return false; // edits the server refused: leaving would lose them
+      if (!id && inFlight) return false; // a second POST would make a second scenario
+      const body = id ? { doc: model.doc, version: ver } : { doc: model.doc };
+      if (JSON.stringify(body).length > LEAVE_MAX_CHARS) return false;
+      clearTimeout(timer);
+      const upto = changes;
+      const path = id ? `scenarios/${encodeURIComponent(id)}` : "scenarios";
+      api(path, { method: id ? "PUT" : "POST", body, keepalive: true }).then(
+        (saved) => {
+          // Still here (the leaving was called off): carry on from this save.
+          id = saved.id;
+          ver = saved.version;
+          savedUpto = Math.max(savedUpto, upto);
+        },
+        () => {}, // a 409 or 422 here is shown by the next save, if the page stays
+      );
+      return true;
+    },
     /** After a conflict: overwrite with these edits (take the stored version first). */
     async overwrite() {
       const current = await api(`scenarios/${encodeURIComponent(id)}`);

@@ -88,6 +88,11 @@ async function main() {
     refresh(doc);
     autosave.schedule();
   });
+  // Closing or leaving the page before the autosave ran: the edits go with the page, or,
+  // when they cannot, the browser asks the user to stay.
+  addEventListener("beforeunload", (event) => {
+    if (!autosave.leave()) event.preventDefault();
+  });
   cy.on("select", "node, edge", (evt) => {
     const t = evt.target;
     panel.select(t.isNode() ? { kind: "node", id: t.id() } : { kind: "link", id: t.data("link") });

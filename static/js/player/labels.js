@@ -41,7 +41,9 @@ export function createLabels(cy) {
     if (kind === "datastore" && state.datastores && state.datastores[id]) {
       const d = state.datastores[id];
       const age = typeof d.last_write_t === "number" ? `${Math.max(0, state.t - d.last_write_t).toFixed(1)} s` : "never";
-      return `${base}\n${d.records ?? 0} records\nlast write ${age === "never" ? age : `${age} ago`}`;
+      const lags = Object.values(d.behind || {});
+      const stale = lags.length ? `\nreaders ≤ ${Math.max(...lags).toFixed(1)} s behind` : "";
+      return `${base}\n${d.records ?? 0} records\nlast write ${age === "never" ? age : `${age} ago`}${stale}`;
     }
     if (kind === "service" && state.services && state.services[id]) {
       const insts = state.services[id].instances || [];

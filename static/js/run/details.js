@@ -1,7 +1,8 @@
 /**
  * The selected element's live numbers in the side panel: each instance's workers (busy,
  * blocked on a sync call, idle), queue and up/down; a topic's backlog per subscriber; a
- * link's messages in flight and breaker; a datastore's records and last write.
+ * link's messages in flight and breaker; a datastore's records, last write and how far
+ * behind each reader is.
  */
 import { el, fmt, replace } from "../dom.js";
 
@@ -27,7 +28,10 @@ function lines(kind, id, s) {
     const d = s.datastores && s.datastores[id];
     if (!d) return [];
     const age = typeof d.last_write_t === "number" ? `${(s.t - d.last_write_t).toFixed(2)} s ago` : "never";
-    return [`records ${fmt(d.records)} · last write ${age}`];
+    return [
+      `records ${fmt(d.records)} · last write ${age}`,
+      ...Object.entries(d.behind || {}).map(([reader, lag]) => `${reader} sees it ${lag.toFixed(2)} s behind`),
+    ];
   }
   const l = s.links && s.links[id];
   return l ? [`in flight ${fmt(l.in_flight)}${l.breaker ? ` · breaker ${l.breaker.replace("_", "-")}` : ""}`] : [];
