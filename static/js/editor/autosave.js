@@ -8,8 +8,8 @@
 import { api } from "../api.js";
 import { createHub } from "../hub.js";
 
-// A keepalive request may carry at most 64 KiB; leave room for the envelope.
-const LEAVE_MAX_CHARS = 60_000;
+// A keepalive request may carry at most 64 KiB (UTF-8 bytes); leave room for the envelope.
+const LEAVE_MAX_BYTES = 60_000;
 
 export function createAutosave({ model, scenarioId = null, version = null, delay = 700 }) {
   const hub = createHub();
@@ -23,6 +23,13 @@ export function createAutosave({ model, scenarioId = null, version = null, delay
   let savedUpto = 0; // of which the server has these
   let refused = false; // the last save was refused (422): the edits need the user
 
+  // The first save creates the scenario (POST); later ones replace it at its version (PUT).
+  function send(doc, keepalive = false) {
+    return id
+      ? api(`scenarios/${encodeURIComponent(id)}`, { method: "PUT", body: { doc, version: ver }, keepalive })
+      : api("scenarios", { method: "POST", body: { doc }, keepalive });
+  }
+
   async function save() {
     if (conflict) return;
     if (inFlight) {
@@ -35,9 +42,7 @@ export function createAutosave({ model, scenarioId = null, version = null, delay
     const upto = changes;
     inFlight = (async () => {
       try {
-        const saved = id
-          ? await api(`scenarios/${encodeURIComponent(id)}`, { method: "PUT", body: { doc, version: ver } })
-          : await api("scenarios", { method: "POST", body: { doc } });
+        const saved = await send(doc);
         id = saved.id;
         ver = saved.version;
         savedUpto = Math.max(savedUpto, upto);
@@ -91,12 +96,11 @@ export function createAutosave({ model, scenarioId = null, version = null, delay
       if (conflict || (changes === savedUpto && !inFlight)) return true;
       if (refused) return false; // edits the server refused: leaving would lose them
       if (!id && inFlight) return false; // a second POST would make a second scenario
-      const body = id ? { doc: model.doc, version: ver } : { doc: model.doc };
-      if (JSON.stringify(body).length > LEAVE_MAX_CHARS) return false;
+      const doc = model.doc;
+      if (new TextEncoder().encode(JSON.stringify(doc)).length > LEAVE_MAX_BYTES) return false;
       clearTimeout(timer);
       const upto = changes;
-      const path = id ? `scenarios/${encodeURIComponent(id)}` : "scenarios";
-      api(path, { method: id ? "PUT" : "POST", body, keepalive: true }).then(
+      send(doc, true).then(
         (saved) => {
           // Still here (the leaving was called off): carry on from this save.
           id = saved.id;
