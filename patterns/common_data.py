@@ -134,12 +134,14 @@ def _write_done(sim: Simulation, arg: tuple[Job, Any, bool]) -> None:
     elif job.counted:
         link.failed += 1
     if sim.obs is not None:
+        src = job.inst
+        assert src is not None  # the writer holds a worker
         event = {
             "t": sim.now,
             "kind": "write",
             "corr": job.req.corr,
             "link": link.id,
-            "src": job.inst.name,
+            "src": src.name,
             "dst": store.id,
             "msg": "write",
         }

@@ -117,6 +117,8 @@ def _trace_drop(sim: Simulation, req: Any, link: Any, src: str, dst: str, reason
 def publish(sim: Simulation, job: Job, link: Any) -> None:
     """The job emits an event on `link`'s topic and carries on at once."""
     topic = link.dst
+    src = job.inst
+    assert src is not None  # the publisher holds a worker
     if job.counted:
         link.calls += 1
         link.succeeded += 1
@@ -132,7 +134,7 @@ def publish(sim: Simulation, job: Job, link: Any) -> None:
                 "kind": "publish",
                 "corr": job.req.corr,
                 "link": link.id,
-                "src": job.inst.name,
+                "src": src.name,
                 "dst": topic.id,
                 "msg": "event",
                 "arrive_t": now + delay if delay > 0.0 else now,
@@ -143,9 +145,9 @@ def publish(sim: Simulation, job: Job, link: Any) -> None:
         if job.counted:
             topic.lost += 1
         reason = "omission" if delay < 0 else "hop_limit"
-        _trace_drop(sim, job.req, link, job.inst.name, topic.id, reason)
+        _trace_drop(sim, job.req, link, src.name, topic.id, reason)
         return
-    args = (topic, link, job.req, job.hops, sim.now, job.counted, job.inst.name)
+    args = (topic, link, job.req, job.hops, sim.now, job.counted, src.name)
     if delay:
         sim.at(sim.now + delay, _at_topic, args)
     else:

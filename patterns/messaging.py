@@ -55,6 +55,8 @@ class ReplyTask:
 def send_request(sim: Simulation, call: Call) -> None:
     link = call.link
     job = call.job
+    caller = job.inst
+    assert caller is not None  # the caller holds a worker while it sends
     inst = balancing.pick(sim, link.dst, True)
     call.inst = inst
     delay = hop(sim, link, job)
@@ -66,7 +68,7 @@ def send_request(sim: Simulation, call: Call) -> None:
                 "kind": "send",
                 "corr": job.req.corr,
                 "link": link.id,
-                "src": job.inst.name,
+                "src": caller.name,
                 "dst": dst,
                 "msg": "request",
                 "arrive_t": sim.now + delay if delay > 0.0 else sim.now,
@@ -75,7 +77,7 @@ def send_request(sim: Simulation, call: Call) -> None:
         )
     resilience.sent(sim, call)
     if delay < 0:
-        drop(sim, call, job.inst.name, dst, "request", "omission")
+        drop(sim, call, caller.name, dst, "request", "omission")
         return
     heappush(sim.heap, (sim.now + delay, next(sim.seq), _request_to, (call, call.attempt, inst)))
 

@@ -60,7 +60,8 @@ class Index:
             return {"default"}
         if not isinstance(ops, list):
             return None
-        return {_str(op.get("id")) for op in ops if isinstance(op, Mapping)} - {None}
+        ids = (_str(op.get("id")) for op in ops if isinstance(op, Mapping))
+        return {i for i in ids if i is not None}
 
 
 def _items(value: Any) -> list[Mapping[str, Any]]:

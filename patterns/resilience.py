@@ -204,13 +204,15 @@ def _timeout(sim: Simulation, arg: tuple[Call, int]) -> None:
         link.timeouts += 1
     if sim.obs is not None:
         target = call.inst.name if call.inst is not None else link.dst_id
+        caller = call.job.inst
+        assert caller is not None  # a job that called has run on an instance
         sim.obs(
             {
                 "t": sim.now,
                 "kind": "timeout",
                 "corr": call.job.req.corr,
                 "link": link.id,
-                "src": call.job.inst.name,
+                "src": caller.name,
                 "dst": target,
                 "attempt": attempt_no,
                 "waiting_for": f"reply from {target} on {link.id}",

@@ -434,6 +434,7 @@ def set_blocked(sim: Simulation, job: Job, blocked: bool) -> None:
         return
     job.is_blocked = blocked
     inst = job.inst
+    assert inst is not None  # only a job holding a worker blocks
     inst.svc.touch(sim.now)
     d = 1 if blocked else -1
     inst.blocked += d

@@ -32,6 +32,8 @@ def hop(sim: Simulation, link: Any, job: Any) -> float:
 def send_request(sim: Simulation, call: Call) -> None:
     link = call.link
     job = call.job
+    caller = job.inst
+    assert caller is not None  # the caller holds a worker while it sends
     svc = link.dst
     insts = svc.instances
     # A single instance without health checks is picked whether up or not (as `pick` does).
@@ -55,7 +57,7 @@ def send_request(sim: Simulation, call: Call) -> None:
                 "kind": "send",
                 "corr": job.req.corr,
                 "link": link.id,
-                "src": job.inst.name,
+                "src": caller.name,
                 "dst": inst.name,
                 "msg": "request",
                 "arrive_t": now + delay if delay > 0.0 else now,
@@ -64,7 +66,7 @@ def send_request(sim: Simulation, call: Call) -> None:
         )
     resilience.sent(sim, call)
     if delay < 0:
-        drop(sim, call, job.inst.name, inst.name, "request", "omission")
+        drop(sim, call, caller.name, inst.name, "request", "omission")
         return
     # sim.at inlined: one scheduled message per call on the hot path.
     heappush(sim.heap, (now + delay, next(sim.seq), request_arrive, (call, call.attempt, inst)))
