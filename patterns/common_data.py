@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import balancing, faults, services
 from .dists import sampler
+from .items import Item
 from .metrics import Histogram
 
 if TYPE_CHECKING:
@@ -76,15 +77,15 @@ class PollRT:
         self.cursor = 0
 
 
-class PollTask:
+class PollTask(Item):
     """One poll as a queue item on the reader's instance."""
 
-    __slots__ = ("has_worker", "inst", "kind", "op", "poller", "t_in", "upto")
+    __slots__ = ("poller", "upto")
 
     def __init__(self, poller: PollRT) -> None:
         self.kind = services.POLL
         self.op = None
-        self.inst: Any = None
+        self.inst = None
         self.t_in = 0.0
         self.has_worker = False
         self.poller = poller
@@ -173,6 +174,7 @@ def _poll_done(sim: Simulation, arg: tuple[PollTask, Any]) -> None:
     task, inst = arg
     if task.inst is not inst or not task.has_worker:
         return  # the instance crashed while reading
+    assert inst is not None  # it held a worker there
     poller = task.poller
     store = poller.store
     lo = max(poller.cursor, store.base)

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from heapq import heappush
-from typing import Any
+from typing import Any, Final
 
 from . import balancing, common_data, events, faults, metrics, resilience, services
 from .dists import exponential, sampler, stream
@@ -26,8 +26,8 @@ from .trace import FAILURES, FAULT_MODES
 Observer = Callable[[dict[str, Any]], None]
 
 # Clock ticks (timeline buckets, warm-up) run before anything else at the same instant.
-_TICK = 0
-_NORMAL = 1
+_TICK: Final = 0
+_NORMAL: Final = 1
 
 
 class LinkRT:

@@ -13,6 +13,7 @@ from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
 from . import balancing, resilience, services
+from .items import Item
 from .sync import callee_job, drop, hop, trace_reply
 
 if TYPE_CHECKING:
@@ -23,26 +24,21 @@ if TYPE_CHECKING:
 _NO_REPLY = frozenset({"timeout", "circuit_open", "hop_limit"})
 
 
-class ReplyTask:
+class ReplyTask(Item):
     """The handling of an async call's outcome on the caller's side: a queue item."""
 
     __slots__ = (
         "call",
         "gen",
-        "has_worker",
-        "inst",
-        "kind",
         "ok",
-        "op",
         "reason",
-        "t_in",
         "work",
     )
 
     def __init__(self, call: Call, ok: bool, reason: str | None, work: float) -> None:
         self.kind = services.REPLY
         self.op = call.job.op
-        self.inst: Any = None
+        self.inst = None
         self.t_in = 0.0
         self.has_worker = False
         self.call = call

@@ -12,24 +12,32 @@ from __future__ import annotations
 
 from collections import deque
 from heapq import heappush
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from . import balancing, common_data, events, faults, messaging, resilience, sync
 from .dists import sampler
+from .items import Item
 from .metrics import Histogram
 
 if TYPE_CHECKING:
     from .engine import Simulation
 
-HOP_LIMIT = 64
+HOP_LIMIT: Final = 64
 
 # Who started a job, i.e. whom it tells when it ends.
-EXTERNAL, SYNC, ASYNC, DELIVERY = 0, 1, 2, 3
+EXTERNAL: Final = 0
+SYNC: Final = 1
+ASYNC: Final = 2
+DELIVERY: Final = 3
 # Kinds of queue items.
-OP, REPLY, POLL = 0, 1, 2
+OP: Final = 0
+REPLY: Final = 1
+POLL: Final = 2
 
 # What became of a request that reached an instance.
-ACCEPTED, DROPPED, REJECTED = 0, 1, 2
+ACCEPTED: Final = 0
+DROPPED: Final = 1
+REJECTED: Final = 2
 
 
 class OpRT:
@@ -75,9 +83,9 @@ class InstanceRT:
         self.workers = workers
         self.free = workers
         self.blocked = 0
-        self.queue: deque[Any] = deque()
+        self.queue: deque[Item] = deque()
         # Insertion-ordered, so a crash loses what it holds in a fixed order.
-        self.held: dict[Any, None] = {}
+        self.held: dict[Item, None] = {}
         self.op_busy: dict[OpRT, int] = {}
 
 
@@ -154,8 +162,8 @@ class ServiceRT:
             self.t_last = now
 
 
-class Job:
-    """One execution of an operation (or a queued reply handling / poll, see `kind`)."""
+class Job(Item):
+    """One execution of an operation."""
 
     __slots__ = (
         "async_n",
@@ -166,12 +174,8 @@ class Job:
         "detached",
         "extra",
         "failed",
-        "has_worker",
         "hops",
-        "inst",
         "is_blocked",
-        "kind",
-        "op",
         "parent",
         "pkind",
         "reason",
@@ -179,7 +183,6 @@ class Job:
         "step",
         "svc",
         "sync_n",
-        "t_in",
     )
 
     def __init__(
@@ -198,7 +201,7 @@ class Job:
         self.kind = OP
         self.svc = svc
         self.op = op
-        self.inst: InstanceRT | None = None
+        self.inst = None
         self.req = req
         self.pkind = pkind
         self.parent = parent
@@ -318,7 +321,7 @@ def job_arrive(sim: Simulation, job: Job, inst: InstanceRT, limited: bool) -> in
     return ACCEPTED
 
 
-def enqueue(sim: Simulation, inst: InstanceRT, item: Any) -> None:
+def enqueue(sim: Simulation, inst: InstanceRT, item: Item) -> None:
     """Put a queue item in line for a worker, starting it now if one is free."""
     svc = inst.svc
     item.t_in = sim.now
@@ -358,9 +361,10 @@ def dispatch(sim: Simulation, inst: InstanceRT) -> None:
             begin(sim, inst, item)
 
 
-def release_worker(sim: Simulation, item: Any) -> None:
+def release_worker(sim: Simulation, item: Item) -> None:
     """Give back the worker `item` holds on its instance and serve the queue."""
     inst = item.inst
+    assert inst is not None  # it holds a worker there
     svc = inst.svc
     now = sim.now
     dt = now - svc.t_last
@@ -385,7 +389,7 @@ def release_worker(sim: Simulation, item: Any) -> None:
         dispatch(sim, inst)
 
 
-def begin(sim: Simulation, inst: InstanceRT, item: Any, take: bool = True) -> None:
+def begin(sim: Simulation, inst: InstanceRT, item: Item, take: bool = True) -> None:
     """A queue item gets a worker: a free one (`take`), or the one a finished item just
     handed over (busy and free stay as they are), and starts."""
     item.inst = inst
@@ -407,19 +411,23 @@ def begin(sim: Simulation, inst: InstanceRT, item: Any, take: bool = True) -> No
     kind = item.kind
     if sim.obs_detail is not None and kind != POLL:
         _trace_worker(sim, "start", item)
+    # (The kind tells the class: the annotated assignments below check it when compiled.)
     if kind != OP:
         if kind == REPLY:
-            messaging.reply_begin(sim, item)
+            task: messaging.ReplyTask = item  # type: ignore[assignment]
+            messaging.reply_begin(sim, task)
         else:
-            common_data.poll_begin(sim, item)
+            poll: common_data.PollTask = item  # type: ignore[assignment]
+            common_data.poll_begin(sim, poll)
         return
-    job = item
+    job: Job = item  # type: ignore[assignment]
     if job.counted:
         svc.h_wait.add(now - job.t_in)
     if job.pkind == DELIVERY and job.parent.poison:
         faults.poison(sim, inst)
         return
     op = job.op
+    assert op is not None  # a job always runs an operation
     heappush(sim.heap, (now + op.work() + job.extra, next(sim.seq), op.then, job))
 
 
@@ -450,7 +458,9 @@ def next_step(sim: Simulation, job: Job) -> None:
     if job.failed:
         job_end(sim, job)
         return
-    steps = job.op.steps
+    op = job.op
+    assert op is not None  # a job always runs an operation
+    steps = op.steps
     while job.step < len(steps):
         links, certain, n_sync, n_async, blocks = steps[job.step]
         job.step += 1

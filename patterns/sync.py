@@ -132,7 +132,7 @@ def callee_job(sim: Simulation, call: Call, attempt_no: int, inst: Any, pkind: i
                 "dst": inst.name,
                 "msg": "request",
                 "attempt": attempt_no,
-                "op": job.op.id,
+                "op": job.op.id if job.op is not None else None,
             }
         )
     return job
