@@ -18,7 +18,7 @@ from .items import Item
 from .metrics import Histogram
 
 if TYPE_CHECKING:
-    from .engine import Simulation
+    from .engine import LinkRT, Simulation
     from .services import Job
 
 
@@ -69,7 +69,7 @@ class StoreRT:
 class PollRT:
     __slots__ = ("cursor", "interval_s", "link", "store", "svc")
 
-    def __init__(self, link: Any, store: StoreRT, svc: Any, interval_s: float) -> None:
+    def __init__(self, link: LinkRT, store: StoreRT, svc: Any, interval_s: float) -> None:
         self.link = link
         self.store = store
         self.svc = svc
@@ -96,15 +96,16 @@ def build(sim: Simulation, scenario: Any) -> dict[str, StoreRT]:
     return {model.id: StoreRT(sim, model) for model in scenario.datastores}
 
 
-def add_poller(sim: Simulation, link: Any) -> None:
+def add_poller(sim: Simulation, link: LinkRT) -> None:
     """Wire a `poll` link and schedule its first read one interval into the run."""
     store = sim.stores[link.src_id]
+    assert link.interval_s is not None  # validation requires interval_ms on a poll link
     poller = PollRT(link, store, sim.services[link.dst_id], link.interval_s)
     store.pollers.append(poller)
     sim.at(poller.interval_s, _tick, poller)
 
 
-def write_start(sim: Simulation, job: Job, link: Any) -> None:
+def write_start(sim: Simulation, job: Job, link: LinkRT) -> None:
     store = link.dst
     delay = store.write()
     lost = False

@@ -19,8 +19,8 @@ from .dists import sampler
 from .metrics import Histogram
 
 if TYPE_CHECKING:
-    from .engine import Simulation
-    from .services import Job
+    from .engine import LinkRT, Request, Simulation
+    from .services import Job, OpRT, ServiceRT
 
 
 class TopicRT:
@@ -60,7 +60,7 @@ class SubRT:
 
     __slots__ = ("link", "op", "pending", "svc", "topic", "waiting")
 
-    def __init__(self, link: Any, topic: TopicRT, svc: Any, op: Any) -> None:
+    def __init__(self, link: LinkRT, topic: TopicRT, svc: ServiceRT, op: OpRT) -> None:
         self.link = link
         self.topic = topic
         self.svc = svc
@@ -74,7 +74,9 @@ class Delivery:
 
     __slots__ = ("attempt", "counted", "hops", "poison", "req", "sub", "t_pub")
 
-    def __init__(self, sub: SubRT, req: Any, hops: int, t_pub: float, poison: bool, counted: bool):
+    def __init__(
+        self, sub: SubRT, req: Request, hops: int, t_pub: float, poison: bool, counted: bool
+    ) -> None:
         self.sub = sub
         self.req = req
         self.hops = hops
@@ -88,7 +90,7 @@ def build(sim: Simulation, scenario: Any) -> dict[str, TopicRT]:
     return {model.id: TopicRT(sim, model) for model in scenario.topics}
 
 
-def subscribe(sim: Simulation, link: Any) -> None:
+def subscribe(sim: Simulation, link: LinkRT) -> None:
     """Wire a `subscribe` link: the service gets its own queue on the topic."""
     topic = sim.topics[link.src_id]
     svc = sim.services[link.dst_id]
@@ -98,7 +100,7 @@ def subscribe(sim: Simulation, link: Any) -> None:
     link.sub = sub
 
 
-def _trace_drop(sim: Simulation, req: Any, link: Any, src: str, dst: str, reason: str) -> None:
+def _trace_drop(sim: Simulation, req: Any, link: LinkRT, src: str, dst: str, reason: str) -> None:
     if sim.obs is not None:
         sim.obs(
             {
@@ -114,7 +116,7 @@ def _trace_drop(sim: Simulation, req: Any, link: Any, src: str, dst: str, reason
         )
 
 
-def publish(sim: Simulation, job: Job, link: Any) -> None:
+def publish(sim: Simulation, job: Job, link: LinkRT) -> None:
     """The job emits an event on `link`'s topic and carries on at once."""
     topic = link.dst
     src = job.inst

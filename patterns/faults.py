@@ -15,7 +15,7 @@ from .dists import sampler
 from .trace import MODE_BIT
 
 if TYPE_CHECKING:
-    from .engine import Simulation
+    from .engine import LinkRT, Simulation
 
 _ARBITRARY = ("omission", "timing", "response")
 # Faults start and end before anything else that happens at the same instant.
@@ -132,7 +132,7 @@ def on_service(sim: Simulation, job: Any, inst: Any) -> float:
     return _apply(job.svc.faults, job, inst.k, _ARBITRARY)
 
 
-def on_link(sim: Simulation, link: Any, job: Any) -> float:
+def on_link(sim: Simulation, link: LinkRT, job: Any) -> float:
     """Faults in force on a link for one message: extra seconds, or -1 if dropped."""
     return _apply(link.faults, job, None, _ARBITRARY[:2])
 

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from . import messaging, services, sync
 
 if TYPE_CHECKING:
-    from .engine import Simulation
-    from .services import Job
+    from .engine import LinkRT, Simulation
+    from .services import InstanceRT, Job
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
 
@@ -39,7 +39,7 @@ class Breaker:
         "window",
     )
 
-    def __init__(self, link: Any, model: Any) -> None:
+    def __init__(self, link: LinkRT, model: Any) -> None:
         self.link = link
         self.state = CLOSED
         self.rate = model.failure_rate
@@ -109,7 +109,7 @@ def _half_open(sim: Simulation, arg: tuple[Breaker, int]) -> None:
     _trace(sim, br.link, "breaker_half_open")
 
 
-def _trace(sim: Simulation, link: Any, kind: str) -> None:
+def _trace(sim: Simulation, link: LinkRT, kind: str) -> None:
     if sim.obs is not None:
         sim.obs({"t": sim.now, "kind": kind, "link": link.id})
 
@@ -119,18 +119,18 @@ class Call:
 
     __slots__ = ("attempt", "counted", "done", "inst", "job", "link", "t0", "waiting")
 
-    def __init__(self, link: Any, job: Job, now: float) -> None:
+    def __init__(self, link: LinkRT, job: Job, now: float) -> None:
         self.link = link
         self.job = job
         self.attempt = 0
         self.t0 = now
         self.waiting = False
         self.done = False
-        self.inst: Any = None
+        self.inst: InstanceRT | None = None
         self.counted = job.counted
 
 
-def call_start(sim: Simulation, job: Job, link: Any) -> None:
+def call_start(sim: Simulation, job: Job, link: LinkRT) -> None:
     """An operation calls `link` (sync or async): the first attempt goes out now."""
     call = Call(link, job, sim.now)
     if call.counted:

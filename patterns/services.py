@@ -20,7 +20,7 @@ from .items import Item
 from .metrics import Histogram
 
 if TYPE_CHECKING:
-    from .engine import Simulation
+    from .engine import LinkRT, Request, Simulation
 
 HOP_LIMIT: Final = 64
 
@@ -189,7 +189,7 @@ class Job(Item):
         self,
         svc: ServiceRT,
         op: OpRT,
-        req: Any,
+        req: Request,
         pkind: int,
         parent: Any,
         attempt: int,
@@ -496,7 +496,7 @@ def _counts(links: list[Any]) -> tuple[int, int, bool]:
     return n_sync, n_async, any(lk.style == "sync" for lk in links)
 
 
-def sync_done(sim: Simulation, job: Job, link: Any, ok: bool, reason: str | None) -> None:
+def sync_done(sim: Simulation, job: Job, link: LinkRT, ok: bool, reason: str | None) -> None:
     """A call that holds the caller's worker (sync or write) has its final outcome."""
     if job.dead:
         return
@@ -512,7 +512,7 @@ def sync_done(sim: Simulation, job: Job, link: Any, ok: bool, reason: str | None
 
 
 def async_done(
-    sim: Simulation, job: Job, link: Any, ok: bool, reason: str | None, task: Any
+    sim: Simulation, job: Job, link: LinkRT, ok: bool, reason: str | None, task: Any
 ) -> None:
     """An async call's outcome was handled by `task`, which holds a worker: the last one
     carries the operation on with that worker."""
@@ -532,7 +532,7 @@ def async_done(
     next_step(sim, job)
 
 
-def _note(job: Job, link: Any, ok: bool, reason: str | None) -> None:
+def _note(job: Job, link: LinkRT, ok: bool, reason: str | None) -> None:
     if not ok and not link.optional and not job.failed:
         job.failed = True
         job.reason = reason

@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Any
 from . import balancing, faults, resilience, services
 
 if TYPE_CHECKING:
-    from .engine import Simulation
+    from .engine import LinkRT, Simulation
     from .resilience import Call
+    from .services import InstanceRT
 
 
-def hop(sim: Simulation, link: Any, job: Any) -> float:
+def hop(sim: Simulation, link: LinkRT, job: Any) -> float:
     """One-way network time of one message on `link` (with its faults), or -1 if dropped."""
     delay = link.net()
     if link.faults:
@@ -34,7 +35,7 @@ def send_request(sim: Simulation, call: Call) -> None:
     job = call.job
     caller = job.inst
     assert caller is not None  # the caller holds a worker while it sends
-    svc = link.dst
+    svc: services.ServiceRT = link.dst
     insts = svc.instances
     # A single instance without health checks is picked whether up or not (as `pick` does).
     inst = insts[0] if len(insts) == 1 and not svc.health else balancing.pick(sim, svc, False)
@@ -104,7 +105,9 @@ def request_arrive(sim: Simulation, arg: tuple[Call, int, Any]) -> None:
         send_reply(sim, call, attempt_no, inst, False, "rejected")
 
 
-def callee_job(sim: Simulation, call: Call, attempt_no: int, inst: Any, pkind: int) -> Any:
+def callee_job(
+    sim: Simulation, call: Call, attempt_no: int, inst: InstanceRT, pkind: int
+) -> services.Job:
     """The job a sync or async request starts at the callee (traced as `receive`)."""
     caller = call.job
     link = call.link
