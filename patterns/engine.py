@@ -117,7 +117,7 @@ class Control:
         self._lock = threading.Lock()
         self._pending: list[tuple[str, Any, float | None]] = []
 
-    def inject(self, fault: dict[str, Any], at_s: float | None = None) -> None:
+    def inject(self, fault: Any, at_s: float | None = None) -> None:
         """Start `fault` (a scenario-format dict) at `at_s` (default: when next seen)."""
         with self._lock:
             self._pending.append(("inject", dict(fault), at_s))
@@ -338,8 +338,10 @@ class Simulation:
                 fault.setdefault("from_s", t)
                 self.inject(fault)
 
-    def inject(self, fault: dict[str, Any]) -> None:
-        """Add a fault (scenario format) to the running simulation; from_s defaults to now."""
+    def inject(self, fault: Any) -> None:
+        """Add a fault (scenario format) to the running simulation; from_s defaults to now.
+
+        `fault` is whatever the caller gave (typed Any): it is validated here."""
         from .scenario import parse_fault
 
         if not isinstance(fault, Mapping):

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
-from itertools import repeat
-from math import floor, log
-from operator import mul
 from typing import Any, Final
 
 _RATIO: Final = 1.01
@@ -27,7 +23,7 @@ class Histogram:
     def __init__(self, registry: list[Histogram] | None = None) -> None:
         self.buf: list[float] = []
         self.add = self.buf.append
-        self.buckets: Counter[int] = Counter()
+        self.buckets: dict[int, int] = {}
         self.zeros = 0
         self.count = 0
         self.total = 0.0
@@ -50,8 +46,11 @@ class Histogram:
         if low <= 0.0:
             values = [x for x in buf if x > 0.0]
             self.zeros += len(buf) - len(values)
-        # The bucket of x is floor(log(x) / log(1.01)), computed by C iterators end to end.
-        self.buckets.update(map(floor, map(mul, map(log, values), repeat(_INV_LOG_RATIO))))
+        buckets = self.buckets
+        for x in values:
+            # (math.log and math.floor spelt out: a compiled build calls C's directly.)
+            k = math.floor(math.log(x) * _INV_LOG_RATIO)
+            buckets[k] = buckets.get(k, 0) + 1
         buf.clear()
 
     def mean(self) -> float | None:
