@@ -11,7 +11,6 @@ so the same scenario and seed give the same result and the same trace, bit for b
 from __future__ import annotations
 
 import heapq
-import itertools
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -157,8 +156,9 @@ class Simulation:
         # control) draw their sequence numbers below every ordinary one, so at equal
         # times they run first, in the order they were scheduled.
         self.heap: list[tuple[float, int, Any, Any]] = []
-        self.seq = itertools.count()
-        self.early = itertools.count(-(1 << 62))
+        # The next sequence number of each range (plain ints: one add, no call).
+        self.seq = 0
+        self.early = -(1 << 62)
         self.now = 0.0
         self.duration_s = float(scenario.duration_s)
         self.end_s = self.duration_s + float(scenario.drain_s)
@@ -196,10 +196,12 @@ class Simulation:
             faults.schedule(self, fault, f"fault/{i}")
         # One clock tick per simulated second closes a timeline bucket; each schedules
         # the next, so the heap does not hold a day of ticks up front.
-        self.ticks = itertools.count(-(1 << 63))
+        self.ticks = -(1 << 63)
         self.last_tick = int(-(-self.end_s // 1)) - 1
         if self.last_tick >= 1:
-            heappush(self.heap, (1.0, next(self.ticks), _tick, None))
+            tick_seq = self.ticks
+            self.ticks = tick_seq + 1
+            heappush(self.heap, (1.0, tick_seq, _tick, None))
         if self.warm_s > 0:
             self.at(self.warm_s, _warm, None, _TICK)
 
@@ -213,7 +215,12 @@ class Simulation:
         self, t: float, fn: Callable[[Any, Any], Any], arg: Any = None, prio: int = _NORMAL
     ) -> None:
         """Call `fn(sim, arg)` at simulated time `t`."""
-        seq = next(self.seq) if prio else next(self.early)
+        if prio:
+            seq = self.seq
+            self.seq = seq + 1
+        else:
+            seq = self.early
+            self.early = seq + 1
         heappush(self.heap, (t, seq, fn, arg))
 
     def _wire(self) -> None:
@@ -251,7 +258,9 @@ class Simulation:
 
     # ------------------------------------------------------------ requests
 
-    def request_end(self, req: Request, ok: bool, reason: str | None, inst: Any) -> None:
+    def request_end(
+        self, req: Request, ok: bool, reason: str | None, inst: services.InstanceRT | None
+    ) -> None:
         """The entry service finished an external request (or lost it)."""
         if req.done:
             return
@@ -376,23 +385,31 @@ class Simulation:
         return metrics.result(self)
 
 
-def _constant(sim: Simulation, arg: tuple[Any, Any, float, float, int, float]) -> None:
+def _constant(
+    sim: Simulation, arg: tuple[services.ServiceRT, services.OpRT, float, float, int, float]
+) -> None:
     svc, op, base, gap, k, to_s = arg
     nxt = base + (k + 1) * gap
     if nxt < to_s:
-        heappush(sim.heap, (nxt, next(sim.seq), _constant, (svc, op, base, gap, k + 1, to_s)))
+        seq = sim.seq
+        sim.seq = seq + 1
+        heappush(sim.heap, (nxt, seq, _constant, (svc, op, base, gap, k + 1, to_s)))
     _arrival(sim, svc, op)
 
 
-def _poisson(sim: Simulation, arg: tuple[Any, Any, Callable[[], float], float]) -> None:
+def _poisson(
+    sim: Simulation, arg: tuple[services.ServiceRT, services.OpRT, Callable[[], float], float]
+) -> None:
     svc, op, gap, to_s = arg
     nxt = sim.now + gap()
     if nxt < to_s:
-        heappush(sim.heap, (nxt, next(sim.seq), _poisson, arg))
+        seq = sim.seq
+        sim.seq = seq + 1
+        heappush(sim.heap, (nxt, seq, _poisson, arg))
     _arrival(sim, svc, op)
 
 
-def _arrival(sim: Simulation, svc: Any, op: Any) -> None:
+def _arrival(sim: Simulation, svc: services.ServiceRT, op: services.OpRT) -> None:
     """An external request enters its entry service."""
     sim.n_req += 1
     now = sim.now
@@ -433,7 +450,9 @@ def _tick(sim: Simulation, _: None) -> None:
     k = int(sim.now) + 1
     if k <= sim.last_tick:
         # Ticks draw from the lowest range: at an instant they run before anything else.
-        heappush(sim.heap, (float(k), next(sim.ticks), _tick, None))
+        tick_seq = sim.ticks
+        sim.ticks = tick_seq + 1
+        heappush(sim.heap, (float(k), tick_seq, _tick, None))
 
 
 def _warm(sim: Simulation, _: None) -> None:

@@ -210,7 +210,9 @@ def dispatch(sim: Simulation, d: Delivery) -> None:
         _trace_drop(sim, d.req, link, topic.id, inst.name, "omission")
         attempt_failed(sim, d)
         return
-    heappush(sim.heap, (now + delay, next(sim.seq), _arrive, (d, inst)))  # sim.at, inlined
+    seq = sim.seq
+    sim.seq = seq + 1
+    heappush(sim.heap, (now + delay, seq, _arrive, (d, inst)))  # sim.at, inlined
 
 
 def _arrive(sim: Simulation, arg: tuple[Delivery, Any]) -> None:

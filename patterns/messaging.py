@@ -75,7 +75,9 @@ def send_request(sim: Simulation, call: Call) -> None:
     if delay < 0:
         drop(sim, call, caller.name, dst, "request", "omission")
         return
-    heappush(sim.heap, (sim.now + delay, next(sim.seq), _request_to, (call, call.attempt, inst)))
+    seq = sim.seq
+    sim.seq = seq + 1
+    heappush(sim.heap, (sim.now + delay, seq, _request_to, (call, call.attempt, inst)))
 
 
 def _request_to(sim: Simulation, arg: tuple[Call, int, Any]) -> None:
@@ -128,7 +130,9 @@ def send_reply(
         drop(sim, call, src.name, dst, "reply", "omission")
         return
     args = (call, attempt_no, ok, reason, inst, src.name)
-    heappush(sim.heap, (sim.now + delay, next(sim.seq), reply_arrive, args))
+    seq = sim.seq
+    sim.seq = seq + 1
+    heappush(sim.heap, (sim.now + delay, seq, reply_arrive, args))
 
 
 def reply_arrive(sim: Simulation, arg: tuple[Call, int, bool, str | None, Any, str]) -> None:

@@ -428,7 +428,9 @@ def begin(sim: Simulation, inst: InstanceRT, item: Item, take: bool = True) -> N
         return
     op = job.op
     assert op is not None  # a job always runs an operation
-    heappush(sim.heap, (now + op.work() + job.extra, next(sim.seq), op.then, job))
+    seq = sim.seq
+    sim.seq = seq + 1
+    heappush(sim.heap, (now + op.work() + job.extra, seq, op.then, job))
 
 
 def worked(sim: Simulation, job: Job) -> None:

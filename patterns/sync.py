@@ -70,7 +70,9 @@ def send_request(sim: Simulation, call: Call) -> None:
         drop(sim, call, caller.name, inst.name, "request", "omission")
         return
     # sim.at inlined: one scheduled message per call on the hot path.
-    heappush(sim.heap, (now + delay, next(sim.seq), request_arrive, (call, call.attempt, inst)))
+    seq = sim.seq
+    sim.seq = seq + 1
+    heappush(sim.heap, (now + delay, seq, request_arrive, (call, call.attempt, inst)))
 
 
 def drop(sim: Simulation, call: Call, src: str, dst: str, msg: str, reason: str) -> None:
@@ -154,9 +156,11 @@ def send_reply(
     if delay < 0:
         drop(sim, call, src.name, dst, "reply", "omission")
         return
+    seq = sim.seq
+    sim.seq = seq + 1
     heappush(
         sim.heap,
-        (sim.now + delay, next(sim.seq), reply_arrive, (call, attempt_no, ok, reason, src.name)),
+        (sim.now + delay, seq, reply_arrive, (call, attempt_no, ok, reason, src.name)),
     )
 
 
