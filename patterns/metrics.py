@@ -16,14 +16,19 @@ class Histogram:
     `add(x)` only appends to a buffer (one C call on the hot path); `flush` folds the
     buffer into the buckets in one pass. The engine flushes every histogram
     once per simulated second, so the buffer holds at most one second of values.
+
+    Bucket k holds the values x > 0 with floor(log(x) / log(1.01)) == k; `counts[i]` is
+    bucket `base + i`, so the list spans the buckets from the smallest value's to the
+    largest's (about 230 per factor of 10 between them).
     """
 
-    __slots__ = ("add", "buckets", "buf", "count", "max", "min", "total", "zeros")
+    __slots__ = ("add", "base", "buf", "count", "counts", "max", "min", "total", "zeros")
 
     def __init__(self, registry: list[Histogram] | None = None) -> None:
         self.buf: list[float] = []
         self.add = self.buf.append
-        self.buckets: dict[int, int] = {}
+        self.counts: list[int] = []
+        self.base = 0
         self.zeros = 0
         self.count = 0
         self.total = 0.0
@@ -46,12 +51,32 @@ class Histogram:
         if low <= 0.0:
             values = [x for x in buf if x > 0.0]
             self.zeros += len(buf) - len(values)
-        buckets = self.buckets
+        counts = self.counts
+        base = self.base
+        n = len(counts)
         for x in values:
             # (math.log and math.floor spelt out: a compiled build calls C's directly.)
-            k = math.floor(math.log(x) * _INV_LOG_RATIO)
-            buckets[k] = buckets.get(k, 0) + 1
+            i = math.floor(math.log(x) * _INV_LOG_RATIO) - base
+            if i < 0 or i >= n:
+                k = base + i
+                base = self._span(k)
+                n = len(counts)
+                i = k - base
+            counts[i] += 1
         buf.clear()
+
+    def _span(self, k: int) -> int:
+        """Grow `counts` (in place) to take bucket k; returns the new base."""
+        counts = self.counts
+        if not counts:
+            counts.append(0)
+            self.base = k
+        elif k < self.base:
+            counts[:0] = [0] * (self.base - k)
+            self.base = k
+        else:
+            counts.extend([0] * (k - self.base - len(counts) + 1))
+        return self.base
 
     def mean(self) -> float | None:
         self.flush()
@@ -71,8 +96,11 @@ class Histogram:
             out[order[j]] = 0.0
             j += 1
         if j < len(order):
-            for k in sorted(self.buckets):
-                seen += self.buckets[k]
+            for i, c in enumerate(self.counts):
+                if not c:
+                    continue
+                seen += c
+                k = self.base + i
                 while j < len(order) and ranks[order[j]] <= seen:
                     mid = math.exp((k + 0.5) / _INV_LOG_RATIO)
                     out[order[j]] = min(self.max, max(self.min, mid))
