@@ -44,17 +44,19 @@ class Histogram:
             return
         self.count += len(buf)
         self.total += math.fsum(buf)
-        self.max = max(self.max, max(buf))
-        low = min(buf)
-        self.min = min(self.min, low)
-        values: list[float] = buf
-        if low <= 0.0:
-            values = [x for x in buf if x > 0.0]
-            self.zeros += len(buf) - len(values)
+        low = self.min
+        high = self.max
         counts = self.counts
         base = self.base
         n = len(counts)
-        for x in values:
+        for x in buf:
+            if x < low:
+                low = x
+            if x > high:
+                high = x
+            if x <= 0.0:
+                self.zeros += 1
+                continue
             # (math.log and math.floor spelt out: a compiled build calls C's directly.)
             i = math.floor(math.log(x) * _INV_LOG_RATIO) - base
             if i < 0 or i >= n:
@@ -62,7 +64,9 @@ class Histogram:
                 base = self._span(k)
                 n = len(counts)
                 i = k - base
-            counts[i] += 1
+            counts[i] = counts[i] + 1
+        self.min = low
+        self.max = high
         buf.clear()
 
     def _span(self, k: int) -> int:
