@@ -3,7 +3,9 @@
 Events are `(time, sequence, callback, arg)` on a heap, run as `callback(sim, arg)`
 (one argument, a tuple when a handler needs several); the sequence number breaks ties
 so equal-time events always run in the order they were scheduled (a priority is folded
-into it: early events draw from a lower range). Every
+into it: early events draw from a lower range). Interpreted, an event is a plain tuple
+(tuples compare in C); in a compiled build (native.py) it is an `Event`, whose native
+comparison is cheaper still. Both order events alike: by time, then sequence. Every
 random draw comes from a `random.Random` derived from `(seed, name)` by a stable hash,
 so the same scenario and seed give the same result and the same trace, bit for bit.
 """
@@ -23,6 +25,26 @@ from .metrics import Histogram
 from .trace import FAILURES, FAULT_MODES
 
 Observer = Callable[[dict[str, Any]], None]
+Handler = Callable[[Any, Any], Any]
+
+# True when this module runs compiled (an extension module, not Python source).
+COMPILED: Final = not __file__.endswith((".py", ".pyc"))
+
+
+class Event:
+    """A scheduled callback in a compiled build (interpreted runs use tuples)."""
+
+    __slots__ = ("arg", "fn", "seq", "t")
+
+    def __init__(self, t: float, seq: int, fn: Handler, arg: Any) -> None:
+        self.t = t
+        self.seq = seq
+        self.fn = fn
+        self.arg = arg
+
+    def __lt__(self, other: Event) -> bool:
+        return self.t < other.t or (self.t == other.t and self.seq < other.seq)
+
 
 # Clock ticks (timeline buckets, warm-up) run before anything else at the same instant.
 _TICK: Final = 0
@@ -155,7 +177,7 @@ class Simulation:
         # (time, sequence, callback, arg). Early events (clock ticks, fault windows,
         # control) draw their sequence numbers below every ordinary one, so at equal
         # times they run first, in the order they were scheduled.
-        self.heap: list[tuple[float, int, Any, Any]] = []
+        self.heap: list[Any] = []  # tuples, or Events when compiled
         # The next sequence number of each range (plain ints: one add, no call).
         self.seq = 0
         self.early = -(1 << 62)
@@ -201,7 +223,7 @@ class Simulation:
         if self.last_tick >= 1:
             tick_seq = self.ticks
             self.ticks = tick_seq + 1
-            heappush(self.heap, (1.0, tick_seq, _tick, None))
+            self.schedule(1.0, tick_seq, _tick, None)
         if self.warm_s > 0:
             self.at(self.warm_s, _warm, None, _TICK)
 
@@ -211,9 +233,7 @@ class Simulation:
         """The random stream for one purpose or entity of this run."""
         return stream(self.seed, name)
 
-    def at(
-        self, t: float, fn: Callable[[Any, Any], Any], arg: Any = None, prio: int = _NORMAL
-    ) -> None:
+    def at(self, t: float, fn: Handler, arg: Any = None, prio: int = _NORMAL) -> None:
         """Call `fn(sim, arg)` at simulated time `t`."""
         if prio:
             seq = self.seq
@@ -221,7 +241,23 @@ class Simulation:
         else:
             seq = self.early
             self.early = seq + 1
-        heappush(self.heap, (t, seq, fn, arg))
+        self.schedule(t, seq, fn, arg)
+
+    def push(self, t: float, fn: Handler, arg: Any) -> None:
+        """`at(t, fn, arg)` for the hot paths: ordinary priority, no branch on it."""
+        seq = self.seq
+        self.seq = seq + 1
+        if COMPILED:
+            heappush(self.heap, Event(t, seq, fn, arg))
+        else:
+            heappush(self.heap, (t, seq, fn, arg))
+
+    def schedule(self, t: float, seq: int, fn: Handler, arg: Any) -> None:
+        """Put an event with its sequence number on the heap."""
+        if COMPILED:
+            heappush(self.heap, Event(t, seq, fn, arg))
+        else:
+            heappush(self.heap, (t, seq, fn, arg))
 
     def _wire(self) -> None:
         for link in self.links.values():
@@ -315,17 +351,33 @@ class Simulation:
         n = self.events
         cap = self.max_events if self.max_events is not None else 1 << 62
         try:
-            while heap and heap[0][0] <= limit:
-                t, _, fn, arg = pop(heap)
-                self.now = t
-                fn(self, arg)
-                n += 1
-                if self.done:
-                    break
-                if n >= cap:
-                    self.events = n
-                    self._finish("event_limit")
-                    break
+            if COMPILED:
+                while heap:
+                    event: Event = heap[0]
+                    if event.t > limit:
+                        break
+                    pop(heap)
+                    self.now = event.t
+                    event.fn(self, event.arg)
+                    n += 1
+                    if self.done:
+                        break
+                    if n >= cap:
+                        self.events = n
+                        self._finish("event_limit")
+                        break
+            else:
+                while heap and heap[0][0] <= limit:
+                    t, _, fn, arg = pop(heap)
+                    self.now = t
+                    fn(self, arg)
+                    n += 1
+                    if self.done:
+                        break
+                    if n >= cap:
+                        self.events = n
+                        self._finish("event_limit")
+                        break
         finally:
             self.events = n
         if not self.done:
@@ -391,9 +443,7 @@ def _constant(
     svc, op, base, gap, k, to_s = arg
     nxt = base + (k + 1) * gap
     if nxt < to_s:
-        seq = sim.seq
-        sim.seq = seq + 1
-        heappush(sim.heap, (nxt, seq, _constant, (svc, op, base, gap, k + 1, to_s)))
+        sim.push(nxt, _constant, (svc, op, base, gap, k + 1, to_s))
     _arrival(sim, svc, op)
 
 
@@ -403,9 +453,7 @@ def _poisson(
     svc, op, gap, to_s = arg
     nxt = sim.now + gap()
     if nxt < to_s:
-        seq = sim.seq
-        sim.seq = seq + 1
-        heappush(sim.heap, (nxt, seq, _poisson, arg))
+        sim.push(nxt, _poisson, arg)
     _arrival(sim, svc, op)
 
 
@@ -452,7 +500,7 @@ def _tick(sim: Simulation, _: None) -> None:
         # Ticks draw from the lowest range: at an instant they run before anything else.
         tick_seq = sim.ticks
         sim.ticks = tick_seq + 1
-        heappush(sim.heap, (float(k), tick_seq, _tick, None))
+        sim.schedule(float(k), tick_seq, _tick, None)
 
 
 def _warm(sim: Simulation, _: None) -> None:

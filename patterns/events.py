@@ -11,7 +11,6 @@ is published meanwhile. The publisher never waits for any of this.
 from __future__ import annotations
 
 from collections import deque
-from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
 from . import balancing, faults, services
@@ -210,9 +209,7 @@ def dispatch(sim: Simulation, d: Delivery) -> None:
         _trace_drop(sim, d.req, link, topic.id, inst.name, "omission")
         attempt_failed(sim, d)
         return
-    seq = sim.seq
-    sim.seq = seq + 1
-    heappush(sim.heap, (now + delay, seq, _arrive, (d, inst)))  # sim.at, inlined
+    sim.push(now + delay, _arrive, (d, inst))
 
 
 def _arrive(sim: Simulation, arg: tuple[Delivery, Any]) -> None:

@@ -9,7 +9,6 @@ outcome carries the caller's operation on.
 
 from __future__ import annotations
 
-from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
 from . import balancing, resilience, services
@@ -75,9 +74,7 @@ def send_request(sim: Simulation, call: Call) -> None:
     if delay < 0:
         drop(sim, call, caller.name, dst, "request", "omission")
         return
-    seq = sim.seq
-    sim.seq = seq + 1
-    heappush(sim.heap, (sim.now + delay, seq, _request_to, (call, call.attempt, inst)))
+    sim.push(sim.now + delay, _request_to, (call, call.attempt, inst))
 
 
 def _request_to(sim: Simulation, arg: tuple[Call, int, Any]) -> None:
@@ -130,9 +127,7 @@ def send_reply(
         drop(sim, call, src.name, dst, "reply", "omission")
         return
     args = (call, attempt_no, ok, reason, inst, src.name)
-    seq = sim.seq
-    sim.seq = seq + 1
-    heappush(sim.heap, (sim.now + delay, seq, reply_arrive, args))
+    sim.push(sim.now + delay, reply_arrive, args)
 
 
 def reply_arrive(sim: Simulation, arg: tuple[Call, int, bool, str | None, Any, str]) -> None:

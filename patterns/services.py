@@ -11,7 +11,6 @@ pick an instance is in `balancing.py`; what a crash does to what an instance hol
 from __future__ import annotations
 
 from collections import deque
-from heapq import heappush
 from typing import TYPE_CHECKING, Any, Final
 
 from . import balancing, common_data, events, faults, messaging, resilience, sync
@@ -428,9 +427,7 @@ def begin(sim: Simulation, inst: InstanceRT, item: Item, take: bool = True) -> N
         return
     op = job.op
     assert op is not None  # a job always runs an operation
-    seq = sim.seq
-    sim.seq = seq + 1
-    heappush(sim.heap, (now + op.work() + job.extra, seq, op.then, job))
+    sim.push(now + op.work() + job.extra, op.then, job)
 
 
 def worked(sim: Simulation, job: Job) -> None:

@@ -8,7 +8,6 @@ up is dropped as `late`.
 
 from __future__ import annotations
 
-from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
 from . import balancing, faults, resilience, services
@@ -69,10 +68,7 @@ def send_request(sim: Simulation, call: Call) -> None:
     if delay < 0:
         drop(sim, call, caller.name, inst.name, "request", "omission")
         return
-    # sim.at inlined: one scheduled message per call on the hot path.
-    seq = sim.seq
-    sim.seq = seq + 1
-    heappush(sim.heap, (now + delay, seq, request_arrive, (call, call.attempt, inst)))
+    sim.push(now + delay, request_arrive, (call, call.attempt, inst))
 
 
 def drop(sim: Simulation, call: Call, src: str, dst: str, msg: str, reason: str) -> None:
@@ -156,12 +152,7 @@ def send_reply(
     if delay < 0:
         drop(sim, call, src.name, dst, "reply", "omission")
         return
-    seq = sim.seq
-    sim.seq = seq + 1
-    heappush(
-        sim.heap,
-        (sim.now + delay, seq, reply_arrive, (call, attempt_no, ok, reason, src.name)),
-    )
+    sim.push(sim.now + delay, reply_arrive, (call, attempt_no, ok, reason, src.name))
 
 
 def trace_reply(
