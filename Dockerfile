@@ -12,6 +12,13 @@ COPY requirements.txt ./
 RUN pip install --no-cache-dir -r requirements.txt
 
 COPY . .
+# The compiled engine (docs/core-api.md); the C compiler is needed only for the build.
+# Should the build fail, the engine runs as pure Python (the same results, only slower).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && (python -m patterns.native build || true) \
+    && apt-get purge -y --auto-remove gcc libc6-dev \
+    && rm -rf /var/lib/apt/lists/*
 RUN if [ -f package.json ]; then npm ci --no-audit --no-fund || npm install --no-audit --no-fund; fi \
     && DEBUG=true python manage.py collectstatic --noinput -v 0
 

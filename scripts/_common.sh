@@ -10,7 +10,8 @@ STARTED_PIDS=()
 log() { printf '\033[1m[mscomm]\033[0m %s\n' "$*" >&2; }
 
 # Create the virtualenv if missing and install a requirements file, skipping the install
-# when the file has not changed since the last one.
+# when the file has not changed since the last one; then compile the engine if its
+# compiled build is missing or stale.
 setup_python() {
     local requirements="$1"
     if [ ! -x "$PY" ]; then
@@ -25,6 +26,9 @@ setup_python() {
         "$PY" -m pip install -q --disable-pip-version-check -r "$requirements"
         echo "$want" > "$stamp"
     fi
+    # The compiled engine (optional, docs/core-api.md): rebuilt when its sources changed.
+    "$PY" -m patterns.native build --if-needed ||
+        log "running the engine as pure Python (the same results, only slower)"
 }
 
 # Install the browser libraries when the front end declares them.
