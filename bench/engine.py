@@ -14,7 +14,9 @@ and the ratios mscomm/SimPy and mscomm/Ciw, for
   runs its closest equivalent: an open network of four M/M/c nodes where Order feeds
   Payment and Loyalty and Warehouse each get an arrival stream at the publish rate.
 
-mscomm runs with metrics on and a counting observer attached, as a live run would.
+mscomm runs with metrics on and a counting observer attached, as a live run would, on
+the compiled engine when it is built and fresh (the first line says which ran;
+``MSCOMM_PURE_PYTHON=1`` times the pure-Python one).
 Then it prints the peak traced memory of a 60 s and a 600 s simulated run of the
 network model on mscomm, and their ratio (flat memory means nothing grows per request).
 Never part of the test run: it prints figures, it does not assert speed.
@@ -372,6 +374,9 @@ def main(argv: list[str] | None = None) -> int:
         "simpy": lambda seed: run_simpy_network(net_s, seed),
         "ciw": lambda seed: run_ciw_network(net_s, seed),
     }
+    import patterns.native
+
+    print(f"mscomm engine: {patterns.native.status()}")
     print(f"python {sys.version.split()[0]}, median of {repeat} runs, engines taking turns")
     mm1 = compare({e: mm1_runs[e] for e in engines}, repeat)
     print_speed(f"M/M/1, rho = 0.9, {n:,} customers (theory: mean sojourn 10.00 ms)", mm1)
