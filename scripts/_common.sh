@@ -28,7 +28,7 @@ setup_python() {
     fi
     # The compiled engine (optional, docs/core-api.md): rebuilt when its sources changed.
     "$PY" -m patterns.native build --if-needed ||
-        log "running the engine as pure Python (the same results, only slower)"
+        log "engine: $("$PY" -m patterns.native status)"
 }
 
 # Install the browser libraries when the front end declares them.

@@ -31,7 +31,6 @@ from pathlib import Path
 from patterns import native
 
 LOG = native.ROOT / "build.log"
-FALLBACK = "the engine will run as pure Python"
 
 
 class BuildError(Exception):
@@ -45,15 +44,31 @@ def mypy_version() -> str | None:
         return None
 
 
-def up_to_date() -> bool:
-    """The build matches the sources, this Python and (when installed) this mypy."""
+def fresh() -> bool:
+    """The build there matches the sources and this Python (whatever the environment)."""
     stamp = native.read_stamp()
-    if stamp is None or stamp.get("python") != sys.version:
+    try:
+        return (
+            stamp is not None
+            and stamp.get("python") == sys.version
+            and stamp.get("digest") == native.digest()
+        )
+    except OSError:
         return False
-    if stamp.get("digest") != native.digest():
-        return False
+
+
+def up_to_date() -> bool:
+    """Fresh, and made by the installed mypy (a newer one may make faster code)."""
+    stamp = native.read_stamp()
     installed = mypy_version()
-    return installed is None or stamp.get("mypy") == installed
+    return fresh() and (installed is None or (stamp or {}).get("mypy") == installed)
+
+
+def fallback() -> str:
+    """What runs after a failed build."""
+    if fresh():
+        return "the compiled engine built before stays in use"
+    return "the engine will run as pure Python"
 
 
 def c_compiler() -> str | None:
@@ -190,9 +205,9 @@ def main(argv: list[str] | None = None) -> int:
         return build(if_needed=args.if_needed and not args.force)
     except BuildError as exc:
         where = f" (log: {shown(LOG)})" if LOG.exists() and "mypyc" in str(exc) else ""
-        print(f"cannot compile the engine: {exc}{where}; {FALLBACK}", file=sys.stderr)
+        print(f"cannot compile the engine: {exc}{where}; {fallback()}", file=sys.stderr)
     except KeyboardInterrupt:
-        print(f"interrupted; {FALLBACK}", file=sys.stderr)
+        print(f"interrupted; {fallback()}", file=sys.stderr)
         return 130
     except Exception as exc:  # a build is optional: one line, never a traceback
         with contextlib.suppress(OSError):
@@ -201,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
                 traceback.print_exc(file=out)
         print(
             f"cannot compile the engine: {type(exc).__name__}: {exc} (log: {shown(LOG)}); "
-            f"{FALLBACK}",
+            f"{fallback()}",
             file=sys.stderr,
         )
     return 1
