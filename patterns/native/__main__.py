@@ -99,7 +99,7 @@ def locked() -> Iterator[None]:
     with open(native.ROOT / ".lock", "w") as handle:
         try:
             import fcntl
-        except ImportError:  # not on Windows: builds there are not serialised
+        except ImportError:  # Windows: builds there are not serialised
             yield
             return
         fcntl.flock(handle, fcntl.LOCK_EX)
