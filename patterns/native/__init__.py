@@ -15,6 +15,7 @@ This module itself is never compiled, and imports nothing of the package.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib
 import json
@@ -38,17 +39,18 @@ COMPILED = (
     "messaging",
     "common_data",
     "faults",
+    "items",
 )
-# Modules of the package that the compiled ones import at run time: mypyc may build
-# their values into the compiled code, so an edit to them makes the build stale too.
-DEPENDS = ("trace",)
 # Bumped when the way the build is made changes, so older builds count as stale.
-RECIPE = "1"
+RECIPE = "2"
 
 ENV = "MSCOMM_PURE_PYTHON"
 
 PACKAGE = Path(__file__).resolve().parent.parent
 ROOT = PACKAGE / "_native"
+
+_PARENT = __name__.rpartition(".")[0]
+_BROKEN = "the build does not load"
 
 # What activate() decided, for status().
 _reason = "the package has not been imported"
@@ -60,10 +62,36 @@ def build_dir(package: Path = PACKAGE) -> Path:
     return package / "_native" / sys.implementation.cache_tag
 
 
-def digest(package: Path = PACKAGE) -> str:
-    """sha256 of the sources the build depends on (names and bytes) and the interpreter."""
+def sources(package: Path = PACKAGE) -> list[str]:
+    """The modules a build depends on: ``COMPILED``, then the other modules of the package
+    that they import (mypyc reads their types and may build their constants in)."""
+    imported: set[str] = set()
+    for name in COMPILED:
+        tree = ast.parse((package / f"{name}.py").read_bytes())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                if node.module:
+                    imported.add(node.module.split(".")[0])
+                else:
+                    imported.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module == package.name:
+                imported.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom | ast.Import):
+                modules = [node.module] if isinstance(node, ast.ImportFrom) else []
+                if isinstance(node, ast.Import):
+                    modules = [alias.name for alias in node.names]
+                for module in modules:
+                    if module and module.startswith(f"{package.name}."):
+                        imported.add(module.split(".")[1])
+    others = sorted(m for m in imported - set(COMPILED) if (package / f"{m}.py").is_file())
+    return [*COMPILED, *others]
+
+
+def digest(package: Path = PACKAGE, names: list[str] | None = None) -> str:
+    """sha256 of the sources the build depends on (``sources()``: names and bytes, in that
+    order) and of the interpreter's version."""
     h = hashlib.sha256(f"mscomm-native/{RECIPE}\0".encode())
-    for name in COMPILED + DEPENDS:
+    for name in sources(package) if names is None else names:
         data = (package / f"{name}.py").read_bytes()
         h.update(f"{name}\0{len(data)}\0".encode())
         h.update(data)
@@ -86,17 +114,21 @@ def forced_pure() -> bool:
     return value not in ("", "0", "false", "no", "off")
 
 
-def problem(package: Path = PACKAGE) -> str | None:
-    """Why the compiled build cannot be used here (None when it can)."""
-    if forced_pure():
+def problem(package: Path = PACKAGE, *, environment: bool = True) -> str | None:
+    """Why the compiled build cannot be used here (None when it can); with
+    ``environment=False``, whatever ``MSCOMM_PURE_PYTHON`` says."""
+    if environment and forced_pure():
         return f"{ENV} is set"
     stamp = read_stamp(package)
     if stamp is None:
         return "not compiled (python -m patterns.native build)"
     if stamp.get("python") != sys.version:
         return "compiled for another Python (python -m patterns.native build)"
+    names = stamp.get("sources")
+    if not isinstance(names, list) or not set(COMPILED) <= set(names):
+        return "compiled by an older recipe (python -m patterns.native build)"
     try:
-        current = digest(package)
+        current = digest(package, [str(name) for name in names])
     except OSError as exc:
         return f"cannot read the engine's source ({exc})"
     if stamp.get("digest") != current:
@@ -115,25 +147,45 @@ def activate(package_path: list[str]) -> bool:
     reason = problem(package)
     stamp = read_stamp(package) if reason is None else None
     if stamp is not None:
-        build = str(build_dir(package))
-        added = build not in sys.path
-        if added:
-            sys.path.insert(0, build)
+        build = build_dir(package)
+        added = [entry for entry in (str(build), str(build / "patterns")) if entry not in sys.path]
+        sys.path[:0] = added[:1]
+        package_path[:0] = added[1:]
         try:
-            # The compiled modules all need mypyc's shared library: load it now, so a
-            # build that cannot load here falls back instead of breaking the import.
-            importlib.import_module(str(stamp["runtime"]))
-        except (ImportError, KeyError, OSError) as exc:
-            if added:
-                sys.path.remove(build)
-            reason = f"the build does not load ({exc})"
-        else:
-            compiled = str(Path(build) / "patterns")
-            if compiled not in package_path:
-                package_path.insert(0, compiled)
+            # Import the compiled modules now, so that a build that does not load here
+            # (another platform, a class mypyc cannot run) falls back to the source
+            # instead of breaking `import patterns`.
+            for name in COMPILED:
+                module = importlib.import_module(f"{_PARENT}.{name}")
+                if not str(module.__file__).startswith(str(build)):
+                    raise ImportError(f"{module.__name__} was already imported from the source")
+        except Exception as exc:
+            _undo(added, package_path, str(stamp.get("runtime")))
+            reason = f"{_BROKEN} ({type(exc).__name__}: {exc})"
     _active = reason is None
     _reason = reason or ""
     return _active
+
+
+def _undo(added: list[str], package_path: list[str], runtime: str) -> None:
+    """Forget a build that failed to load: its path entries and every module imported."""
+    for entry in added:
+        for path in (sys.path, package_path):
+            if entry in path:
+                path.remove(entry)
+    parent = sys.modules.get(_PARENT)
+    for name in list(sys.modules):
+        if name == runtime or (name.startswith(f"{_PARENT}.") and not name.startswith(__name__)):
+            del sys.modules[name]
+            # `from . import x` takes the package's attribute when there is one.
+            child = name[len(_PARENT) + 1 :]
+            if parent is not None and "." not in child and hasattr(parent, child):
+                delattr(parent, child)
+
+
+def broken() -> bool:
+    """True when this process found the build fresh but could not load it."""
+    return _reason.startswith(_BROKEN)
 
 
 def status() -> str:

@@ -46,27 +46,21 @@ def mypy_version() -> str | None:
 
 def fresh() -> bool:
     """The build there matches the sources and this Python (whatever the environment)."""
-    stamp = native.read_stamp()
-    try:
-        return (
-            stamp is not None
-            and stamp.get("python") == sys.version
-            and stamp.get("digest") == native.digest()
-        )
-    except OSError:
-        return False
+    return native.problem(environment=False) is None
 
 
 def up_to_date() -> bool:
-    """Fresh, and made by the installed mypy (a newer one may make faster code)."""
+    """Fresh, loading, and made by the installed mypy (a newer one may make faster code)."""
     stamp = native.read_stamp()
     installed = mypy_version()
-    return fresh() and (installed is None or (stamp or {}).get("mypy") == installed)
+    if not fresh() or native.broken():
+        return False
+    return installed is None or (stamp or {}).get("mypy") == installed
 
 
 def fallback() -> str:
     """What runs after a failed build."""
-    if fresh():
+    if fresh() and not native.broken():
         return "the compiled engine built before stays in use"
     return "the engine will run as pure Python"
 
@@ -119,8 +113,10 @@ def compile_into(work: Path, log: Path) -> dict[str, object]:
     )
     # The digest of the copy, not of the package: an edit made while this compiles must
     # leave the build stale.
+    names = native.sources(source)
     stamp: dict[str, object] = {
-        "digest": native.digest(source),
+        "sources": names,
+        "digest": native.digest(source, names),
         "python": sys.version,
         "cache_tag": sys.implementation.cache_tag,
         "mypy": mypy_version(),

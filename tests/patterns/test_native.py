@@ -60,7 +60,7 @@ def test_the_compiled_engine_is_used_unless_pure_python_is_asked_for() -> None:
         assert engine_file.endswith(".py")
         assert native.status() == f"pure Python: {native.ENV} is set"
     else:
-        assert patterns.NATIVE is True
+        assert patterns.NATIVE is True, native.status()
         assert engine_file.endswith((".so", ".pyd")), engine_file
         assert native.status() == "compiled (mypyc)"
         # Every engine module is compiled; the rest of the package is the source.
@@ -123,7 +123,7 @@ def test_compiled_and_pure_python_give_identical_results_and_traces() -> None:
     require_build()
     compiled = json.loads(python(_RUN_LABS, pure=False))
     pure = json.loads(python(_RUN_LABS, pure=True))
-    assert compiled["native"] is True
+    assert compiled["native"] is True, "the compiled engine did not load"
     assert pure["native"] is False
     assert compiled["runs"].keys() == pure["runs"].keys()
     assert len(pure["runs"]) >= 2 * 10
@@ -134,29 +134,53 @@ def test_compiled_and_pure_python_give_identical_results_and_traces() -> None:
         assert compiled["runs"][key]["events"] == run["events"], key
 
 
-def test_an_edited_source_is_never_run_from_an_older_build(tmp_path: Path) -> None:
-    require_build()
-    # A copy of the package with its build: fresh as it is, stale once a source changes.
+# Which engine a fresh interpreter imports, and that it runs a lab.
+PROBE = """
+import patterns, patterns.engine as e, patterns.native as n
+from patterns.library import get_lab
+result = patterns.simulate(patterns.load(get_lab("sync-chain").doc))
+assert result["requests"]["succeeded"] > 0
+print(patterns.NATIVE, e.__file__, n.status(), sep="|")
+"""
+
+
+def copy_package(tmp_path: Path) -> Path:
+    """A copy of the package with its build; returns the copy's build folder."""
     shutil.copytree(
         ROOT / "patterns", tmp_path / "patterns", ignore=shutil.ignore_patterns("__pycache__")
     )
-    probe = (
-        "import patterns, patterns.engine as e, patterns.native as n\n"
-        "print(patterns.NATIVE, e.__file__, n.status(), sep='|')"
-    )
-    flag, engine_file, status = python(probe, pure=False, path=tmp_path).strip().split("|")
+    return native.build_dir(tmp_path / "patterns")
+
+
+def test_an_edited_source_is_never_run_from_an_older_build(tmp_path: Path) -> None:
+    require_build()
+    # Fresh as it is, stale once a source changes.
+    copy_package(tmp_path)
+    flag, engine_file, status = python(PROBE, pure=False, path=tmp_path).strip().split("|")
     assert flag == "True", status
     assert engine_file.startswith(str(tmp_path / "patterns" / "_native"))
 
     with open(tmp_path / "patterns" / "metrics.py", "a", encoding="utf-8") as source:
         source.write("# an edit the build has not seen\n")
-    flag, engine_file, status = python(probe, pure=False, path=tmp_path).strip().split("|")
+    flag, engine_file, status = python(PROBE, pure=False, path=tmp_path).strip().split("|")
     assert flag == "False"
     assert engine_file == str(tmp_path / "patterns" / "engine.py")
     assert status.startswith("pure Python: the source changed")
 
     # No build at all: pure Python too, saying so.
     shutil.rmtree(tmp_path / "patterns" / "_native")
-    flag, _, status = python(probe, pure=False, path=tmp_path).strip().split("|")
+    flag, _, status = python(PROBE, pure=False, path=tmp_path).strip().split("|")
     assert flag == "False"
     assert status.startswith("pure Python: not compiled")
+
+
+def test_a_build_that_does_not_load_falls_back_to_the_source(tmp_path: Path) -> None:
+    require_build()
+    build = copy_package(tmp_path)
+    # mypyc's shared library, which holds the code of every compiled module.
+    (runtime,) = build.glob("*__mypyc.*")
+    runtime.write_bytes(b"not a shared library")
+    flag, engine_file, status = python(PROBE, pure=False, path=tmp_path).strip().split("|")
+    assert flag == "False"
+    assert engine_file == str(tmp_path / "patterns" / "engine.py")
+    assert status.startswith("pure Python: the build does not load"), status
