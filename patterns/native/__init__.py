@@ -24,7 +24,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["COMPILED", "ENV", "activate", "build_dir", "digest", "problem", "status"]
+__all__ = [
+    "COMPILED",
+    "ENV",
+    "activate",
+    "broken",
+    "build_dir",
+    "digest",
+    "forced_pure",
+    "problem",
+    "read_stamp",
+    "sources",
+    "status",
+]
 
 # The modules compiled, in the order the digest reads them.
 COMPILED = (
@@ -148,9 +160,13 @@ def activate(package_path: list[str]) -> bool:
     stamp = read_stamp(package) if reason is None else None
     if stamp is not None:
         build = build_dir(package)
-        added = [entry for entry in (str(build), str(build / "patterns")) if entry not in sys.path]
-        sys.path[:0] = added[:1]
-        package_path[:0] = added[1:]
+        added = []
+        # mypyc's shared library is a top-level module; the compiled modules are the
+        # package's, found before the source.
+        for entry, path in ((str(build), sys.path), (str(build / "patterns"), package_path)):
+            if entry not in path:
+                path.insert(0, entry)
+                added.append(entry)
         try:
             # Import the compiled modules now, so that a build that does not load here
             # (another platform, a class mypyc cannot run) falls back to the source
