@@ -4,7 +4,7 @@ Events are `(time, sequence, callback, arg)` on a heap, run as `callback(sim, ar
 (one argument, a tuple when a handler needs several); the sequence number breaks ties
 so equal-time events always run in the order they were scheduled (a priority is folded
 into it: early events draw from a lower range). Interpreted, an event is a plain tuple
-(tuples compare in C); in a compiled build (native.py) it is an `Event`, whose native
+(tuples compare in C); in a compiled build (patterns/native) it is an `Event`, whose native
 comparison is cheaper still. Both order events alike: by time, then sequence. Every
 random draw comes from a `random.Random` derived from `(seed, name)` by a stable hash,
 so the same scenario and seed give the same result and the same trace, bit for bit.
