@@ -141,7 +141,9 @@ def test_an_exploding_run_stops_at_the_event_limit_and_the_worker_goes_on(
     slow,
     record_figure,
 ):
-    limit = 1_000_000 if slow else 200_000
+    # Full size: several seconds of engine work even compiled (about a million events a
+    # second), so that heartbeats are seen going on during one long step.
+    limit = 4_000_000 if slow else 200_000
     processes.env["MSCOMM_MAX_EVENTS"] = str(limit)
     processes.worker("w", concurrency=2)
     for name, doc in explosive_docs().items():
