@@ -351,33 +351,27 @@ class Simulation:
         n = self.events
         cap = self.max_events if self.max_events is not None else 1 << 62
         try:
-            if COMPILED:
-                while heap:
+            while heap:
+                if COMPILED:
                     event: Event = heap[0]
                     if event.t > limit:
                         break
                     pop(heap)
                     self.now = event.t
                     event.fn(self, event.arg)
-                    n += 1
-                    if self.done:
+                else:
+                    if heap[0][0] > limit:
                         break
-                    if n >= cap:
-                        self.events = n
-                        self._finish("event_limit")
-                        break
-            else:
-                while heap and heap[0][0] <= limit:
                     t, _, fn, arg = pop(heap)
                     self.now = t
                     fn(self, arg)
-                    n += 1
-                    if self.done:
-                        break
-                    if n >= cap:
-                        self.events = n
-                        self._finish("event_limit")
-                        break
+                n += 1
+                if self.done:
+                    break
+                if n >= cap:
+                    self.events = n
+                    self._finish("event_limit")
+                    break
         finally:
             self.events = n
         if not self.done:
