@@ -365,13 +365,7 @@ def release_worker(sim: Simulation, item: Item) -> None:
     inst = item.inst
     assert inst is not None  # it holds a worker there
     svc = inst.svc
-    now = sim.now
-    dt = now - svc.t_last
-    if dt:  # svc.touch(now), inlined: this runs once per job
-        svc.a_busy += svc.busy * dt
-        svc.a_blocked += svc.blocked * dt
-        svc.a_queue += svc.queued * dt
-        svc.t_last = now
+    svc.touch(sim.now)
     del inst.held[item]
     item.has_worker = False
     q = inst.queue
@@ -395,12 +389,7 @@ def begin(sim: Simulation, inst: InstanceRT, item: Item, take: bool = True) -> N
     svc = inst.svc
     now = sim.now
     if take:
-        dt = now - svc.t_last
-        if dt:  # svc.touch(now), inlined: this runs once per job
-            svc.a_busy += svc.busy * dt
-            svc.a_blocked += svc.blocked * dt
-            svc.a_queue += svc.queued * dt
-            svc.t_last = now
+        svc.touch(now)
         svc.busy += 1
         inst.free -= 1
         if svc.bulkhead and item.op is not None:
