@@ -247,10 +247,7 @@ class Simulation:
         """`at(t, fn, arg)` for the hot paths: ordinary priority, no branch on it."""
         seq = self.seq
         self.seq = seq + 1
-        if COMPILED:
-            heappush(self.heap, Event(t, seq, fn, arg))
-        else:
-            heappush(self.heap, (t, seq, fn, arg))
+        self.schedule(t, seq, fn, arg)
 
     def schedule(self, t: float, seq: int, fn: Handler, arg: Any) -> None:
         """Put an event with its sequence number on the heap."""
