@@ -15,9 +15,11 @@ import { createInjectPanel } from "../run/inject.js";
 import { renderResult } from "../run/results.js";
 import { createSeries } from "../run/series.js";
 import { createStream } from "../run/stream.js";
+import { isFinal } from "../run/states.js";
 import { createTimeline } from "../run/timeline.js";
+import { current } from "../current.js";
+import { fillSpeeds } from "../speeds.js";
 
-const FINAL = new Set(["succeeded", "failed", "cancelled"]);
 const $ = (id) => document.getElementById(id);
 
 async function main() {
@@ -38,17 +40,18 @@ async function main() {
   $("legend").append(legend({ messages: true }));
 
   const cy = createGraph($("graph"), doc);
-  const wasOver = FINAL.has(run.state);
+  const wasOver = isFinal(run.state);
   const player = createPlayer({ cy, canvas: $("particles"), speed: run.speed || 0.05 });
   window.mscommPlayer = player;
-  window.mscommRun = { cy };
+  window.mscommRun = { cy }; // a test hook; modules use current.js
+  current.setGraph(cy);
   const services = (doc.nodes || []).filter((n) => n.kind === "service").map((n) => n.id);
   // About two chart points per wall second at the run's speed, and at most ~4000 in all.
   const series = createSeries(services, { every: Math.max(endS / 4000, Math.min(endS / 400, (run.speed || 0.05) * 0.5)) });
   const charts = createCharts($("charts"), services);
   const timeline = createTimeline($("timeline"), endS);
   for (const f of doc.faults || []) timeline.fault(f);
-  selectSpeed(run.speed || 0.05);
+  fillSpeeds($("speed"), run.speed || 0.05);
 
   let state = run.state;
   let paused = false;
@@ -67,7 +70,7 @@ async function main() {
     badge.className = `badge ${r.state}`;
     if (typeof r.progress === "number") $("run-progress").value = r.progress;
     for (const f of r.faults_injected || []) timeline.fault(f, { injected: true });
-    const over = FINAL.has(r.state);
+    const over = isFinal(r.state);
     for (const id of ["btn-pause", "btn-stop", "btn-inject"]) if (over) $(id).disabled = true;
     $("btn-replay").disabled = !over;
     if (r.error) $("conn-status").textContent = r.error;
@@ -181,7 +184,7 @@ async function main() {
     showRun({ state });
   });
   function explainSpeed(speed) {
-    if (FINAL.has(state)) return;
+    if (isFinal(state)) return;
     const wall = 1 / speed;
     $("hint").textContent = `${speed}× speed: one simulated second lasts ${wall >= 1 ? `${fmt(wall)} s` : `${fmt(wall * 1000)} ms`} here. Click a service, topic or link to inject a fault.`;
   }
@@ -191,7 +194,7 @@ async function main() {
     explainSpeed(speed);
     player.speed(speed);
     if (replayLoad) replayLoad.then((replay) => replay && replay.speed(speed));
-    if (!FINAL.has(state)) stream.send({ action: "speed", speed });
+    if (!isFinal(state)) stream.send({ action: "speed", speed });
   });
   $("btn-stop").addEventListener("click", () => stream.send({ action: "stop" }));
   $("btn-rerun").addEventListener("click", async () => {
@@ -207,13 +210,6 @@ async function main() {
     }
   });
   $("btn-replay").addEventListener("click", () => showReplay({ startAt: 0, play: true }));
-}
-
-function selectSpeed(speed) {
-  const select = $("speed");
-  const values = [...select.options].map((o) => Number(o.value));
-  const nearest = values.reduce((a, b) => (Math.abs(b - speed) < Math.abs(a - speed) ? b : a));
-  select.value = String(nearest);
 }
 
 main().catch((err) => {

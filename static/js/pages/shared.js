@@ -14,9 +14,10 @@ import { createCharts } from "../run/charts.js";
 import { renderResult } from "../run/results.js";
 import { createSeries } from "../run/series.js";
 import { createStream } from "../run/stream.js";
+import { isFinal } from "../run/states.js";
 import { createTimeline } from "../run/timeline.js";
+import { current } from "../current.js";
 
-const FINAL = new Set(["succeeded", "failed", "cancelled"]);
 const $ = (id) => document.getElementById(id);
 
 function status(text, kind = "") {
@@ -54,6 +55,7 @@ async function main() {
   for (const f of doc.faults || []) timeline.fault(f);
   for (const f of (shared.run && shared.run.faults_injected) || []) timeline.fault(f, { injected: true });
   window.mscommShared = { cy, shared };
+  current.setGraph(cy);
 
   $("btn-run-copy").addEventListener("click", () =>
     act(`${base}/run`, { seed: shared.run ? shared.run.seed : null, speed: shared.run ? shared.run.speed : 0.05 }, (run) => `/runs/${encodeURIComponent(run.id)}/`),
@@ -69,7 +71,7 @@ async function main() {
   const run = shared.run;
   showRunState(run);
   const replay = () => showReplay({ cy, base, run, endS, doc });
-  if (FINAL.has(run.state)) {
+  if (isFinal(run.state)) {
     await replay();
     return;
   }
@@ -84,7 +86,7 @@ async function main() {
     .on("status", (s) => status(s === "open" ? "live" : s))
     .on("run", (r) => {
       showRunState(r);
-      if (!FINAL.has(r.state)) return;
+      if (!isFinal(r.state)) return;
       stream.close();
       player.stop();
       window.mscommPlayer = null;
