@@ -9,8 +9,10 @@ import { createGraph } from "../graph/create.js";
 import { legend } from "../graph/legend.js";
 import { createPlayer } from "../player/player.js";
 import { mountReplay } from "../replay/mount.js";
+import { mountCapture } from "../run/capture.js";
 import { createCharts } from "../run/charts.js";
 import { createDetails } from "../run/details.js";
+import { createFollow } from "../run/follow.js";
 import { createInjectPanel } from "../run/inject.js";
 import { renderResult } from "../run/results.js";
 import { createSeries } from "../run/series.js";
@@ -56,6 +58,24 @@ async function main() {
   let state = run.state;
   let paused = false;
   const stream = createStream(runId);
+  const follow = createFollow({ cy, stage: $("graph").parentElement, panel: $("follow"), doc });
+  window.mscommFollow = follow; // a test hook
+  window.mscommCapture = mountCapture({
+    stage: $("graph").parentElement,
+    toolbar: $("capture"),
+    name: () => `mscomm-run-${runId}-t${(current.replay ? current.replay.t : player.stats().simNow).toFixed(2)}`,
+    replay: () => current.replay,
+  });
+  const exactEvents = (corr) => api(`runs/${runId}/requests/${encodeURIComponent(corr)}/events`).then((body) => body.events);
+  follow.use({
+    clock: () => player.stats().simNow,
+    playing: () => !paused && !isFinal(state),
+    // Live, a breakpoint is the Pause button: the run stops where the server is.
+    pause: () => {
+      if (!paused) $("btn-pause").click();
+    },
+    speed: () => player.speed(),
+  });
   createInjectPanel({
     cy,
     send: (action) => stream.send(action),
@@ -82,6 +102,7 @@ async function main() {
     if (finished) return;
     finished = true;
     player.finish();
+    follow.use({ exact: exactEvents });
     $("hint").textContent = `The run ${r.state}. Replay it, or change the seed and run again.`;
     try {
       const result = await api(`runs/${runId}/result`);
@@ -97,6 +118,7 @@ async function main() {
   }
 
   player.on("frame", (frame) => {
+    follow.observe(frame);
     if (series.add(frame)) charts.update(series);
     $("run-progress").value = Math.min(1, frame.t / endS);
   });
@@ -154,6 +176,17 @@ async function main() {
     });
     if (!replay) return null;
     replay.on("state", showState);
+    follow
+      .reset()
+      .observeAll(replay.frames)
+      .use({
+        clock: () => replay.t,
+        playing: () => replay.playing,
+        // A breakpoint in the replay stops the scrubber at the very moment.
+        pause: (t) => replay.pause().seek(t),
+        speed: () => replay.speed(),
+        exact: exactEvents,
+      });
     if (replay.player.state) showState(replay.player.state, replay.t);
     $("hint").textContent = "Replay: play, drag the timeline or step frame by frame (← →).";
     return replay;
