@@ -357,8 +357,11 @@ export function createFollow({ cy, stage, panel, doc, minTravel = 0.3 }) {
     // stays the inject panel's selection.
     const target = evt.target;
     if (target === cy || !target.isNode()) return;
-    const k = target.data("instance") ?? target.data("index_in_service");
-    const node = target.data("service") || (target.parent && target.parent().nonempty() ? target.parent().id() : null);
+    // An instance node names its service (`service`, else its compound parent) and its
+    // number (`instance`, else `index` within the parent).
+    const parent = target.parent && target.parent().nonempty() ? target.parent() : null;
+    const node = target.data("service") || (parent ? parent.id() : null);
+    const k = target.data("instance") ?? (parent ? target.data("index") : undefined);
     if (node && typeof k === "number") {
       const found = corrAtPlace(node, k, now);
       if (found) follow.pick(found);
