@@ -205,3 +205,22 @@ def test_a_live_run_pauses_through_the_pause_control_when_the_request_finishes(f
     finally:
         api(page, "POST", f"runs/{run['id']}/cancel")
         page.close()
+
+
+def test_after_the_run_the_list_offers_its_failed_and_slowest_requests(finished):
+    page = open_replay(finished, 1.0)
+    sample = api(page, "GET", f"runs/{finished['run']}/requests?size=20")["sample"]
+    failed = [item for item in sample if item["outcome"] == "failed"]
+    assert failed, "the scenario's stock calls time out"
+    page.locator("#follow-pick").focus()
+    group = page.locator('#follow-pick optgroup[label="Failed and slowest (whole run)"] option')
+    expect(group).to_have_count(len(sample), timeout=20_000)
+    page.locator("#follow-pick").select_option(value=failed[0]["corr"])
+    page.wait_for_function("() => window.mscommFollow.stats().exact", timeout=20_000)
+    stats = follow_stats(page)
+    assert stats["corr"] == failed[0]["corr"] and stats["outcome"] == "failed"
+    page.evaluate("(t) => window.mscommReplay.seek(t)", stats["end"] + 0.001)
+    expect(page.locator("#follow-sequence svg .seq-fail")).to_have_count(1)
+    expect(page.locator("#follow-status")).to_contain_text("failed")
+    page.locator("#follow-sequence").screenshot(path="test-artifacts/follow-failed-sequence.png")
+    page.close()

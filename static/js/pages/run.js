@@ -66,6 +66,7 @@ async function main() {
     name: () => `mscomm-run-${runId}-t${(current.replay ? current.replay.t : player.stats().simNow).toFixed(2)}`,
     replay: () => current.replay,
   });
+  const failedAndSlowest = () => api(`runs/${runId}/requests?size=20`).then((body) => body.sample);
   const exactEvents = (corr) => api(`runs/${runId}/requests/${encodeURIComponent(corr)}/events`).then((body) => body.events);
   follow.use({
     clock: () => player.stats().simNow,
@@ -102,7 +103,7 @@ async function main() {
     if (finished) return;
     finished = true;
     player.finish();
-    follow.use({ exact: exactEvents });
+    follow.use({ exact: exactEvents, sample: failedAndSlowest });
     $("hint").textContent = `The run ${r.state}. Replay it, or change the seed and run again.`;
     try {
       const result = await api(`runs/${runId}/result`);
@@ -186,6 +187,7 @@ async function main() {
         pause: (t) => replay.pause().seek(t),
         speed: () => replay.speed(),
         exact: exactEvents,
+        sample: failedAndSlowest,
       });
     if (replay.player.state) showState(replay.player.state, replay.t);
     $("hint").textContent = "Replay: play, drag the timeline or step frame by frame (← →).";

@@ -48,7 +48,9 @@ export function createFollow({ cy, stage, panel, doc, minTravel = 0.3 }) {
   const outcome = new Map(); // corr -> "succeeded" | "failed"
   const labels = new Map((doc.nodes || []).map((n) => [n.id, n.label || n.id]));
   const exactFor = new Set();
-  let source = { clock: () => 0, playing: () => false, pause: () => {}, speed: () => 1, exact: null };
+  let source = { clock: () => 0, playing: () => false, pause: () => {}, speed: () => 1, exact: null, sample: null };
+  let sample = []; // the run's failed and slowest requests, once over (asked for lazily)
+  let sampleAsked = false;
   let corr = null;
   let model = null;
   let shown = -1;
@@ -86,6 +88,17 @@ export function createFollow({ cy, stage, panel, doc, minTravel = 0.3 }) {
     el("label", { for: "bp-failure" }, bpFailure, " Pause at the next timeout, crash or dead letter"),
     diagram,
   );
+  // The sample re-runs the run on the server: ask only when someone opens the list.
+  pick.addEventListener("focus", () => {
+    if (sampleAsked || !source.sample) return;
+    sampleAsked = true;
+    Promise.resolve(source.sample())
+      .then((items) => {
+        sample = items || [];
+        listAt = 0;
+      })
+      .catch(() => {});
+  });
   pick.addEventListener("change", () => (pick.value ? follow.pick(pick.value) : follow.clear()));
   clear.addEventListener("click", () => follow.clear());
   bpFailure.addEventListener("change", ensureLoop);
@@ -300,18 +313,29 @@ export function createFollow({ cy, stage, panel, doc, minTravel = 0.3 }) {
     }
   }
 
-  function refreshList(now) {
-    if (document.activeElement === pick) return; // never change a list the user is reading
+  function refreshList(now, force = false) {
+    if (document.activeElement === pick && !force) return; // never change a list the user is reading
     const recent = [];
     for (let i = arrivals.length - 1; i >= 0 && recent.length < LIST_SIZE; i -= 1) {
       if (arrivals[i][0] <= now) recent.push(arrivals[i]);
     }
-    const options = [el("option", { value: "", text: recent.length ? "— pick a request —" : "— no requests yet —" })];
-    if (corr && !recent.some((r) => r[1] === corr)) options.push(el("option", { value: corr, text: corr }));
-    for (const [t, c, node] of recent) {
-      const how = outcome.get(c);
-      options.push(el("option", { value: c, text: `${c} · ${labels.get(node) || node} · ${t.toFixed(2)} s${how ? ` · ${how}` : ""}` }));
+    const options = [el("option", { value: "", text: recent.length || sample.length ? "— pick a request —" : "— no requests yet —" })];
+    const listed = new Set([...recent.map((r) => r[1]), ...sample.map((item) => item.corr)]);
+    if (corr && !listed.has(corr)) options.push(el("option", { value: corr, text: corr }));
+    if (sample.length) {
+      const worst = sample.map((item) => {
+        const why = item.reason ? ` (${item.reason})` : "";
+        const ms = item.latency_ms === null || item.latency_ms === undefined ? "" : ` · ${Number(item.latency_ms).toFixed(1)} ms`;
+        return el("option", { value: item.corr, text: `${item.corr} · ${item.outcome}${why}${ms}` });
+      });
+      options.push(el("optgroup", { label: "Failed and slowest (whole run)" }, worst));
     }
+    const newest = recent.map(([t, c, node]) => {
+      const how = outcome.get(c);
+      return el("option", { value: c, text: `${c} · ${labels.get(node) || node} · ${t.toFixed(2)} s${how ? ` · ${how}` : ""}` });
+    });
+    if (sample.length) options.push(el("optgroup", { label: "Newest at the playhead" }, newest));
+    else options.push(...newest);
     replace(pick, options);
     pick.value = corr || "";
   }
@@ -335,8 +359,10 @@ export function createFollow({ cy, stage, panel, doc, minTravel = 0.3 }) {
     }
     const wall = performance.now();
     if (wall - listAt > 700) {
+      // listAt 0: the sample just came, show it even while the list has the focus.
+      const force = listAt === 0;
       listAt = wall;
-      refreshList(now);
+      refreshList(now, force);
     }
     ensureLoop();
   }
