@@ -125,7 +125,7 @@ def test_an_inline_axe_script_is_refused_by_the_csp(site):
     page = site["context"].new_page()
     try:
         page.goto("/")
-        with pytest.raises(PlaywrightError):
+        with pytest.raises(PlaywrightError, match="Content Security Policy"):
             page.add_script_tag(path=str(AXE))
         assert page.evaluate("() => window.axe === undefined")
     finally:

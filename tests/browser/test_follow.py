@@ -188,6 +188,7 @@ def test_a_live_run_pauses_through_the_pause_control_when_the_request_finishes(f
         corr = page.wait_for_function(
             """() => {
                 const f = window.mscommFollow;
+                if (!f) return false;
                 return f.flying().find((c) => f.outcomeOf(c) === null) || false;
             }""",
             timeout=30_000,
