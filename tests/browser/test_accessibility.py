@@ -146,3 +146,19 @@ def test_the_page_has_no_serious_accessibility_violations(site, name, url, ready
         assert not errors, errors
     finally:
         page.close()
+
+
+def test_following_a_request_adds_no_serious_accessibility_violations(site):
+    """The follow panel with its sequence diagram, and the capture buttons, pass axe too."""
+    page = site["context"].new_page()
+    try:
+        page.goto(f"/runs/{site['runs'][0]}/#t=2")
+        page.wait_for_function("() => window.mscommReplay && window.mscommReplay.length > 0")
+        page.evaluate("() => window.mscommReplay.pause()")
+        page.wait_for_function("() => window.mscommFollow.stats().requests > 0")
+        page.locator("#follow-pick").select_option(index=1)
+        page.wait_for_selector("#follow-sequence svg .seq-lane")
+        violations = axe_violations(page)
+        assert violations == [], violations
+    finally:
+        page.close()

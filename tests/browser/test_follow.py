@@ -113,6 +113,12 @@ def test_clicking_a_message_in_flight_follows_its_request_across_instances(finis
         }"""
     )
     assert "order" in dim["lit"] and "order" not in dim["dimmed"]
+    # The other messages dim with their layer; the followed one is on a layer of its own.
+    opacity = page.evaluate(
+        """() => ['particles', 'follow-layer'].map((c) =>
+            getComputedStyle(document.querySelector(`.graph-stage canvas.${c}`)).opacity)"""
+    )
+    assert opacity == ["0.3", "1"]
     # The diagram shows the hops up to the playhead, one lane per instance touched.
     lanes = page.locator("#follow-sequence svg .seq-lane")
     assert lanes.count() == len(stats["lanes"]) >= 2
