@@ -11,7 +11,7 @@
  * It draws on a canvas of its own over the particle layer and dims the rest with CSS and
  * cytoscape classes, so the player's drawing stays untouched. The page supplies the
  * clock: `use({clock, playing, pause})` (live: the player and the pause control; replay:
- * the scrubber).
+ * the scrubber), and may tell where instances are drawn (`placeOf`, `cellAt`).
  */
 import { MESSAGE_TYPES } from "../graph/palette.js";
 import { instanceOf, nodeOf } from "../player/geometry.js";
@@ -48,7 +48,19 @@ export function createFollow({ cy, stage, panel, doc, minTravel = 0.3 }) {
   const outcome = new Map(); // corr -> "succeeded" | "failed"
   const labels = new Map((doc.nodes || []).map((n) => [n.id, n.label || n.id]));
   const exactFor = new Set();
-  let source = { clock: () => 0, playing: () => false, pause: () => {}, speed: () => 1, exact: null, sample: null };
+  let source = {
+    clock: () => 0,
+    playing: () => false,
+    pause: () => {},
+    speed: () => 1,
+    exact: null,
+    sample: null,
+    // Where the player draws an instance (`order/2` -> {x, y} canvas px, or null) and
+    // which instance's box is under a point (-> {node, instance} or null), when it
+    // draws instances itself rather than as graph nodes.
+    placeOf: null,
+    cellAt: null,
+  };
   let sample = []; // the run's failed and slowest requests, once over (asked for lazily)
   let sampleAsked = false;
   let corr = null;
@@ -113,6 +125,8 @@ export function createFollow({ cy, stage, panel, doc, minTravel = 0.3 }) {
 
   /** Where an endpoint (`order/2`, a topic) is on the canvas: its instance when drawn, else its node. */
   function placeOf(endpoint) {
+    const drawn = source.placeOf ? source.placeOf(endpoint) : null;
+    if (drawn) return drawn;
     const exact = cy.getElementById(endpoint);
     if (exact.nonempty()) return exact.renderedPosition();
     const node = cy.getElementById(nodeOf(endpoint));
@@ -381,6 +395,12 @@ export function createFollow({ cy, stage, panel, doc, minTravel = 0.3 }) {
     }
     // An instance (a worker cell's box) picks the newest request there; a service node
     // stays the inject panel's selection.
+    const cell = source.cellAt ? source.cellAt(at.x, at.y) : null;
+    if (cell) {
+      const found = corrAtPlace(cell.node, cell.instance, now);
+      if (found) follow.pick(found);
+      return;
+    }
     const target = evt.target;
     if (target === cy || !target.isNode()) return;
     // An instance node names its service (`service`, else its compound parent) and its
@@ -414,7 +434,7 @@ export function createFollow({ cy, stage, panel, doc, minTravel = 0.3 }) {
       shown = -1;
       return follow;
     },
-    /** Where the clock comes from: `{clock, playing, pause(t), speed, exact(corr)}`. */
+    /** Where the clock comes from: `{clock, playing, pause(t), speed, exact(corr), sample(), placeOf(endpoint), cellAt(x, y)}`. */
     use(options) {
       source = { ...source, ...options };
       lastT = null;
