@@ -17,9 +17,8 @@ import { MESSAGE_TYPES } from "../graph/palette.js";
 import { instanceOf, nodeOf } from "../player/geometry.js";
 import { fitCanvas } from "../player/overlay.js";
 import { el, replace } from "../dom.js";
-import { sequenceModel, sequenceSvg, shownBy } from "./sequence.js";
+import { MESSAGE_KINDS, messageType, sequenceModel, sequenceSvg, shownBy } from "./sequence.js";
 
-const MESSAGE_KINDS = new Set(["send", "reply", "publish", "deliver", "redeliver", "write", "poll"]);
 /** Trace event kinds and incident kinds (contract of issue 15) the failure breakpoint stops at. */
 const ALARM_EVENTS = new Set(["timeout", "crash", "dead_letter"]);
 const ALARM_INCIDENTS = new Set(["crash", "timeouts", "timeout", "dead_letter"]);
@@ -27,14 +26,6 @@ const MAX_REQUESTS = 20000; // requests kept in memory; the oldest are forgotten
 const LIST_SIZE = 40;
 const PICK_RADIUS = 16; // px around a message in flight that a click picks it
 const COLORS = Object.fromEntries(MESSAGE_TYPES.map((m) => [m.key, m.color]));
-
-/** The message type of a hop (the palette's key), for its colour. */
-function typeOf(e) {
-  if (e.kind === "reply") return e.ok === false ? "failed" : "reply";
-  if (e.kind === "redeliver" || (e.attempt || 1) > 1) return "retry";
-  if (e.kind === "publish" || e.kind === "deliver") return "event";
-  return e.msg || "request";
-}
 
 /**
  * Options: `cy`, `stage` (the element holding the graph and the particle canvas),
@@ -274,7 +265,7 @@ export function createFollow({ cy, stage, panel, doc, minTravel = 0.3 }) {
       const a = placeOf(e.src);
       const b = placeOf(e.dst);
       if (!a || !b) continue;
-      ctx.strokeStyle = COLORS[typeOf(e)] || "#334155";
+      ctx.strokeStyle = COLORS[messageType(e)] || "#334155";
       ctx.globalAlpha = 0.55;
       ctx.beginPath();
       ctx.moveTo(a.x, a.y);
@@ -289,7 +280,7 @@ export function createFollow({ cy, stage, panel, doc, minTravel = 0.3 }) {
       if (!p) continue;
       ctx.beginPath();
       ctx.arc(p.x, p.y, 8, 0, 2 * Math.PI);
-      ctx.fillStyle = COLORS[typeOf(e)] || "#334155";
+      ctx.fillStyle = COLORS[messageType(e)] || "#334155";
       ctx.fill();
       ctx.lineWidth = 3;
       ctx.strokeStyle = "#111827";

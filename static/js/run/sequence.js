@@ -8,7 +8,8 @@
  */
 
 const SVG = "http://www.w3.org/2000/svg";
-const MESSAGE_KINDS = new Set(["send", "reply", "publish", "deliver", "redeliver", "write", "poll"]);
+/** Trace event kinds that are a message from `src` to `dst`. */
+export const MESSAGE_KINDS = new Set(["send", "reply", "publish", "deliver", "redeliver", "write", "poll"]);
 const MARKS = {
   arrive: "arrived",
   complete: "succeeded",
@@ -22,8 +23,8 @@ const MARKS = {
 };
 const ENDS = new Set(["complete", "fail"]);
 
-/** The message type an arrow is drawn as (colour and legend in graph/palette.js). */
-function arrowType(e) {
+/** The message type a hop is drawn as (its key in graph/palette.js MESSAGE_TYPES). */
+export function messageType(e) {
   if (e.kind === "reply") return e.ok === false ? "failed" : "reply";
   if (e.kind === "redeliver" || (e.attempt || 1) > 1) return "retry";
   if (e.kind === "publish" || e.kind === "deliver") return "event";
@@ -59,7 +60,7 @@ export function sequenceModel(events, corr = null) {
   for (const e of mine) {
     if (MESSAGE_KINDS.has(e.kind) && e.src && e.dst) {
       const t1 = typeof e.arrive_t === "number" ? e.arrive_t : e.t;
-      arrows.push({ t: e.t, t1, from: lane(e.src), to: lane(e.dst), type: arrowType(e), link: e.link || null });
+      arrows.push({ t: e.t, t1, from: lane(e.src), to: lane(e.dst), type: messageType(e), link: e.link || null });
     } else if (MARKS[e.kind]) {
       const where = lane(laneOfNode(e));
       if (!where) continue;
