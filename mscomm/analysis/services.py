@@ -65,15 +65,31 @@ def run_requests(*, run: Run, size: int = tracing.SAMPLE_SIZE) -> dict[str, Any]
     return {**counts, "sample": tracing.request_sample(outcomes, size)}
 
 
-def run_trace(*, run: Run, corr: str) -> dict[str, Any]:
-    """The trace of request `corr` of the run (see patterns.tracing.build_trace)."""
+def _request_events(run: Run, corr: str) -> tuple[Any, list[dict[str, Any]], bool]:
+    """The run's scenario, request `corr`'s trace events and whether they were cut short."""
     if not CORR.match(corr):
         raise NotFound(f"no request {corr[:20]!r} in run {run.id}")
     scenario = patterns.load(run.doc)
     events, cut = tracing.request_events(scenario, corr, **_rerun_args(run))
     if not events:
         raise NotFound(f"no request {corr} in run {run.id}")
+    return scenario, events, cut
+
+
+def run_trace(*, run: Run, corr: str) -> dict[str, Any]:
+    """The trace of request `corr` of the run (see patterns.tracing.build_trace)."""
+    scenario, events, cut = _request_events(run, corr)
     return tracing.build_trace(events, tracing.link_styles(scenario), truncated=cut)
+
+
+def run_request_events(*, run: Run, corr: str) -> dict[str, Any]:
+    """Every trace event of request `corr`, hop by hop and instance by instance.
+
+    `{"corr", "truncated", "events"}`: the events a live frame would carry for it, never
+    sampled, plus the worker `start`/`end` events (docs/core-api.md).
+    """
+    _, events, cut = _request_events(run, corr)
+    return {"corr": corr, "truncated": cut, "events": events}
 
 
 def run_trace_otlp(*, run: Run, corr: str) -> dict[str, Any]:

@@ -85,6 +85,31 @@ def test_a_request_trace_matches_the_runs_result(user_client, small):
     assert text.startswith("sequenceDiagram\n") and "failed timeout" in text
 
 
+def test_a_requests_events_are_its_stored_frames_events_and_never_sampled(user_client, small):
+    run_id = finished_run(user_client, small["id"])
+    first = user_client.get(f"/api/runs/{run_id}/requests?size=1").json()["sample"][0]
+    body = user_client.get(f"/api/runs/{run_id}/requests/{first['corr']}/events").json()
+    assert body["corr"] == first["corr"] and body["truncated"] is False
+    events = body["events"]
+    assert {e["corr"] for e in events} == {first["corr"]}
+    assert [e["t"] for e in events] == sorted(e["t"] for e in events)
+    kinds = [e["kind"] for e in events]
+    assert kinds[0] == "arrive" and "timeout" in kinds and "fail" in kinds
+    sends = [e for e in events if e["kind"] == "send"]
+    assert sends
+    assert all(e["src"].startswith("order/") and e["dst"].startswith("pay/") for e in sends)
+    # Every hop the stored frames kept for this request is among them.
+    stored = user_client.get(f"/api/runs/{run_id}/frames?since=0").json()["frames"]
+    hops = [
+        (e["kind"], e["t"], e.get("src"), e.get("dst"))
+        for f in stored
+        for e in f["events"]
+        if e.get("corr") == first["corr"]
+    ]
+    assert hops and set(hops) <= {(e["kind"], e["t"], e.get("src"), e.get("dst")) for e in events}
+    assert user_client.get(f"/api/runs/{run_id}/requests/r999999/events").status_code == 404
+
+
 def test_an_unknown_request_is_404(user_client, small):
     run_id = finished_run(user_client, small["id"])
     for corr in ("r999999", "x1", "r0", "r1;drop"):

@@ -7,11 +7,12 @@ import { api } from "../api.js";
 import { el, replace } from "../dom.js";
 import { createGraph } from "../graph/create.js";
 import { diffTable } from "../analysis/difftable.js";
-import { allFrames } from "../analysis/frames.js";
 import { overlayCharts } from "../analysis/overlay-charts.js";
 import { createScrubber } from "../analysis/scrubber.js";
+import { loadFrames } from "../replay/frames.js";
+import { isFinal } from "../run/states.js";
+import { fillSpeeds } from "../speeds.js";
 
-const FINAL = new Set(["succeeded", "failed", "cancelled"]);
 const $ = (id) => document.getElementById(id);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -21,13 +22,19 @@ async function untilFinished(a, b) {
     const runs = [body.a, body.b];
     $("cmp-status").textContent = runs.map((r, i) => `${"AB"[i]}: ${r.state} ${Math.round((r.progress || 0) * 100)} %`).join(" · ");
     $("cmp-progress").value = (runs[0].progress + runs[1].progress) / 2;
-    if (runs.every((r) => FINAL.has(r.state))) return body;
+    if (runs.every((r) => isFinal(r.state))) return body;
     await sleep(700);
   }
 }
 
+/** Every stored frame of a run, in seq order. */
+async function runFrames(runId) {
+  const index = await loadFrames((since) => api(`runs/${encodeURIComponent(runId)}/frames?since=${since}`));
+  return index.frames;
+}
+
 async function side(key, run) {
-  const [snapshot, frames] = await Promise.all([api(`runs/${run.id}/scenario`), allFrames(run.id)]);
+  const [snapshot, frames] = await Promise.all([api(`runs/${run.id}/scenario`), runFrames(run.id)]);
   $(`name-${key}`).textContent = snapshot.name;
   // Sweep points keep no frames: their numbers still compare, their playback stays still.
   const kept = frames.length ? "" : " · no frames kept, nothing to play";
@@ -44,6 +51,7 @@ async function main() {
   const [a, b] = await Promise.all([side("a", body.a), side("b", body.b)]);
   const endS = Math.max(a.scrubber.endT, b.scrubber.endT);
   const seek = $("seek");
+  fillSpeeds($("cmp-speed"), 1);
   seek.max = String(endS);
 
   let t = 0;
