@@ -60,9 +60,7 @@ def test_a_crash_at_20_s_yields_the_sentence_at_20_0_s():
 
 def test_no_false_incidents_on_a_healthy_run():
     result = patterns.simulate(chain())
-    assert [(i["kind"], i["severity"]) for i in result["incidents"]] == [
-        ("first_request", "info")
-    ]
+    assert [(i["kind"], i["severity"]) for i in result["incidents"]] == [("first_request", "info")]
     assert result["incidents"][0]["text"] == (
         "The first request finished in 8 ms after 1 hop: Order Processor → Customer."
     )
@@ -183,9 +181,7 @@ def test_a_reply_handled_by_another_instance_is_told():
         for e in log
         if e["kind"] == "send" and e["corr"] == reply["corr"] and e["msg"] == "request"
     )
-    got = next(
-        e["dst"] for e in log if e["kind"] == "reply" and e["corr"] == reply["corr"]
-    )
+    got = next(e["dst"] for e in log if e["kind"] == "reply" and e["corr"] == reply["corr"])
     assert asked != got == f"order/{reply['instance']}"
     assert reply["text"] == (
         f"A reply from Inventory landed on Order Processor instance {reply['instance'] + 1} "
@@ -277,3 +273,21 @@ def test_first_divergence_finds_where_two_runs_part_ways():
     # One story ends before the other: the other's next incident is where they part.
     split = incidents.first_divergence(a[:3], a)
     assert split == {"index": 3, "t": a[3]["t"], "a": None, "b": a[3]}
+
+
+WALL_S = 30.0  # a newcomer sees the lesson within this much wall time of "Run it"
+
+
+@pytest.mark.parametrize("lab", list_labs(), ids=lambda lab: lab.slug)
+def test_every_lab_shows_its_lesson_within_30_s_of_watching(lab):
+    sc = patterns.load(lab.doc)
+    assert sc.watch is not None
+    # Skipped to from_s at once, then played at `speed`: what has happened by `seen` is on
+    # screen (or in the narration) within WALL_S.
+    seen = sc.watch.from_s + WALL_S * sc.watch.speed
+    first = {}
+    for inc in patterns.simulate(sc)["incidents"]:
+        first.setdefault(inc["kind"], inc["t"])
+    late = {kind: first[kind] for kind in LESSONS[lab.slug] if first[kind] > seen}
+    assert not late, f"{lab.slug}: watch {sc.watch} shows these too late: {late}"
+    assert any(sc.watch.from_s <= first[kind] <= seen for kind in LESSONS[lab.slug])
