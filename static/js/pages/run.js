@@ -12,6 +12,7 @@ import { mountReplay } from "../replay/mount.js";
 import { createCharts } from "../run/charts.js";
 import { createDetails } from "../run/details.js";
 import { createInjectPanel } from "../run/inject.js";
+import { createNarration } from "../run/narration.js";
 import { renderResult } from "../run/results.js";
 import { createSeries } from "../run/series.js";
 import { createStream } from "../run/stream.js";
@@ -53,6 +54,21 @@ async function main() {
   let state = run.state;
   let paused = false;
   const stream = createStream(runId);
+  // "What happened": sentences from the frames (live) or the result; a click seeks there.
+  const narration = createNarration($("narration"), { onPick: (inc) => pickIncident(inc) });
+  window.mscommNarration = narration;
+  function pickIncident(inc) {
+    if (replayLoad || FINAL.has(state)) {
+      // Over: open the replay (if it is not yet) and go to that moment.
+      showReplay({ startAt: inc.t }).then((replay) => replay && replay.pause().seek(inc.t));
+      return;
+    }
+    // Live, the moment cannot be replayed yet: point at what it is about.
+    const target = inc.link ? cy.getElementById(`link:${inc.link}`) : cy.getElementById(inc.node || "");
+    cy.elements().unselect();
+    if (target && target.length) target.select();
+    $("hint").textContent = `${inc.t.toFixed(1)} s: ${inc.text} (the replay can go back to it once the run is over)`;
+  }
   createInjectPanel({
     cy,
     send: (action) => stream.send(action),
@@ -83,6 +99,7 @@ async function main() {
     try {
       const result = await api(`runs/${runId}/result`);
       const box = $("results");
+      narration.add(result.incidents);
       renderResult(box, result);
       box.classList.remove("hidden");
       series.fromTimeline(result.timeline);
@@ -94,6 +111,7 @@ async function main() {
   }
 
   player.on("frame", (frame) => {
+    narration.add(frame.incidents);
     if (series.add(frame)) charts.update(series);
     $("run-progress").value = Math.min(1, frame.t / endS);
   });
@@ -119,6 +137,7 @@ async function main() {
     timeline.at(t);
   }
   player.on("state", showState);
+  player.on("tick", (t) => narration.at(t));
 
   /** A finished run plays from its stored frames, with the scrubber (replay/). */
   let replayLoad = null; // resolves to the replay (null without frames)
@@ -151,6 +170,8 @@ async function main() {
     });
     if (!replay) return null;
     replay.on("state", showState);
+    replay.on("time", (t) => narration.at(t));
+    narration.at(replay.t);
     if (replay.player.state) showState(replay.player.state, replay.t);
     $("hint").textContent = "Replay: play, drag the timeline or step frame by frame (← →).";
     return replay;

@@ -11,6 +11,7 @@ import { legend } from "../graph/legend.js";
 import { createPlayer } from "../player/player.js";
 import { mountReplay } from "../replay/mount.js";
 import { createCharts } from "../run/charts.js";
+import { createNarration } from "../run/narration.js";
 import { renderResult } from "../run/results.js";
 import { createSeries } from "../run/series.js";
 import { createStream } from "../run/stream.js";
@@ -25,6 +26,8 @@ function status(text, kind = "") {
 }
 
 let timeline = null;
+let narration = null;
+let replayShown = null; // the replay once the run is over
 
 function showNumbers(s, t) {
   if (timeline) timeline.at(t);
@@ -56,7 +59,7 @@ async function main() {
   window.mscommShared = { cy, shared };
 
   $("btn-run-copy").addEventListener("click", () =>
-    act(`${base}/run`, { seed: shared.run ? shared.run.seed : null, speed: shared.run ? shared.run.speed : 0.05 }, (run) => `/runs/${encodeURIComponent(run.id)}/`),
+    act(`${base}/run`, { seed: shared.run ? shared.run.seed : null, speed: shared.run ? shared.run.speed : null }, (run) => `/runs/${encodeURIComponent(run.id)}/`),
   );
   $("btn-fork").addEventListener("click", () => act(`${base}/fork`, undefined, (scenario) => `/scenarios/${encodeURIComponent(scenario.id)}/`));
 
@@ -68,6 +71,14 @@ async function main() {
   }
   const run = shared.run;
   showRunState(run);
+  $("narration").classList.remove("hidden");
+  narration = createNarration($("narration"), {
+    onPick: (inc) => {
+      if (replayShown) replayShown.pause().seek(inc.t);
+      else $("hint").textContent = `${inc.t.toFixed(1)} s: ${inc.text} (the replay can go back to it once the run is over)`;
+    },
+  });
+  window.mscommNarration = narration;
   const replay = () => showReplay({ cy, base, run, endS, doc });
   if (FINAL.has(run.state)) {
     await replay();
@@ -78,6 +89,8 @@ async function main() {
   const player = createPlayer({ cy, canvas: $("particles"), speed: run.speed || 0.05 });
   window.mscommPlayer = player;
   player.on("state", showNumbers);
+  player.on("frame", (frame) => narration.add(frame.incidents));
+  player.on("tick", (t) => narration.at(t));
   const stream = createStream(null, { path: `/ws/shares/${encodeURIComponent(token)}/` });
   stream
     .on("frame", (frame) => player.push(frame))
@@ -104,10 +117,16 @@ async function showReplay({ cy, base, run, endS, doc }) {
     speed: run.speed || 0.05,
     endS,
   });
-  if (replay) replay.on("state", showNumbers);
+  if (replay) {
+    replay.on("state", showNumbers);
+    replay.on("time", (t) => narration.at(t));
+    replayShown = replay;
+  }
   if (replay && replay.player && replay.player.state) showNumbers(replay.player.state, replay.t);
   try {
     const result = await api(`${base}/result`);
+    narration.add(result.incidents);
+    if (replay) narration.at(replay.t);
     renderResult($("results"), result);
     $("results").classList.remove("hidden");
     const services = (doc.nodes || []).filter((n) => n.kind === "service").map((n) => n.id);

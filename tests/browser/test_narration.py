@@ -1,0 +1,72 @@
+"""'What happened': the run's incidents as sentences beside the canvas; a click seeks."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.browser.pages import api
+
+CRASH = "Customer crashed (1 of 1 instances down)."
+
+
+def when(t: float) -> str:
+    """An incident's time as the panel shows it (narration.js, incidentTime)."""
+    return f"{t:.2f} s" if t < 1 else f"{t:.1f} s"
+
+
+def crash_doc() -> dict:
+    """Order calls Customer; Customer is down from 3 s to 5 s. Watched from 2 s at 2x."""
+    return {
+        "format": "mscomm.scenario/1",
+        "name": "Customer goes down",
+        "seed": 3,
+        "duration_s": 6,
+        "drain_s": 1,
+        "nodes": [
+            {"id": "order", "kind": "service", "label": "Order Processor", "work_ms": 1},
+            {"id": "customer", "kind": "service", "label": "Customer", "work_ms": 2},
+        ],
+        "links": [
+            {"id": "get", "from": "order", "to": "customer", "style": "sync",
+             "timeout_ms": 300},
+        ],
+        "workload": [{"entry": "order", "arrival": {"process": "constant", "rate_per_s": 20}}],
+        "faults": [{"target": "customer", "mode": "crash", "from_s": 3, "to_s": 5}],
+        "watch": {"from_s": 2, "speed": 2},
+        "layout": {"order": {"x": 0, "y": 0}, "customer": {"x": 300, "y": 0}},
+    }  # fmt: skip
+
+
+def test_the_panel_narrates_the_run_and_a_sentence_seeks_the_replay(watched):
+    page = watched.page
+    page.goto("/")
+    scenario = api(page, "POST", "scenarios", {"doc": crash_doc()})
+    # As "Run it" does: no speed, so the scenario's watch moment and speed.
+    run = api(page, "POST", "runs", {"scenario_id": scenario["id"], "seed": None,
+                                     "speed": None, "mode": "live"})  # fmt: skip
+    assert run["speed"] == 2
+    page.goto(f"/runs/{run['id']}/")
+    log = page.get_by_role("log", name="What happened, as the run goes on")
+    expect(log).to_have_attribute("aria-live", "polite")
+    crash = log.get_by_role("button", name=f"3.0 s {CRASH}")
+    # Live: the sentence appears once the player's clock has passed 3 s.
+    expect(crash).to_be_visible(timeout=30_000)
+    at_crash = page.evaluate("window.mscommPlayer.stats().simNow")
+    assert at_crash >= 3.0
+    timeouts = "3.3 s Order Processor's calls to Customer time out after 0.3 s."
+    expect(log.get_by_role("button", name=timeouts)).to_be_visible()
+    expect(page.locator("#run-state")).to_have_text("succeeded", timeout=30_000)
+    # Over: every sentence of the result is listed.
+    result = api(page, "GET", f"runs/{run['id']}/result")
+    texts = [f"{when(i['t'])} {i['text']}" for i in result["incidents"]]
+    expect(log.get_by_role("button")).to_have_count(len(texts))
+    assert log.get_by_role("button").all_inner_texts() == texts
+    watched.shot("narration-run-over")
+    # A click opens the replay at that moment; later sentences leave the log meanwhile.
+    log.get_by_role("button", name=f"3.0 s {CRASH}").click()
+    page.wait_for_function("() => window.mscommReplay && window.mscommReplay.length > 0")
+    page.wait_for_function("() => Math.abs(window.mscommReplay.t - 3.0) < 1e-6")
+    assert page.evaluate("window.mscommReplay.playing") is False
+    expect(log.get_by_role("button").last).to_have_text(f"3.0 s {CRASH}")
+    expect(log.get_by_role("button").last).to_have_attribute("aria-current", "step")
+    watched.shot("narration-seek-crash")
