@@ -433,33 +433,30 @@ class Detector:
     # -- calls ------------------------------------------------------------------------------
 
     def _timeout(self, e: dict[str, Any]) -> None:
-        link = e.get("link")
-        if link is None or not self.fresh("timeouts", link, e["t"]):
-            return
-        caller, callee = self._ends(link)
-        model = self.links.get(link)
-        after = ""
-        if model is not None and model.timeout_ms is not None:
-            after = f" after {_secs(model.timeout_ms / 1000.0)}"
-        self.say(
-            e["t"], "timeouts", f"{_poss(caller)} calls to {callee} time out{after}.", "warning",
-            node=model.from_ if model else None, instance=_inst(e.get("src")), link=link,
-            corr=e.get("corr"),
-        )  # fmt: skip
+        self._call_trouble(e, "timeouts")
 
     def _retry(self, e: dict[str, Any]) -> None:
+        self._call_trouble(e, "retries")
+
+    def _call_trouble(self, e: dict[str, Any], kind: str) -> None:
+        """The first timeout or retry of an episode on a sync or async link."""
         link = e.get("link")
-        if link is None or not self.fresh("retries", link, e["t"]):
+        model = self.links.get(link or "")
+        if link is None or model is None or not self.fresh(kind, link, e["t"]):
             return
         caller, callee = self._ends(link)
-        model = self.links.get(link)
-        upto = ""
-        if model is not None:
+        if kind == "timeouts":
+            after = f" after {_secs(model.timeout_ms / 1000.0)}" if model.timeout_ms else ""
+            text = f"{_poss(caller)} calls to {callee} time out{after}."
+        else:
             n = model.retries
-            upto = f" (up to {n} more tr{'ies' if n != 1 else 'y'} each)"
+            text = (
+                f"{caller} retries its failed calls to {callee} "
+                f"(up to {n} more tr{'ies' if n != 1 else 'y'} each)."
+            )
         self.say(
-            e["t"], "retries", f"{caller} retries its failed calls to {callee}{upto}.",
-            "warning", node=model.from_ if model else None, link=link, corr=e.get("corr"),
+            e["t"], kind, text, "warning", node=model.from_, instance=_inst(e.get("src")),
+            link=link, corr=e.get("corr"),
         )  # fmt: skip
 
     def _rejected(self, e: dict[str, Any]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.browser.pages import api
+from tests.narration_scenarios import crash_doc as web_crash_doc
 
 CRASH = "Customer crashed (1 of 1 instances down)."
 
@@ -15,26 +16,8 @@ def when(t: float) -> str:
 
 
 def crash_doc() -> dict:
-    """Order calls Customer; Customer is down from 3 s to 5 s. Watched from 2 s at 2x."""
-    return {
-        "format": "mscomm.scenario/1",
-        "name": "Customer goes down",
-        "seed": 3,
-        "duration_s": 6,
-        "drain_s": 1,
-        "nodes": [
-            {"id": "order", "kind": "service", "label": "Order Processor", "work_ms": 1},
-            {"id": "customer", "kind": "service", "label": "Customer", "work_ms": 2},
-        ],
-        "links": [
-            {"id": "get", "from": "order", "to": "customer", "style": "sync",
-             "timeout_ms": 300},
-        ],
-        "workload": [{"entry": "order", "arrival": {"process": "constant", "rate_per_s": 20}}],
-        "faults": [{"target": "customer", "mode": "crash", "from_s": 3, "to_s": 5}],
-        "watch": {"from_s": 2, "speed": 2},
-        "layout": {"order": {"x": 0, "y": 0}, "customer": {"x": 300, "y": 0}},
-    }  # fmt: skip
+    """Customer is down from 3 s to 5 s of a 6 s run, watched from 2 s at 2x."""
+    return web_crash_doc({"from_s": 2, "speed": 2}, crash_s=3, back_s=5, duration_s=6)
 
 
 def test_the_panel_narrates_the_run_and_a_sentence_seeks_the_replay(watched):

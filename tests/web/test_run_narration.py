@@ -10,35 +10,10 @@ from mscomm.accounts.services import workspace_for_user
 from mscomm.runs.frames import FrameBuilder
 from mscomm.runs.models import Run
 from mscomm.scenarios.models import Scenario
+from tests.narration_scenarios import CRASH_S, crash_doc
 from tests.web.test_run_worker import collect, start_run
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-CRASH_S = 5.0
-
-
-def crash_doc(watch: dict | None) -> dict:
-    """Order calls Customer synchronously; Customer is down from 5 s to 7 s."""
-    doc = {
-        "format": "mscomm.scenario/1",
-        "name": "crash at five seconds",
-        "seed": 3,
-        "duration_s": 8,
-        "drain_s": 1,
-        "nodes": [
-            {"id": "order", "kind": "service", "label": "Order Processor", "work_ms": 1},
-            {"id": "customer", "kind": "service", "label": "Customer", "work_ms": 2},
-        ],
-        "links": [
-            {"id": "get", "from": "order", "to": "customer", "style": "sync",
-             "timeout_ms": 300},
-        ],
-        "workload": [{"entry": "order", "arrival": {"process": "constant", "rate_per_s": 20}}],
-        "faults": [{"target": "customer", "mode": "crash", "from_s": CRASH_S, "to_s": 7}],
-    }  # fmt: skip
-    if watch is not None:
-        doc["watch"] = watch
-    return doc
 
 
 @pytest.fixture
