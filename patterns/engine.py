@@ -516,6 +516,7 @@ def simulate(
     control: Control | None = None,
     max_events: int | None = None,
     detail: bool = False,
+    narrate: bool = True,
 ) -> dict[str, Any]:
     """Run a scenario to its end (or `until`) and return the result document."""
     sim = Simulation(
@@ -525,6 +526,7 @@ def simulate(
         max_events=max_events,
         control=control,
         detail=detail,
+        narrate=narrate,
     )
     end = sim.end_s if until is None else min(float(until), sim.end_s)
     step = 1.0 if control is not None else end
