@@ -250,7 +250,7 @@ class Detector:
         )  # fmt: skip
 
     def _send(self, e: dict[str, Any]) -> None:
-        link = e.get("link")
+        link: str = e.get("link") or ""
         if link not in self.async_links or e.get("msg") != "request":
             return
         self.asked[(e["corr"], link, e.get("attempt") or 1)] = e["src"]
@@ -267,7 +267,7 @@ class Detector:
             )  # fmt: skip
 
     def _reply(self, e: dict[str, Any]) -> None:
-        link = e.get("link")
+        link: str = e.get("link") or ""
         if link in self.async_links:
             src = self.asked.pop((e["corr"], link, e.get("attempt") or 1), None)
             dst = e.get("dst")
@@ -284,7 +284,7 @@ class Detector:
                     node=self.links[link].from_, instance=handler, link=link,
                     corr=e["corr"],
                 )  # fmt: skip
-        bad = e.get("ok") is False and e.get("reason") == "bad_response" and link is not None
+        bad = e.get("ok") is False and e.get("reason") == "bad_response" and link in self.links
         if bad and self.fresh("bad_responses", link, e["t"]):
             caller, callee = self._ends(link)
             self.say(
@@ -367,8 +367,12 @@ class Detector:
         up = n - len(self.down[node])
         name = self.label.get(node, node)
         last = self.found[-1] if self.found else None
-        same = last is not None and last["kind"] == "restart" and last["node"] == node
-        if same and last["t"] == round(e["t"], 3):
+        if (
+            last is not None
+            and last["kind"] == "restart"
+            and last["node"] == node
+            and last["t"] == round(e["t"], 3)
+        ):
             last["text"] = f"{name} is back up ({up} of {n} instances up)."
             last["instance"] = None
             return

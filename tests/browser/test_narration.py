@@ -53,3 +53,27 @@ def test_the_panel_narrates_the_run_and_a_sentence_seeks_the_replay(watched):
     expect(log.get_by_role("button").last).to_have_text(f"3.0 s {CRASH}")
     expect(log.get_by_role("button").last).to_have_attribute("aria-current", "step")
     watched.shot("narration-seek-crash")
+
+
+def test_compare_shows_where_two_runs_part_ways_and_goes_there(watched):
+    page = watched.page
+    page.goto("/")
+    with_crash = crash_doc()
+    ids = []
+    for doc in (with_crash, {**with_crash, "faults": []}):
+        scenario = api(page, "POST", "scenarios", {"doc": doc})
+        ids.append(
+            api(page, "POST", "runs", {"scenario_id": scenario["id"], "mode": "batch"})["id"]
+        )
+    page.goto(f"/compare/{ids[0]}/{ids[1]}/")
+    go = page.get_by_role("button", name="Go to 3.0 s")
+    expect(go).to_be_visible(timeout=60_000)
+    expect(page.locator("#divergence")).to_contain_text(f"A 3.0 s: {CRASH}")
+    expect(page.locator("#divergence")).to_contain_text("B nothing more happens.")
+    go.click()
+    stats = page.evaluate("window.mscommCompare.stats()")
+    assert stats["t"] == stats["a"]["t"] == stats["b"]["t"] == 3.0
+    side_a = page.locator("#narration-a").get_by_role("log")
+    expect(side_a.get_by_role("button").last).to_have_text(f"3.0 s {CRASH}")
+    expect(page.locator("#narration-b").get_by_role("button")).to_have_count(1)
+    watched.shot("narration-compare")
