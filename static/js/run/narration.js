@@ -19,15 +19,21 @@ export function incidentTime(t) {
 }
 
 export function createNarration(section, { onPick = () => {} } = {}) {
-  const list = el("ol", {
-    class: "narration-list",
-    role: "log",
-    "aria-live": "polite",
-    "aria-relevant": "additions",
-    "aria-label": "What happened, as the run goes on",
-  });
+  // A list inside the log region (a list element itself may not take role=log).
+  const list = el("ol", { class: "narration-items" });
+  const region = el(
+    "div",
+    {
+      class: "narration-list",
+      role: "log",
+      "aria-live": "polite",
+      "aria-relevant": "additions",
+      "aria-label": "What happened, as the run goes on",
+    },
+    list,
+  );
   const empty = el("p", { class: "muted narration-empty", text: "Nothing to tell yet." });
-  replace(section, el("h3", { text: "What happened" }), empty, list);
+  replace(section, el("h3", { text: "What happened" }), empty, region);
   section.classList.add("narration");
 
   const known = []; // every incident, in time order
@@ -54,8 +60,8 @@ export function createNarration(section, { onPick = () => {} } = {}) {
 
   let current = null; // the button of the latest incident shown
   let scrolledBack = false; // the reader scrolled up to read: do not pull them down
-  list.addEventListener("scroll", () => {
-    scrolledBack = list.scrollTop + list.clientHeight < list.scrollHeight - 4;
+  region.addEventListener("scroll", () => {
+    scrolledBack = region.scrollTop + region.clientHeight < region.scrollHeight - 4;
   });
   function sync() {
     while (shown.length && shown[shown.length - 1][0].t > now) shown.pop()[1].remove();
@@ -71,7 +77,7 @@ export function createNarration(section, { onPick = () => {} } = {}) {
       if (latest) latest.setAttribute("aria-current", "step");
       current = latest;
       // The list scrolls by itself (not the page): keep the newest sentence in view.
-      if (latest && !scrolledBack) list.scrollTop = list.scrollHeight;
+      if (latest && !scrolledBack) region.scrollTop = region.scrollHeight;
     }
     empty.classList.toggle("hidden", shown.length > 0);
   }
