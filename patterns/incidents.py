@@ -560,6 +560,12 @@ class Detector:
         """Read one state snapshot (metrics.state): blocked workers and growing queues."""
         t = state["t"]
         links = state.get("links", {})
+        # Async requests are told on their link's request queue, not again as the service's.
+        on_links: dict[str, int] = {}
+        for lid, link in links.items():
+            if "queued" in link:
+                to = self.links[lid].to
+                on_links[to] = on_links.get(to, 0) + link["queued"]["request"]
         for sid, svc in state.get("services", {}).items():
             workers = blocked = queue = 0
             for inst in svc["instances"]:
@@ -568,9 +574,8 @@ class Detector:
                     blocked += inst["blocked"]
                 queue += inst["queue"]
             self._blocked(t, sid, workers, blocked, queue, links)
-            self._queue(
-                t, f"svc:{sid}", queue, sid, None, f"{_poss(self.label.get(sid, sid))} queue"
-            )
+            own = max(0, queue - on_links.get(sid, 0))
+            self._queue(t, f"svc:{sid}", own, sid, None, f"{_poss(self.label.get(sid, sid))} queue")
         for lid, link in links.items():
             queued = link.get("queued")
             if queued is not None:
