@@ -77,3 +77,21 @@ def test_compare_shows_where_two_runs_part_ways_and_goes_there(watched):
     expect(side_a.get_by_role("button").last).to_have_text(f"3.0 s {CRASH}")
     expect(page.locator("#narration-b").get_by_role("button")).to_have_count(1)
     watched.shot("narration-compare")
+
+
+def test_run_it_shows_the_cascading_failure_lesson_at_once(watched):
+    page = watched.page
+    page.goto("/")
+    card = page.locator('article[data-slug="cascade-sync"]')
+    card.get_by_role("button", name="Run it").click()
+    page.wait_for_url("**/runs/**")
+    log = page.get_by_role("log", name="What happened, as the run goes on")
+    # The lab's watch moment is 18 s at 1x: the run skips there, so its crash at 20 s is
+    # told within the promise of 30 s of wall time (not 400 s at 0.05x).
+    crash = log.get_by_role("button", name="20.0 s Customer crashed (1 of 1 instances down).")
+    expect(crash).to_be_visible(timeout=30_000)
+    blocked = log.get_by_role("button", name="Fraud Detection are blocked waiting on Customer")
+    expect(blocked).to_be_visible(timeout=10_000)
+    assert page.locator("#speed").input_value() == "1"
+    watched.shot("narration-cascade-live")
+    page.get_by_role("button", name="Stop").click()
