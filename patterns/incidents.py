@@ -127,7 +127,7 @@ class Detector:
         self.asked: dict[tuple[str, str, int], str] = {}  # async (corr, link, attempt) -> src
         self.said_once: set[tuple[str, str]] = set()
         self.first: str | None = None
-        self.hops: list[str] = []
+        self.hops: list[tuple[str, str]] = []  # the first request's (from, to) hops
         self.t_first = 0.0
         self.breaker_trials: dict[str, int] = {}
         # State-based episodes in force, and each queue's depth one second ago.
@@ -226,12 +226,13 @@ class Detector:
         if self.first is None:
             self.first = e["corr"]
             self.t_first = e["t"]
-            self.hops = [e["node"]]
+            self.hops = [(e["node"], e["node"])]
             del self.handlers["arrive"]
 
     def _receive(self, e: dict[str, Any]) -> None:
         if e.get("corr") == self.first and self.first is not None:
-            self.hops.append(e["dst"].split("/", 1)[0])
+            src = str(e.get("src") or "").split("/", 1)[0]
+            self.hops.append((src, e["dst"].split("/", 1)[0]))
 
     def _end(self, e: dict[str, Any]) -> None:
         if e.get("corr") != self.first or self.first is None:
@@ -240,14 +241,32 @@ class Detector:
         del self.handlers["receive"]
         del self.handlers["complete"]
         took = _ms((e["t"] - self.t_first) * 1000.0)
-        path = " → ".join(self.label.get(h, h) for h in dict.fromkeys(self.hops))
         outcome = "finished" if e["kind"] == "complete" else "failed"
         hops = len(self.hops) - 1
+        path = self._path()
         via = f" after {hops} hop{'s' if hops != 1 else ''}: {path}" if hops else f" at {path}"
         self.say(
             e["t"], "first_request", f"The first request {outcome} in {took}{via}.",
-            node=self.hops[0], corr=e.get("corr"),
+            node=self.hops[0][1], corr=e.get("corr"),
         )  # fmt: skip
+
+    def _path(self) -> str:
+        """'A → B → C' for a chain; 'A → B and C' for parallel calls; 'A → B; T → C' when
+        a topic (T) passes it on."""
+        entry = self.hops[0][1]
+        label = self.label
+        hops = list(dict.fromkeys(self.hops[1:]))
+        chain = [entry]
+        for src, dst in hops:
+            if src != chain[-1]:
+                break
+            chain.append(dst)
+        if len(chain) == len(hops) + 1:
+            return " → ".join(label.get(x, x) for x in chain)
+        callees: dict[str, list[str]] = {}
+        for src, dst in hops:
+            callees.setdefault(src, []).append(label.get(dst, dst))
+        return "; ".join(f"{label.get(src, src)} → {_names(dsts)}" for src, dsts in callees.items())
 
     def _send(self, e: dict[str, Any]) -> None:
         link: str = e.get("link") or ""

@@ -291,3 +291,20 @@ def test_every_lab_shows_its_lesson_within_30_s_of_watching(lab):
     late = {kind: first[kind] for kind in LESSONS[lab.slug] if first[kind] > seen}
     assert not late, f"{lab.slug}: watch {sc.watch} shows these too late: {late}"
     assert any(sc.watch.from_s <= first[kind] <= seen for kind in LESSONS[lab.slug])
+
+
+def test_the_first_request_shows_parallel_calls_as_such():
+    sc = scenario(
+        [service("order", label="Order Processor", work_ms=1),
+         service("pay", label="Payment", work_ms=5), service("fraud", label="Fraud", work_ms=9)],
+        [link("p", "order", "pay", "sync", network_ms=1),
+         link("f", "order", "fraud", "sync", network_ms=1)],
+        [constant("order", 1)],
+    )  # fmt: skip
+    (first,) = told(patterns.simulate(sc), "first_request")
+    # 1 ms of work, then both calls at once: the slower takes 1 + 9 + 1 ms.
+    assert first == (
+        0.012,
+        "first_request",
+        "The first request finished in 12 ms after 2 hops: Order Processor → Payment and Fraud.",
+    )
