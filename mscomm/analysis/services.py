@@ -20,7 +20,7 @@ from mscomm.runs.models import Batch, Run
 from mscomm.runs.selectors import run_public
 from mscomm.runs.services import batch_start
 from mscomm.scenarios.models import Scenario
-from patterns import tracing
+from patterns import incidents, tracing
 from patterns.compare import result_diff
 from patterns.export import result_csv, timeline_csv
 from patterns.trace_export import trace_mermaid, trace_otlp
@@ -125,10 +125,15 @@ def _json(doc: Any) -> str:
 
 
 def runs_compare(*, run_a: Run, run_b: Run) -> dict[str, Any]:
-    """Both runs, their metric differences (when both have results) and timelines."""
-    rows = None
+    """Both runs, their metric differences (when both have results), timelines, incidents
+    and where their stories first part ways (`divergence`, None when told alike or
+    when a result is missing)."""
+    rows = divergence = None
+    told_a = (run_a.result or {}).get("incidents") or []
+    told_b = (run_b.result or {}).get("incidents") or []
     if run_a.result is not None and run_b.result is not None:
         rows = result_diff(run_a.result, run_b.result)
+        divergence = incidents.first_divergence(told_a, told_b)
     return {
         "a": run_public(run_a),
         "b": run_public(run_b),
@@ -137,6 +142,8 @@ def runs_compare(*, run_a: Run, run_b: Run) -> dict[str, Any]:
             "a": (run_a.result or {}).get("timeline"),
             "b": (run_b.result or {}).get("timeline"),
         },
+        "incidents": {"a": told_a, "b": told_b},
+        "divergence": divergence,
     }
 
 

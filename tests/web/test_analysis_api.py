@@ -13,6 +13,7 @@ from django.test import Client
 
 from mscomm.runs.executor import run_execute
 from mscomm.runs.models import Run, RunState
+from tests.narration_scenarios import CRASH_S, crash_doc
 from tests.web.conftest import post_json
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -263,3 +264,20 @@ def test_runs_too_big_to_re_run_in_a_request_are_not_traced(user_client, small, 
         assert response.status_code == 429 and f"at most {events - 1}" in response.json()["detail"]
     settings.MSCOMM_TRACE_MAX_EVENTS = events
     assert user_client.get(f"/api/runs/{run_id}/requests/r1").status_code == 200
+
+
+def test_compare_serves_both_stories_and_where_they_first_part_ways(user_client):
+    ids = []
+    for doc in (crash_doc(None), {**crash_doc(None), "faults": []}):
+        response = post_json(user_client, "/api/scenarios", {"doc": doc})
+        assert response.status_code == 201
+        ids.append(finished_run(user_client, response.json()["id"]))
+    body = user_client.get(f"/api/compare/{ids[0]}/{ids[1]}").json()
+    told = {k: Run.objects.get(id=i).result["incidents"] for k, i in zip("ab", ids, strict=True)}
+    assert body["incidents"] == told
+    # Both begin with the first request; only A's Customer crashes.
+    assert [i["kind"] for i in told["b"]] == ["first_request"]
+    assert body["divergence"] == {"index": 1, "t": CRASH_S, "a": told["a"][1], "b": None}
+    assert told["a"][1]["text"] == "Customer crashed (1 of 1 instances down)."
+    same = user_client.get(f"/api/compare/{ids[1]}/{ids[1]}").json()
+    assert same["divergence"] is None

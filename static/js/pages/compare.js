@@ -12,6 +12,7 @@ import { createScrubber } from "../analysis/scrubber.js";
 import { loadFrames } from "../replay/frames.js";
 import { isFinal } from "../run/states.js";
 import { fillSpeeds } from "../speeds.js";
+import { createNarration, incidentTime } from "../run/narration.js";
 
 const $ = (id) => document.getElementById(id);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -58,9 +59,17 @@ async function main() {
   let playing = false;
   let last = null;
   const speed = () => Number($("cmp-speed").value);
+  const goTo = (inc) => window.mscommCompare.seek(inc.t);
+  const told = {
+    a: createNarration($("narration-a"), { onPick: goTo }).add(body.incidents && body.incidents.a),
+    b: createNarration($("narration-b"), { onPick: goTo }).add(body.incidents && body.incidents.b),
+  };
+  showDivergence(body.divergence, goTo);
   function show() {
     a.scrubber.show(t, speed());
     b.scrubber.show(t, speed());
+    told.a.at(t);
+    told.b.at(t);
     seek.value = String(t);
     $("cmp-clock").textContent = `t = ${t.toFixed(2)} s of ${endS.toFixed(1)} s`;
   }
@@ -102,6 +111,23 @@ async function main() {
   const width = Math.max(300, Math.floor(($("cmp-charts").clientWidth || 900) / 2) - 32);
   overlayCharts($("cmp-charts"), body.timelines, { labels: [`A ${a.doc.name}`, `B ${b.doc.name}`], width });
   $("cmp-status").textContent = "Both runs are over: play or seek to watch them side by side.";
+}
+
+/** The first incident that differs: both sentences, and a button to go to that moment. */
+function showDivergence(split, goTo) {
+  const box = $("divergence");
+  if (!split) {
+    box.textContent = "The two runs tell the same story: no incident differs.";
+    return;
+  }
+  const side = (key, inc) =>
+    el("li", {}, el("span", { class: `tag tag-${key}`, text: key.toUpperCase() }), " ", inc ? `${incidentTime(inc.t)}: ${inc.text}` : "nothing more happens.");
+  replace(
+    box,
+    el("button", { type: "button", id: "btn-divergence", onclick: () => goTo(split) }, `Go to ${incidentTime(split.t)}`),
+    el("ul", { class: "divergence-list" }, side("a", split.a), side("b", split.b)),
+  );
+  box.classList.remove("muted");
 }
 
 main().catch((err) => {

@@ -11,7 +11,7 @@ function status(text, kind = "") {
 }
 
 async function startRun(scenarioId) {
-  const run = await api("runs", { method: "POST", body: { scenario_id: scenarioId, seed: null, speed: 0.05, mode: "live" } });
+  const run = await api("runs", { method: "POST", body: { scenario_id: scenarioId, seed: null, speed: null, mode: "live" } });
   location.assign(`/runs/${encodeURIComponent(run.id)}/`);
 }
 

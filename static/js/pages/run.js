@@ -14,6 +14,7 @@ import { createCharts } from "../run/charts.js";
 import { createDetails } from "../run/details.js";
 import { createFollow } from "../run/follow.js";
 import { createInjectPanel } from "../run/inject.js";
+import { createNarration } from "../run/narration.js";
 import { renderResult } from "../run/results.js";
 import { createSeries } from "../run/series.js";
 import { createStream } from "../run/stream.js";
@@ -77,6 +78,21 @@ async function main() {
     },
     speed: () => player.speed(),
   });
+  // "What happened": sentences from the frames (live) or the result; a click seeks there.
+  const narration = createNarration($("narration"), { onPick: (inc) => pickIncident(inc) });
+  window.mscommNarration = narration;
+  function pickIncident(inc) {
+    if (replayLoad || isFinal(state)) {
+      // Over: open the replay (if it is not yet) and go to that moment.
+      showReplay({ startAt: inc.t }).then((replay) => replay && replay.pause().seek(inc.t));
+      return;
+    }
+    // Live, the moment cannot be replayed yet: point at what it is about.
+    const target = inc.link ? cy.getElementById(`link:${inc.link}`) : cy.getElementById(inc.node || "");
+    cy.elements().unselect();
+    if (target && target.length) target.select();
+    $("hint").textContent = `${inc.t.toFixed(1)} s: ${inc.text} (the replay can go back to it once the run is over)`;
+  }
   createInjectPanel({
     cy,
     send: (action) => stream.send(action),
@@ -108,6 +124,7 @@ async function main() {
     try {
       const result = await api(`runs/${runId}/result`);
       const box = $("results");
+      narration.add(result.incidents);
       renderResult(box, result);
       box.classList.remove("hidden");
       series.fromTimeline(result.timeline);
@@ -120,6 +137,7 @@ async function main() {
 
   player.on("frame", (frame) => {
     follow.observe(frame);
+    narration.add(frame.incidents);
     if (series.add(frame)) charts.update(series);
     $("run-progress").value = Math.min(1, frame.t / endS);
   });
@@ -145,6 +163,7 @@ async function main() {
     timeline.at(t);
   }
   player.on("state", showState);
+  player.on("tick", (t) => narration.at(t));
 
   /** A finished run plays from its stored frames, with the scrubber (replay/). */
   let replayLoad = null; // resolves to the replay (null without frames)
@@ -189,6 +208,8 @@ async function main() {
         exact: exactEvents,
         sample: failedAndSlowest,
       });
+    replay.on("time", (t) => narration.at(t));
+    narration.at(replay.t);
     if (replay.player.state) showState(replay.player.state, replay.t);
     $("hint").textContent = "Replay: play, drag the timeline or step frame by frame (← →).";
     return replay;

@@ -13,6 +13,7 @@ import { mountReplay } from "../replay/mount.js";
 import { mountCapture } from "../run/capture.js";
 import { createCharts } from "../run/charts.js";
 import { createFollow } from "../run/follow.js";
+import { createNarration } from "../run/narration.js";
 import { renderResult } from "../run/results.js";
 import { createSeries } from "../run/series.js";
 import { createStream } from "../run/stream.js";
@@ -28,6 +29,8 @@ function status(text, kind = "") {
 }
 
 let timeline = null;
+let narration = null;
+let replayShown = null; // the replay once the run is over
 
 function showNumbers(s, t) {
   if (timeline) timeline.at(t);
@@ -60,7 +63,7 @@ async function main() {
   current.setGraph(cy);
 
   $("btn-run-copy").addEventListener("click", () =>
-    act(`${base}/run`, { seed: shared.run ? shared.run.seed : null, speed: shared.run ? shared.run.speed : 0.05 }, (run) => `/runs/${encodeURIComponent(run.id)}/`),
+    act(`${base}/run`, { seed: shared.run ? shared.run.seed : null, speed: shared.run ? shared.run.speed : null }, (run) => `/runs/${encodeURIComponent(run.id)}/`),
   );
   $("btn-fork").addEventListener("click", () => act(`${base}/fork`, undefined, (scenario) => `/scenarios/${encodeURIComponent(scenario.id)}/`));
 
@@ -80,6 +83,14 @@ async function main() {
     name: () => `mscomm-shared-t${(current.replay ? current.replay.t : 0).toFixed(2)}`,
     replay: () => current.replay,
   });
+  $("narration").classList.remove("hidden");
+  narration = createNarration($("narration"), {
+    onPick: (inc) => {
+      if (replayShown) replayShown.pause().seek(inc.t);
+      else $("hint").textContent = `${inc.t.toFixed(1)} s: ${inc.text} (the replay can go back to it once the run is over)`;
+    },
+  });
+  window.mscommNarration = narration;
   const replay = () => showReplay({ cy, base, run, endS, doc, follow });
   if (isFinal(run.state)) {
     await replay();
@@ -93,6 +104,8 @@ async function main() {
   player.on("frame", (frame) => follow.observe(frame));
   // Watching through a link cannot pause the owner's run: breakpoints only report.
   follow.use({ clock: () => player.stats().simNow, playing: () => true, pause: () => {}, speed: () => player.speed() });
+  player.on("frame", (frame) => narration.add(frame.incidents));
+  player.on("tick", (t) => narration.at(t));
   const stream = createStream(null, { path: `/ws/shares/${encodeURIComponent(token)}/` });
   stream
     .on("frame", (frame) => player.push(frame))
@@ -125,10 +138,14 @@ async function showReplay({ cy, base, run, endS, doc, follow }) {
       .reset()
       .observeAll(replay.frames)
       .use({ clock: () => replay.t, playing: () => replay.playing, pause: (t) => replay.pause().seek(t), speed: () => replay.speed() });
+    replay.on("time", (t) => narration.at(t));
+    replayShown = replay;
   }
   if (replay && replay.player && replay.player.state) showNumbers(replay.player.state, replay.t);
   try {
     const result = await api(`${base}/result`);
+    narration.add(result.incidents);
+    if (replay) narration.at(replay.t);
     renderResult($("results"), result);
     $("results").classList.remove("hidden");
     const services = (doc.nodes || []).filter((n) => n.kind === "service").map((n) => n.id);
