@@ -161,8 +161,12 @@ export function createFollow({ cy, stage, panel, doc, minTravel = 0.3 }) {
       remember(e);
       if (ALARM_EVENTS.has(e.kind)) alarms.push([e.t, `${e.kind.replace("_", " ")} at ${e.t.toFixed(2)} s`]);
     }
-    for (const inc of frame.incidents || []) {
-      if (ALARM_INCIDENTS.has(inc.kind)) alarms.push([inc.t, inc.text || inc.kind]);
+    // A sampled frame may have left the alarm's own event out: its incident (time rounded
+    // to the millisecond) stands in. Unsampled, the exact event is there already.
+    if (frame.sampled) {
+      for (const inc of frame.incidents || []) {
+        if (ALARM_INCIDENTS.has(inc.kind)) alarms.push([inc.t, inc.text || inc.kind]);
+      }
     }
     if (arrivals.length > MAX_REQUESTS) arrivals.splice(0, arrivals.length - MAX_REQUESTS);
     if (alarms.length > 4 * MAX_REQUESTS) alarms.splice(0, alarms.length - MAX_REQUESTS);
