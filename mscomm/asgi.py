@@ -14,14 +14,14 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from mscomm.asgi_guards import BodyLimit, allowed_hosts_origin_validator  # noqa: E402
+from mscomm.asgi_guards import BodyLimit, site_origin_validator  # noqa: E402
 from mscomm.runs.routing import websocket_urlpatterns  # noqa: E402
 from mscomm.sharing.routing import websocket_urlpatterns as share_websockets  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": BodyLimit(django_asgi_app),
-        "websocket": allowed_hosts_origin_validator(
+        "websocket": site_origin_validator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns + share_websockets))
         ),
     }

@@ -195,6 +195,13 @@ MSCOMM_HEARTBEAT_TIMEOUT_S = env_int("MSCOMM_HEARTBEAT_TIMEOUT_S", 30, minimum=1
 MSCOMM_QUEUED_TIMEOUT_S = env_int("MSCOMM_QUEUED_TIMEOUT_S", 3600, minimum=10)
 # The longest wall time a live run may be asked to take (duration / speed).
 MSCOMM_MAX_LIVE_WALL_S = env_int("MSCOMM_MAX_LIVE_WALL_S", 6 * 3600, minimum=60)
+# A paused live run ends after this long paused (it holds a worker thread meanwhile).
+MSCOMM_MAX_PAUSE_S = env_int("MSCOMM_MAX_PAUSE_S", 1800, minimum=1)
+# Control messages: at most this many waiting for a run's worker, and per connection a
+# burst of MSCOMM_CONTROL_BURST, then MSCOMM_CONTROLS_PER_S a second.
+MSCOMM_CONTROL_QUEUE_MAX = env_int("MSCOMM_CONTROL_QUEUE_MAX", 32, minimum=1)
+MSCOMM_CONTROL_BURST = env_int("MSCOMM_CONTROL_BURST", 10, minimum=1)
+MSCOMM_CONTROLS_PER_S = env_int("MSCOMM_CONTROLS_PER_S", 5, minimum=1)
 # How long a finished run's frame stream stays in Redis (the DB keeps the log).
 MSCOMM_STREAM_TTL_S = env_int("MSCOMM_STREAM_TTL_S", 3600, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MSCOMM_MAX_BODY_BYTES

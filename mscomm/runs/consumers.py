@@ -1,4 +1,4 @@
-"""The run websocket: stored frames from `since`, then live ones; owners may control."""
+"""The run websocket: stored frames from `since`, then live ones; only the owner connects."""
 
 from __future__ import annotations
 
@@ -6,72 +6,118 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 import uuid
 from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 
-from mscomm.accounts.services import SESSION_KEY
+from mscomm.accounts.services import workspace_find
+from mscomm.errors import NotFound, ServiceError
 from mscomm.runs import stream
 from mscomm.runs.hub import OVERFLOW, cancel_requested, entry_id_key, hub
 from mscomm.runs.models import Run
-from mscomm.runs.selectors import run_public
+from mscomm.runs.selectors import run_get, run_public
 from mscomm.runs.services import SPEED_MAX, SPEED_MIN, run_control
 
 log = logging.getLogger(__name__)
 
 READ_BLOCK_MS = 5000
 ACTIONS = {"pause", "resume", "speed", "inject", "stop"}
+LIGHT = ("doc", "result", "frame_log")  # columns a viewer never needs
+NOT_FOUND = 4404  # close code: no such run, or not the caller's (as the API's 404)
 
 
 @database_sync_to_async
-def _load(run_id: uuid.UUID, scope: dict) -> tuple[Run | None, bool]:
-    """The run (without its heavy columns) and whether the connection's owner owns it."""
-    run = Run.objects.filter(id=run_id).select_related("workspace").defer("doc", "result").first()
-    if run is None:
-        return None, False
-    user = scope.get("user")
-    if user is not None and user.is_authenticated:
-        return run, run.workspace.user_id == user.id
-    session = scope.get("session")
-    visitor = session.get(SESSION_KEY) if session is not None else None
-    return run, run.workspace.user_id is None and visitor == str(run.workspace_id)
+def _load_own(run_id: uuid.UUID, scope: dict) -> Run | None:
+    """The caller's run (the API's rule: the owner's workspace), or None for anyone else."""
+    workspace = workspace_find(user=scope.get("user"), session=scope.get("session"))
+    try:
+        return run_get(workspace=workspace, run_id=run_id, defer=LIGHT)
+    except NotFound:
+        return None
 
 
 @database_sync_to_async
 def _refresh(run_id: uuid.UUID) -> Run:
-    return Run.objects.defer("doc", "result").get(id=run_id)
+    return Run.objects.defer(*LIGHT).get(id=run_id)
 
 
 @database_sync_to_async
-def _control(run: Run, message: dict) -> None:
-    run_control(run=run, message=message)
+def _control(run_id: uuid.UUID, message: dict) -> str | None:
+    """Hand the message on; why it was refused (the run is over, too many wait), or None."""
+    try:
+        run_control(run_id=run_id, message=message)
+    except ServiceError as err:
+        return str(err.detail)
+    return None
+
+
+class _Bucket:
+    """A token bucket: `burst` messages at once, then `rate` a second."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens = float(burst)
+        self.at = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
 
 
 class RunConsumer(AsyncJsonWebsocketConsumer):
-    """`/ws/runs/<id>/?since=N`: one reader task per connection on the run's stream."""
+    """`/ws/runs/<id>/?since=N`: one reader task per connection on the run's stream.
+
+    Subclasses reach a run another way by overriding `find_run`, and show it their way
+    with `show_run`; `may_control` says whether control messages are obeyed.
+    """
+
+    may_control = True
 
     async def connect(self) -> None:
         self.reader: asyncio.Task | None = None
         try:
-            self.run_id = uuid.UUID(str(self.scope["url_route"]["kwargs"]["run_id"]))
             query = parse_qs(self.scope.get("query_string", b"").decode())
             self.since = max(0, int(query.get("since", ["0"])[0]))
-        except (ValueError, KeyError):
+        except ValueError:
             await self.close(code=4400)
             return
-        run, self.owner = await _load(self.run_id, self.scope)
+        run = await self.find_run()
         if run is None:
-            await self.close(code=4404)
+            await self.close(code=NOT_FOUND)
             return
         self.run = run
+        self.run_id = run.id
+        self.bucket = _Bucket(settings.MSCOMM_CONTROLS_PER_S, settings.MSCOMM_CONTROL_BURST)
         await self.accept()
-        await self.send_json({"type": "run", "run": run_public(run)})
+        await self.send_json({"type": "run", "run": self.show_run(run_public(run))})
         self.reader = asyncio.create_task(self._pump())
 
+    async def find_run(self) -> Run | None:
+        """The run this connection may read, or None (closed with NOT_FOUND)."""
+        try:
+            run_id = uuid.UUID(str(self.scope["url_route"]["kwargs"]["run_id"]))
+        except (ValueError, KeyError):
+            return None
+        return await _load_own(run_id, self.scope)
+
+    def show_run(self, run: dict[str, Any]) -> dict[str, Any]:
+        """The run message's payload as this connection may see it."""
+        return run
+
     async def disconnect(self, code: int) -> None:
+        await self._stop_reader()
+
+    async def _stop_reader(self) -> None:
         if self.reader is not None:
             self.reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -98,7 +144,7 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
             await self._send_frame(stream.entry_seq(entry_id), fields["d"])
             return False
         payload = json.loads(fields["d"])
-        await self.send_json({"type": "run", "run": payload})
+        await self.send_json({"type": "run", "run": self.show_run(payload)})
         return payload["state"] not in ("queued", "running")
 
     async def _pump(self) -> None:
@@ -110,7 +156,7 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
             if self.run.finished:
                 await self._finish_from_log()
                 # As for a live run, the last message is the run's final state.
-                await self.send_json({"type": "run", "run": run_public(self.run)})
+                await self.send_json({"type": "run", "run": self.show_run(run_public(self.run))})
                 return
             last_id = f"{self.since}-0"
             while True:
@@ -130,7 +176,9 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
                         run = await _refresh(self.run_id)
                         if run.finished and not await run_hub.catch_up(run_id, last_id):
                             await self._finish_from_log()
-                            await self.send_json({"type": "run", "run": run_public(run)})
+                            await self.send_json(
+                                {"type": "run", "run": self.show_run(run_public(run))}
+                            )
                             return
                         continue
                     if item is OVERFLOW:
@@ -152,14 +200,19 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
                 run_hub.unsubscribe(run_id, queue)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        if not self.owner:
+        if not self.may_control:
             await self.send_json({"type": "error", "detail": "only the run's owner may control it"})
             return
         problem = _control_problem(content)
+        if problem is None and not self.bucket.take():
+            problem = (
+                f"too many control messages: at most {settings.MSCOMM_CONTROLS_PER_S:g} "
+                "a second on one connection"
+            )
+        if problem is None:
+            problem = await _control(self.run_id, content)
         if problem:
             await self.send_json({"type": "error", "detail": problem})
-            return
-        await _control(self.run, content)
 
     @classmethod
     async def decode_json(cls, text_data: str) -> Any:

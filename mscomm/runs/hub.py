@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from collections.abc import Callable
+from typing import TypeVar
 
 from mscomm.runs import stream
 
@@ -126,13 +128,26 @@ class RunHub:
             start = f"({page[-1][0]}"
 
 
-_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RunHub] = weakref.WeakKeyDictionary()
+T = TypeVar("T")
 
 
-def hub() -> RunHub:
-    """This event loop's hub (a server process has one loop; tests may run several)."""
-    loop = asyncio.get_running_loop()
-    found = _hubs.get(loop)
-    if found is None:
-        found = _hubs[loop] = RunHub()
-    return found
+def per_loop(factory: Callable[[], T]) -> Callable[[], T]:
+    """A function giving the running event loop's own object, made by `factory` once.
+
+    A server process has one loop; tests may run several, and an object holding tasks
+    or connections must not cross from one to another.
+    """
+    made: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, T] = weakref.WeakKeyDictionary()
+
+    def get() -> T:
+        loop = asyncio.get_running_loop()
+        found = made.get(loop)
+        if found is None:
+            found = made[loop] = factory()
+        return found
+
+    return get
+
+
+hub = per_loop(RunHub)
+hub.__doc__ = "This event loop's hub."

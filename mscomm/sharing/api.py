@@ -21,12 +21,10 @@ from mscomm.sharing import services
 from mscomm.sharing.headers import shared_headers
 from mscomm.sharing.models import ShareLink
 from mscomm.sharing.ratelimit import client_ip, rate_check
-from mscomm.sharing.selectors import share_get, share_list, share_resolve
+from mscomm.sharing.selectors import run_for_holder, share_get, share_list, share_resolve
 
 FRAMES_PAGE = 500
 ERRORS = {code: ErrorOut for code in (400, 404, 409, 413, 422, 429)}
-# What a link's holder sees of a run: no ids that lead back to the owner's things.
-PRIVATE_RUN_FIELDS = ("id", "scenario_id", "batch_id", "variant")
 
 shares_router = Router(tags=["shares"])
 
@@ -79,8 +77,7 @@ def share_public(share: ShareLink) -> dict[str, Any]:
 def shared_run_public(share: ShareLink) -> dict[str, Any] | None:
     if not share.run_id:
         return None
-    run = run_selectors.run_public(share.run)
-    return {key: value for key, value in run.items() if key not in PRIVATE_RUN_FIELDS}
+    return run_for_holder(run_selectors.run_public(share.run))
 
 
 # -- the owner's links ----------------------------------------------------------------

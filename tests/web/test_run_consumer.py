@@ -51,7 +51,9 @@ def test_a_late_viewer_gets_every_frame_after_since_then_live_ones(user_client, 
 
     async def scenario_() -> list[dict]:
         communicator = WebsocketCommunicator(
-            application, f"/ws/runs/{run_id}/?since=2", headers=[ORIGIN]
+            application,
+            f"/ws/runs/{run_id}/?since=2",
+            headers=[ORIGIN, cookie_header(user_client)],
         )
         connected, _ = await communicator.connect()
         assert connected
@@ -80,7 +82,9 @@ def test_a_finished_run_replays_its_stored_log(user_client, scenario):
 
     async def replay() -> list[dict]:
         communicator = WebsocketCommunicator(
-            application, f"/ws/runs/{run_id}/?since=1", headers=[ORIGIN]
+            application,
+            f"/ws/runs/{run_id}/?since=1",
+            headers=[ORIGIN, cookie_header(user_client)],
         )
         connected, _ = await communicator.connect()
         assert connected
@@ -100,7 +104,9 @@ def test_a_foreign_origin_is_refused(user_client, scenario):
 
     async def connect() -> bool:
         communicator = WebsocketCommunicator(
-            application, f"/ws/runs/{run_id}/", headers=[(b"origin", b"https://evil.example")]
+            application,
+            f"/ws/runs/{run_id}/",
+            headers=[(b"origin", b"https://evil.example"), cookie_header(user_client)],
         )
         connected, _ = await communicator.connect()
         await communicator.disconnect()
@@ -130,7 +136,8 @@ def test_only_the_owner_may_control_the_run(user_client, other_client, scenario)
             application, f"/ws/runs/{run_id}/", headers=[ORIGIN, cookie_header(client)]
         )
         connected, _ = await communicator.connect()
-        assert connected
+        if not connected:
+            return {"refused": True}
         await communicator.receive_json_from(timeout=5)  # the run's state
         await communicator.send_json_to(message)
         reply = None
@@ -139,10 +146,9 @@ def test_only_the_owner_may_control_the_run(user_client, other_client, scenario)
         await communicator.disconnect()
         return reply
 
-    refused = asyncio.run(send_as(other_client, {"action": "pause"}))
-    assert refused == {"type": "error", "detail": "only the run's owner may control it"}
-    refused_anonymous = asyncio.run(send_as(Client(), {"action": "stop"}))
-    assert refused_anonymous["type"] == "error"
+    # Nobody else even gets the socket (as the API answers them 404).
+    assert asyncio.run(send_as(other_client, {"action": "pause"})) == {"refused": True}
+    assert asyncio.run(send_as(Client(), {"action": "stop"})) == {"refused": True}
     assert stream.control_pop_all(run_id) == []
 
     assert asyncio.run(send_as(user_client, {"action": "speed", "speed": 0.5})) is None
