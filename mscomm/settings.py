@@ -6,6 +6,7 @@ DATABASE_URL and REDIS_URL, and then passes `manage.py check --deploy`.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import django
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "ninja",
+    "axes",
     "mscomm.accounts",
     "mscomm.scenarios",
     "mscomm.runs",
@@ -69,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it answers for a locked-out log-in.
+    "axes.middleware.AxesMiddleware",
 ]
 if django.VERSION >= (6, 0):
     # Django 6 sends the policy itself; our middleware then leaves the header alone.
@@ -121,6 +125,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Log-in lockout (django-axes): after AXES_FAILURE_LIMIT failures for one user name, or
+# from one address, log-ins from it are answered 429 for the cool-off time, even with the
+# right password. The first backend refuses locked-out attempts; the second checks them.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("MSCOMM_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(seconds=env_int("MSCOMM_LOGIN_COOLOFF_S", 900, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The same client address as every other limit (X-Forwarded-For only behind a proxy).
+AXES_CLIENT_IP_CALLABLE = "mscomm.ratelimit.client_ip"
+# Sign-ups per client address per window.
+MSCOMM_SIGNUPS_PER_WINDOW = env_int("MSCOMM_SIGNUPS_PER_WINDOW", 10, minimum=1)
+MSCOMM_SIGNUP_WINDOW_S = env_int("MSCOMM_SIGNUP_WINDOW_S", 3600, minimum=1)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"

@@ -16,11 +16,11 @@ from ninja.errors import HttpError
 
 from mscomm.accounts.services import workspace_get
 from mscomm.api.schemas import ErrorOut, FramesOut, RunOut, ScenarioOut
+from mscomm.ratelimit import client_ip, rate_check
 from mscomm.runs import selectors as run_selectors
 from mscomm.sharing import services
 from mscomm.sharing.headers import shared_headers
 from mscomm.sharing.models import ShareLink
-from mscomm.sharing.ratelimit import client_ip, rate_check
 from mscomm.sharing.selectors import run_for_holder, share_get, share_list, share_resolve
 
 FRAMES_PAGE = 500
