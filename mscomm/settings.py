@@ -12,7 +12,7 @@ from pathlib import Path
 import django
 from django.core.exceptions import ImproperlyConfigured
 
-from mscomm.env import database_from_url, env_bool, env_int, env_list, env_str
+from mscomm.env import database_from_url, env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "mscomm.middleware.BodySizeLimitMiddleware",
     "mscomm.middleware.SecurityHeadersMiddleware",
+    # Before SecurityMiddleware sees the answer: its Referrer-Policy is only a default.
+    "mscomm.sharing.headers.SharedHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -256,6 +258,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
+    },
 }
 CSRF_FAILURE_VIEW = "mscomm.views.csrf_failure"
