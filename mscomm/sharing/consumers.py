@@ -4,30 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from channels.db import database_sync_to_async
-
-from mscomm.errors import NotFound
-from mscomm.runs.consumers import LIGHT, RunConsumer
+from mscomm.runs.consumers import RunConsumer
 from mscomm.runs.models import Run
-from mscomm.sharing.selectors import run_for_holder, share_resolve, token_hash
+from mscomm.sharing.selectors import run_for_holder, token_hash
 from mscomm.sharing.watch import share_watch
-
-
-@database_sync_to_async
-def _shared_run(token: str) -> Run | None:
-    try:
-        share = share_resolve(token=token)
-    except NotFound:
-        return None
-    if not share.run_id:
-        return None
-    return Run.objects.defer(*LIGHT).get(id=share.run_id)
 
 
 class SharedRunConsumer(RunConsumer):
     """`/ws/shares/<token>/?since=N`: frames and run states without the owner's ids.
 
     Every control is refused. Open sockets close once the link is revoked or expires.
+    Routed without the session middleware: a link's socket is the same for everyone.
     """
 
     # Whoever holds a link only watches, even the run's owner (who has the run's page).
@@ -39,10 +26,11 @@ class SharedRunConsumer(RunConsumer):
 
     async def find_run(self) -> Run | None:
         token = self.scope["url_route"]["kwargs"]["token"]
-        run = await _shared_run(token)
+        watch = share_watch()
+        run = await watch.shared_run(token)
         if run is not None:
             self.digest = token_hash(token)
-            share_watch().add(self.digest, self._link_gone)
+            watch.add(self.digest, self._link_gone)
         return run
 
     def show_run(self, run: dict[str, Any]) -> dict[str, Any]:

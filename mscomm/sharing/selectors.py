@@ -49,8 +49,11 @@ def share_get(*, workspace: Workspace | None, share_id: Any) -> ShareLink:
     return found
 
 
-def share_resolve(*, token: str) -> ShareLink:
-    """The live link for `token` with its target; `NotFound` if unknown, revoked or expired."""
+def share_resolve(*, token: str, defer: tuple[str, ...] = ()) -> ShareLink:
+    """The live link for `token` with its target; `NotFound` if unknown, revoked or expired.
+
+    `defer` leaves more of the target's columns unloaded (`"run__doc"`, ...).
+    """
     missing = NotFound("this link does not exist, was revoked or has expired")
     if not isinstance(token, str) or not TOKEN_RE.fullmatch(token):
         raise missing
@@ -58,7 +61,7 @@ def share_resolve(*, token: str) -> ShareLink:
     share = (
         ShareLink.objects.filter(token_hash=digest)
         .select_related("scenario", "run")
-        .defer("run__frame_log")
+        .defer("run__frame_log", *defer)
         .first()
     )
     # The lookup is by hash (no timing signal about the token); compare in constant time
