@@ -18,15 +18,15 @@ from django.conf import settings
 from mscomm.accounts.services import workspace_find
 from mscomm.errors import NotFound, ServiceError
 from mscomm.runs import stream
+from mscomm.runs.control import Control, ControlError, control_parse
 from mscomm.runs.hub import OVERFLOW, cancel_requested, entry_id_key, hub
 from mscomm.runs.models import Run
 from mscomm.runs.selectors import run_get, run_public
-from mscomm.runs.services import SPEED_MAX, SPEED_MIN, run_control
+from mscomm.runs.services import run_control
 
 log = logging.getLogger(__name__)
 
 READ_BLOCK_MS = 5000
-ACTIONS = {"pause", "resume", "speed", "inject", "stop"}
 LIGHT = ("doc", "result", "frame_log")  # columns a viewer never needs
 NOT_FOUND = 4404  # close code: no such run, or not the caller's (as the API's 404)
 
@@ -43,14 +43,15 @@ def _load_own(run_id: uuid.UUID, scope: dict) -> Run | None:
 
 @database_sync_to_async
 def _refresh(run_id: uuid.UUID) -> Run:
-    return Run.objects.defer(*LIGHT).get(id=run_id)
+    # With its frame log: a finished run's frames are read from it.
+    return Run.objects.defer("doc", "result").get(id=run_id)
 
 
 @database_sync_to_async
-def _control(run_id: uuid.UUID, message: dict) -> str | None:
-    """Hand the message on; why it was refused (the run is over, too many wait), or None."""
+def _control(run_id: uuid.UUID, control: Control) -> str | None:
+    """Hand the control on; why it was refused (the run is over, too many wait), or None."""
     try:
-        run_control(run_id=run_id, message=message)
+        run_control(run_id=run_id, control=control)
     except ServiceError as err:
         return str(err.detail)
     return None
@@ -203,14 +204,18 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
         if not self.may_control:
             await self.send_json({"type": "error", "detail": "only the run's owner may control it"})
             return
-        problem = _control_problem(content)
-        if problem is None and not self.bucket.take():
+        try:
+            control = control_parse(content)
+        except ControlError as err:
+            await self.send_json({"type": "error", "detail": str(err)})
+            return
+        if not self.bucket.take():
             problem = (
                 f"too many control messages: at most {settings.MSCOMM_CONTROLS_PER_S:g} "
                 "a second on one connection"
             )
-        if problem is None:
-            problem = await _control(self.run_id, content)
+        else:
+            problem = await _control(self.run_id, control)
         if problem:
             await self.send_json({"type": "error", "detail": problem})
 
@@ -220,19 +225,3 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
             return json.loads(text_data)
         except (ValueError, RecursionError):  # nested too deeply to parse
             return None
-
-
-def _control_problem(content: Any) -> str | None:
-    """Why a control message is refused, or None when it is well formed."""
-    if not isinstance(content, dict) or content.get("action") not in ACTIONS:
-        return f'a control message is {{"action": one of {sorted(ACTIONS)}}}'
-    if content["action"] == "speed":
-        speed = content.get("speed")
-        number = isinstance(speed, (int, float)) and not isinstance(speed, bool)
-        if not number or not SPEED_MIN <= speed <= SPEED_MAX:
-            return f"speed must be a number in {SPEED_MIN}..{SPEED_MAX}"
-    if content["action"] == "inject" and not isinstance(content.get("fault"), dict):
-        return "inject needs a fault object"
-    if len(json.dumps(content)) > 10_000:
-        return "control message too large"
-    return None

@@ -12,11 +12,10 @@ from django.db import connection
 
 import patterns
 from mscomm.runs import stream
+from mscomm.runs.control import Action, control_decode
 from mscomm.runs.frames import FrameBuilder, state_key
 from mscomm.runs.models import Run, RunMode, RunState
 from mscomm.runs.services import (
-    SPEED_MAX,
-    SPEED_MIN,
     run_claim,
     run_finish,
     run_heartbeat,
@@ -67,20 +66,24 @@ class _Session:
 
     def apply_controls(self) -> None:
         for message in stream.control_pop_all(self.run.id):
-            action = message.get("action")
-            if action == "pause":
+            control = control_decode(message)
+            if control is None:
+                log.warning("run %s: control message ignored: %.200r", self.run.id, message)
+                continue
+            action = control.action
+            if action is Action.PAUSE:
                 if not self.paused:
                     self.paused_at = time.monotonic()
                 self.paused = True
-            elif action == "resume":
+            elif action is Action.RESUME:
                 self.paused = False
-            elif action == "speed":
-                self.speed = min(max(float(message["speed"]), SPEED_MIN), SPEED_MAX)
+            elif action is Action.SPEED:
+                self.speed = control.speed
                 run_set_speed(run_id=self.run.id, speed=self.speed)
-            elif action == "inject":
-                self._inject(message.get("fault"))
-            elif action in ("stop", "cancel"):
-                self.cancelled = action == "cancel"
+            elif action is Action.INJECT:
+                self._inject(control.fault)
+            elif action in (Action.STOP, Action.CANCEL):
+                self.cancelled = action is Action.CANCEL
                 self.sim.stop()
 
     def check_limits(self, now: float) -> None:

@@ -256,6 +256,7 @@ ACTIONS = [
     {"action": "speed", "speed": 0.5},
     {"action": "inject", "fault": {"target": "x", "mode": "crash"}},
     {"action": "stop"},
+    {"action": "cancel"},
 ]
 
 
