@@ -17,16 +17,14 @@ from django.conf import settings
 
 from mscomm.accounts.services import workspace_find
 from mscomm.errors import NotFound, ServiceError
-from mscomm.runs import stream
 from mscomm.runs.control import Control, ControlError, control_parse
-from mscomm.runs.hub import OVERFLOW, cancel_requested, entry_id_key, hub
+from mscomm.runs.hub import FRAME, hub
 from mscomm.runs.models import Run
 from mscomm.runs.selectors import run_get, run_public
 from mscomm.runs.services import run_control
 
 log = logging.getLogger(__name__)
 
-READ_BLOCK_MS = 5000
 LIGHT = ("doc", "result", "frame_log")  # columns a viewer never needs
 NOT_FOUND = 4404  # close code: no such run, or not the caller's (as the API's 404)
 
@@ -39,12 +37,6 @@ def _load_own(run_id: uuid.UUID, scope: dict) -> Run | None:
         return run_get(workspace=workspace, run_id=run_id, defer=LIGHT)
     except NotFound:
         return None
-
-
-@database_sync_to_async
-def _refresh(run_id: uuid.UUID) -> Run:
-    # With its frame log: a finished run's frames are read from it.
-    return Run.objects.defer("doc", "result").get(id=run_id)
 
 
 @database_sync_to_async
@@ -124,81 +116,22 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self.reader
 
-    async def _send_frame(self, seq: int, text: str) -> None:
-        # Frames pass through as the worker encoded them: no parsing per viewer.
-        if seq > self.since:
-            await self.send(text_data=f'{{"type":"frame","frame":{text}}}')
-            self.since = seq
-
-    async def _finish_from_log(self) -> None:
-        run = await _refresh(self.run_id)
-        since = self.since
-        lines = await asyncio.to_thread(
-            stream.frame_log_lines, run.frame_log, since=since, limit=None
-        )
-        for offset, line in enumerate(lines, start=since + 1):
-            await self._send_frame(offset, line)
-
-    async def _deliver(self, entry_id: str, fields: dict) -> bool:
-        """Send one stream entry; True once it was the run's final state."""
-        if fields["k"] == stream.FRAME:
-            await self._send_frame(stream.entry_seq(entry_id), fields["d"])
-            return False
-        payload = json.loads(fields["d"])
-        await self.send_json({"type": "run", "run": self.show_run(payload)})
-        return payload["state"] not in ("queued", "running")
-
     async def _pump(self) -> None:
-        """Send every frame after `since` in order, until the run's final state."""
-        run_hub = hub()
-        run_id = str(self.run_id)
-        queue = None
+        """Send the run's messages as the hub yields them, until its final state."""
+        follow = hub().follow(self.run_id, self.since, run=self.run)
         try:
-            if self.run.finished:
-                await self._finish_from_log()
-                # As for a live run, the last message is the run's final state.
-                await self.send_json({"type": "run", "run": self.show_run(run_public(self.run))})
-                return
-            last_id = f"{self.since}-0"
-            while True:
-                # Subscribe first, then catch up: together they leave no gap (hub.py).
-                queue = await run_hub.subscribe(run_id)
-                for entry_id, fields in await run_hub.catch_up(run_id, last_id):
-                    last_id = entry_id
-                    if await self._deliver(entry_id, fields):
-                        return
-                while True:
-                    if cancel_requested():  # a cancel the Redis client swallowed (hub.py)
-                        raise asyncio.CancelledError
-                    try:
-                        item = await asyncio.wait_for(queue.get(), READ_BLOCK_MS / 1000)
-                    except TimeoutError:
-                        # Quiet for a while: the run may have ended with its stream gone.
-                        run = await _refresh(self.run_id)
-                        if run.finished and not await run_hub.catch_up(run_id, last_id):
-                            await self._finish_from_log()
-                            await self.send_json(
-                                {"type": "run", "run": self.show_run(run_public(run))}
-                            )
-                            return
-                        continue
-                    if item is OVERFLOW:
-                        break  # too far behind: catch up from the stream again
-                    entry_id, fields = item
-                    if entry_id_key(entry_id) <= entry_id_key(last_id):
-                        continue  # already sent by the catch-up
-                    last_id = entry_id
-                    if await self._deliver(entry_id, fields):
-                        return
-                run_hub.unsubscribe(run_id, queue)
+            async with contextlib.aclosing(follow) as messages:
+                async for kind, data in messages:
+                    if kind == FRAME:
+                        # Frames pass through as the worker encoded them: no parsing per viewer.
+                        await self.send(text_data=f'{{"type":"frame","frame":{data}}}')
+                    else:
+                        await self.send_json({"type": "run", "run": self.show_run(data)})
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("run %s: websocket reader failed", self.run_id)
             await self.close(code=1011)
-        finally:
-            if queue is not None:
-                run_hub.unsubscribe(run_id, queue)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not self.may_control:

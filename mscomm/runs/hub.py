@@ -5,22 +5,31 @@ subscribes first and then catches up from the stream itself (XRANGE from its `si
 everything up to the feed's starting point is in the catch-up, everything after it
 comes through the feed, and the viewer drops what it has already sent (ids only grow),
 so there is never a gap. A viewer that falls too far behind is cut loose with OVERFLOW
-and catches up from the stream again.
+and catches up from the stream again. `RunHub.follow` is that whole protocol for one
+viewer, as one async iterator: the websocket consumer only sends what it yields.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
 import weakref
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeVar
+
+from channels.db import database_sync_to_async
 
 from mscomm.runs import stream
+from mscomm.runs.models import ACTIVE_STATES, Run
+from mscomm.runs.selectors import run_public
 
 log = logging.getLogger(__name__)
 
 OVERFLOW = ("overflow", {})
+FRAME = "frame"  # follow() yields (FRAME, the frame's JSON text as the worker wrote it)
+RUN = "run"  # and (RUN, the run as run_public shows it)
 MAX_BACKLOG = 2000  # entries a viewer may have waiting before it must catch up itself
 READ_BLOCK_MS = 5000
 READ_COUNT = 500
@@ -40,6 +49,12 @@ def cancel_requested() -> bool:
 def entry_id_key(entry_id: str) -> tuple[int, int]:
     ms, sub = entry_id.split("-", 1)
     return int(ms), int(sub)
+
+
+@database_sync_to_async
+def _run_now(run_id: str) -> Run:
+    # With its frame log: a finished run's frames are read from it.
+    return Run.objects.defer("doc", "result").get(id=run_id)
 
 
 class _Feed:
@@ -114,6 +129,79 @@ class RunHub:
         if not feed.queues and self.feeds.get(run_id) is feed:
             feed.task.cancel()
             self.feeds.pop(run_id, None)
+
+    async def follow(
+        self, run_id: Any, since: int, *, run: Run | None = None
+    ) -> AsyncIterator[tuple[str, Any]]:
+        """One viewer's messages: every frame after `since`, in order, each once, and the
+        run's states, until its final state, which always comes last (also for a run that
+        was over before: then the frames come from its stored log).
+
+        Yields (FRAME, text) and (RUN, dict). `run`, the run as the caller loaded it,
+        spares a query.
+        """
+        run_id = str(run_id)
+        sent = since
+        if run is None:
+            run = await _run_now(run_id)
+        if not run.finished:
+            async with contextlib.aclosing(self._entries(run_id, f"{since}-0")) as entries:
+                async for entry in entries:
+                    if entry is None:
+                        break  # over, with its stream gone: the stored log has the rest
+                    entry_id, fields = entry
+                    if fields["k"] == stream.FRAME:
+                        seq = stream.entry_seq(entry_id)
+                        if seq > sent:
+                            sent = seq
+                            yield FRAME, fields["d"]
+                        continue
+                    state = json.loads(fields["d"])
+                    yield RUN, state
+                    if state["state"] not in ACTIVE_STATES:
+                        return
+        run = await _run_now(run_id)
+        lines = await asyncio.to_thread(
+            stream.frame_log_lines, run.frame_log, since=sent, limit=None
+        )
+        for text in lines:
+            yield FRAME, text
+        yield RUN, run_public(run)
+
+    async def _entries(self, run_id: str, after_id: str) -> AsyncIterator[tuple[str, dict] | None]:
+        """The run's stream entries after `after_id`, in order and without a gap; then
+        None if the run ends while its stream is quiet (it may have expired)."""
+        last_id = after_id
+        queue = None
+        try:
+            while True:
+                # Subscribe first, then catch up: together they leave no gap.
+                queue = await self.subscribe(run_id)
+                for entry in await self.catch_up(run_id, last_id):
+                    last_id = entry[0]
+                    yield entry
+                while True:
+                    if cancel_requested():  # a cancel the Redis client swallowed
+                        raise asyncio.CancelledError
+                    try:
+                        item = await asyncio.wait_for(queue.get(), READ_BLOCK_MS / 1000)
+                    except TimeoutError:
+                        run = await _run_now(run_id)
+                        if run.finished and not await self.catch_up(run_id, last_id):
+                            yield None
+                            return
+                        continue
+                    if item is OVERFLOW:
+                        break  # too far behind: catch up from the stream again
+                    if entry_id_key(item[0]) <= entry_id_key(last_id):
+                        continue  # already in the catch-up
+                    last_id = item[0]
+                    yield item
+                self.unsubscribe(run_id, queue)
+                queue = None
+        finally:
+            if queue is not None:
+                self.unsubscribe(run_id, queue)
 
     async def catch_up(self, run_id: str, after_id: str) -> list[tuple[str, dict]]:
         """Every entry of the run's stream after `after_id`, in order."""
