@@ -249,9 +249,12 @@ def shared_class(
     )
     closed = [r["closed_at"] - revoked_at for r in records if "closed_at" in r]
     codes = sorted({r.get("code") for r in records}, key=str)
+    joined = [r["joined"] - revoked_at + watch_s for r in records if "joined" in r]
     print(
         f"share link, {viewers} viewers in {processes} client processes, one daphne "
-        f"({watch_s:g} s of a live run at speed {speed:g}, then revoked):"
+        f"({watch_s:g} s of a live run at speed {speed:g}, then revoked; "
+        f"{len(joined)} joined {min(joined, default=0):.1f}..{max(joined, default=0):.1f} s "
+        f"into it; load average {os.getloadavg()[0]:.1f}):"
     )
     print(
         f"  frames/s per viewer {fps:.1f}; publish-to-receive p50 {percentile(latency, 50):.1f} "

@@ -28,6 +28,11 @@ from mscomm.runs.selectors import run_public
 log = logging.getLogger(__name__)
 
 OVERFLOW = ("overflow", {})
+# The stream was quiet for READ_BLOCK_MS: a viewer then checks whether its run is over.
+# The feed says so to every idle viewer at once, so no viewer waits on a timer of its own
+# for every entry (asyncio.wait_for makes a task and a timer per call: 500 viewers at
+# 20 frames a second would make 10,000 of each a second).
+IDLE = ("idle", {})
 FRAME = "frame"  # follow() yields (FRAME, the frame's JSON text as the worker wrote it)
 RUN = "run"  # and (RUN, the run as run_public shows it)
 MAX_BACKLOG = 2000  # entries a viewer may have waiting before it must catch up itself
@@ -77,7 +82,12 @@ class _Feed:
             self.ready.set()
             while self.queues and not cancel_requested():
                 reply = await client.xread({key: last_id}, count=READ_COUNT, block=READ_BLOCK_MS)
-                for entry_id, fields in reply[0][1] if reply else ():
+                if not reply:
+                    for queue in self.queues:
+                        if queue.empty():
+                            queue.put_nowait(IDLE)
+                    continue
+                for entry_id, fields in reply[0][1]:
                     last_id = entry_id
                     for queue in list(self.queues):
                         if queue.qsize() >= MAX_BACKLOG:
@@ -95,6 +105,9 @@ class _Feed:
             self.ready.set()
             if self.hub.feeds.get(self.run_id) is self:
                 del self.hub.feeds[self.run_id]
+            # Viewers still here (they wait without a timeout) start over on a new feed.
+            for queue in self.queues:
+                queue.put_nowait(OVERFLOW)
             await client.aclose()
 
 
@@ -183,9 +196,9 @@ class RunHub:
                 while True:
                     if cancel_requested():  # a cancel the Redis client swallowed
                         raise asyncio.CancelledError
-                    try:
-                        item = await asyncio.wait_for(queue.get(), READ_BLOCK_MS / 1000)
-                    except TimeoutError:
+                    item = await queue.get()
+                    if item is IDLE:
+                        # Quiet for a while: the run may have ended with its stream gone.
                         run = await _run_now(run_id)
                         if run.finished and not await self.catch_up(run_id, last_id):
                             yield None

@@ -182,3 +182,31 @@ def test_a_visitor_owns_the_runs_of_their_session(client, scenario):
 
     assert asyncio.run(control()) is True
     assert stream.control_pop_all(run_id) == [{"action": "pause"}]
+
+
+def test_a_viewer_learns_of_an_end_whose_stream_is_gone(user_client, scenario):
+    run_id = make_run(user_client, scenario)
+    for seq in (1, 2):
+        stream.frame_publish(run_id, frame(seq))
+
+    async def watch() -> list[dict]:
+        communicator = WebsocketCommunicator(
+            application, f"/ws/runs/{run_id}/", headers=[ORIGIN, cookie_header(user_client)]
+        )
+        connected, _ = await communicator.connect()
+        assert connected
+        messages = [await communicator.receive_json_from(timeout=5) for _ in range(3)]
+        # The run ends with its log stored, but its stream is gone before any viewer
+        # saw the final state (it expired, or Redis lost it): the quiet feed finds out.
+        log = stream.frame_log_pack([*stream.frames_all_raw(run_id), json.dumps(frame(3))])
+        await database_sync_to_async(Run.objects.filter(id=run_id).update)(
+            state=RunState.SUCCEEDED, frame_log=log, frame_count=3
+        )
+        await asyncio.to_thread(stream.redis_client().delete, stream.frames_key(run_id))
+        messages += await receive_until_finished(communicator)
+        await communicator.disconnect()
+        return messages
+
+    messages = asyncio.run(watch())
+    assert [m["frame"]["seq"] for m in messages if m["type"] == "frame"] == [1, 2, 3]
+    assert messages[-1]["type"] == "run" and messages[-1]["run"]["state"] == "succeeded"
