@@ -5,7 +5,9 @@ subscribes first and then catches up from the stream itself (XRANGE from its `si
 everything up to the feed's starting point is in the catch-up, everything after it
 comes through the feed, and the viewer drops what it has already sent (ids only grow),
 so there is never a gap. A viewer that falls too far behind is cut loose with OVERFLOW
-and catches up from the stream again. `RunHub.follow` is that whole protocol for one
+and catches up from the stream again. The feed also keeps the stream's last WINDOW
+entries in memory and serves catch-ups from them: a class of hundreds joining a run
+then costs one read of its stream, not one each. `RunHub.follow` is that whole protocol for one
 viewer, as one async iterator: the websocket consumer only sends what it yields.
 """
 
@@ -16,6 +18,7 @@ import contextlib
 import json
 import logging
 import weakref
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
@@ -38,6 +41,7 @@ RUN = "run"  # and (RUN, the run as run_public shows it)
 MAX_BACKLOG = 2000  # entries a viewer may have waiting before it must catch up itself
 READ_BLOCK_MS = 5000
 READ_COUNT = 500
+WINDOW = 1000  # recent entries a feed keeps for catch-ups (under a minute of frames)
 
 
 def cancel_requested() -> bool:
@@ -70,15 +74,39 @@ class _Feed:
         self.run_id = run_id
         self.queues: set[asyncio.Queue] = set()
         self.ready = asyncio.Event()
+        # The stream's entries after `floor`, with their parsed ids, up to what was read.
+        self.window: deque[tuple[tuple[int, int], tuple[str, dict]]] = deque()
+        self.floor = (0, 0)
         self.task = asyncio.ensure_future(self._loop())
+
+    def _keep(self, entry: tuple[str, dict]) -> None:
+        self.window.append((entry_id_key(entry[0]), entry))
+        if len(self.window) > WINDOW:
+            self.floor = self.window.popleft()[0]
+
+    def entries_after(self, after: tuple[int, int]) -> list[tuple[str, dict]] | None:
+        """The entries after `after` from memory; None when the window does not reach back."""
+        if after < self.floor or not self.ready.is_set() or self.task.done():
+            return None
+        found = []
+        for key, entry in reversed(self.window):
+            if key <= after:
+                break
+            found.append(entry)
+        found.reverse()
+        return found
 
     async def _loop(self) -> None:
         key = stream.frames_key(self.run_id)
         client = stream.redis_async(block_s=READ_BLOCK_MS / 1000)
         try:
-            last = await client.xrevrange(key, count=1)
+            tail = list(reversed(await client.xrevrange(key, count=WINDOW + 1)))
+            if len(tail) > WINDOW:
+                self.floor = entry_id_key(tail.pop(0)[0])
+            for entry in tail:
+                self._keep(entry)
             # Explicit ids from here on: what is past this point reaches every subscriber.
-            last_id = last[0][0] if last else "0-0"
+            last_id = tail[-1][0] if tail else "0-0"
             self.ready.set()
             while self.queues and not cancel_requested():
                 reply = await client.xread({key: last_id}, count=READ_COUNT, block=READ_BLOCK_MS)
@@ -89,6 +117,7 @@ class _Feed:
                     continue
                 for entry_id, fields in reply[0][1]:
                     last_id = entry_id
+                    self._keep((entry_id, fields))
                     for queue in list(self.queues):
                         if queue.qsize() >= MAX_BACKLOG:
                             self.queues.discard(queue)
@@ -217,7 +246,16 @@ class RunHub:
                 self.unsubscribe(run_id, queue)
 
     async def catch_up(self, run_id: str, after_id: str) -> list[tuple[str, dict]]:
-        """Every entry of the run's stream after `after_id`, in order."""
+        """Every entry of the run's stream after `after_id`, in order.
+
+        From the run's feed when its window reaches back that far (what it has read
+        so far: a subscriber gets the rest through its queue), else from Redis.
+        """
+        feed = self.feeds.get(run_id)
+        if feed is not None:
+            found = feed.entries_after(entry_id_key(after_id))
+            if found is not None:
+                return found
         key = stream.frames_key(run_id)
         entries: list[tuple[str, dict]] = []
         start = f"({after_id}"
