@@ -12,11 +12,10 @@ from django.db import connection
 
 import patterns
 from mscomm.runs import stream
+from mscomm.runs.control import Action, control_decode
 from mscomm.runs.frames import FrameBuilder, state_key
 from mscomm.runs.models import Run, RunMode, RunState
 from mscomm.runs.services import (
-    SPEED_MAX,
-    SPEED_MIN,
     run_claim,
     run_finish,
     run_heartbeat,
@@ -55,6 +54,10 @@ class _Session:
         )
         self.speed = run.speed
         self.paused = False
+        self.paused_at = 0.0
+        self.started_at = time.monotonic()
+        # Why a limit ended the run early ("" when it ran its course or its owner ended it).
+        self.limit_reason = ""
         self.cancelled = False
         self.lost = False
         self.last_frame = 0.0
@@ -64,19 +67,41 @@ class _Session:
 
     def apply_controls(self) -> None:
         for message in stream.control_pop_all(self.run.id):
-            action = message.get("action")
-            if action == "pause":
+            control = control_decode(message)
+            if control is None:
+                log.warning("run %s: control message ignored: %.200r", self.run.id, message)
+                continue
+            action = control.action
+            if action is Action.PAUSE:
+                if not self.paused:
+                    self.paused_at = time.monotonic()
                 self.paused = True
-            elif action == "resume":
+            elif action is Action.RESUME:
                 self.paused = False
-            elif action == "speed":
-                self.speed = min(max(float(message["speed"]), SPEED_MIN), SPEED_MAX)
+            elif action is Action.SPEED:
+                self.speed = control.speed
                 run_set_speed(run_id=self.run.id, speed=self.speed)
-            elif action == "inject":
-                self._inject(message.get("fault"))
-            elif action in ("stop", "cancel"):
-                self.cancelled = action == "cancel"
+            elif action is Action.INJECT:
+                self._inject(control.fault)
+            elif action in (Action.STOP, Action.CANCEL):
+                self.cancelled = action is Action.CANCEL
                 self.sim.stop()
+
+    def check_limits(self, now: float) -> None:
+        """End a live run paused too long, or going on past the wall-time limit.
+
+        The limits hold a run however it is steered: pausing, or pausing and resuming
+        over and over, cannot keep a worker thread (and the run's heartbeat) forever.
+        """
+        pause_limit = settings.MSCOMM_MAX_PAUSE_S
+        wall_limit = settings.MSCOMM_MAX_LIVE_WALL_S
+        if self.paused and now - self.paused_at > pause_limit:
+            self.limit_reason = f"paused for longer than the limit of {pause_limit:g} s"
+        elif now - self.started_at > wall_limit:
+            self.limit_reason = f"ran longer than the limit of {wall_limit:g} s of wall time"
+        if self.limit_reason:
+            self.limit_reason += f"; ended at t={self.sim.now:g} s"
+            self.sim.stop()
 
     def _inject(self, fault: Any) -> None:
         try:
@@ -143,6 +168,7 @@ class _Session:
         while not sim.done:
             tick_start = time.monotonic()
             self.apply_controls()
+            self.check_limits(tick_start)
             if sim.done:
                 break
             if not self.paused:
@@ -236,6 +262,8 @@ def run_execute(*, run_id: Any) -> None:
     stop = result.get("stop") or {}
     if session.cancelled:
         state, error = RunState.CANCELLED, "cancelled by its owner"
+    elif session.limit_reason:
+        state, error = RunState.FAILED, session.limit_reason
     elif stop.get("reason") == "event_limit":
         limit = settings.MSCOMM_MAX_EVENTS
         state = RunState.FAILED

@@ -110,6 +110,12 @@ async function main() {
   stream
     .on("frame", (frame) => player.push(frame))
     .on("status", (s) => status(s === "open" ? "live" : s))
+    .on("gone", (why) => {
+      player.stop();
+      window.mscommPlayer = null;
+      $("hint").textContent = why;
+      status(why, "error");
+    })
     .on("run", (r) => {
       showRunState(r);
       if (!isFinal(r.state)) return;
