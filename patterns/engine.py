@@ -27,8 +27,9 @@ from .trace import FAILURES, FAULT_MODES
 Observer = Callable[[dict[str, Any]], None]
 Handler = Callable[[Any, Any], Any]
 
-# True when this module runs compiled (an extension module, not Python source).
-COMPILED: Final = not __file__.endswith((".py", ".pyc"))
+# True when this module runs compiled (an extension module, not Python source); not to
+# be confused with `patterns.native.COMPILED`, the list of the modules a build compiles.
+AS_EXTENSION: Final = not __file__.endswith((".py", ".pyc"))
 
 
 class Event:
@@ -251,7 +252,7 @@ class Simulation:
 
     def schedule(self, t: float, seq: int, fn: Handler, arg: Any) -> None:
         """Put an event with its sequence number on the heap."""
-        if COMPILED:
+        if AS_EXTENSION:
             heappush(self.heap, Event(t, seq, fn, arg))
         else:
             heappush(self.heap, (t, seq, fn, arg))
@@ -349,7 +350,7 @@ class Simulation:
         cap = self.max_events if self.max_events is not None else 1 << 62
         try:
             while heap:
-                if COMPILED:
+                if AS_EXTENSION:
                     event: Event = heap[0]
                     if event.t > limit:
                         break
@@ -391,16 +392,23 @@ class Simulation:
                 self.inject(fault)
 
     def inject(self, fault: Any) -> None:
-        """Add a fault (scenario format) to the running simulation; from_s defaults to now.
+        """Add a fault to the running simulation.
 
-        `fault` is whatever the caller gave (typed Any): it is validated here."""
-        from .scenario import parse_fault
-
-        if not isinstance(fault, Mapping):
-            parse_fault(fault, self.scenario)  # raises ScenarioError: not an object
-        doc = dict(fault)
-        doc.setdefault("from_s", self.now)
-        model = parse_fault(doc, self.scenario)
+        `fault` is a parsed fault (`patterns.parse_fault(doc, scenario)`; a start that has
+        passed means now) or a scenario-format mapping, which the scenario the run was
+        given checks (`Scenario.parse_fault`: the engine never imports the model); its
+        from_s defaults to now. The document (a parsed fault's dump) is recorded in
+        `faults_injected`."""
+        if isinstance(fault, Mapping) or not hasattr(fault, "model_dump"):
+            if not isinstance(fault, Mapping):
+                self.scenario.parse_fault(fault)  # raises ScenarioError: not an object
+            doc = dict(fault)
+            doc.setdefault("from_s", self.now)
+            model = self.scenario.parse_fault(doc)
+        else:
+            model = fault
+            doc = fault.model_dump(exclude_none=True)
+            doc["from_s"] = max(float(model.from_s), self.now)
         self.faults_injected.append(doc)
         faults.schedule(self, model, f"fault/injected/{self._injected}")
         self._injected += 1
