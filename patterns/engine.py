@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from heapq import heappush
 from typing import Any, Final
 
-from . import balancing, common_data, events, faults, metrics, resilience, services
+from . import balancing, common_data, faults, metrics, resilience, services, topics
 from .dists import exponential, sampler, stream
 from .metrics import Histogram
 from .trace import FAILURES, FAULT_MODES
@@ -195,7 +195,7 @@ class Simulation:
 
         self.histograms: list[Histogram] = []  # flushed once per simulated second
         self.services = services.build(self, scenario)
-        self.topics = events.build(self, scenario)
+        self.topics = topics.build(self, scenario)
         self.stores = common_data.build(self, scenario)
         self.links: dict[str, LinkRT] = {}
         for model in scenario.links:
@@ -269,7 +269,7 @@ class Simulation:
                 link.dst = self.stores[link.dst_id]
         for link in self.links.values():
             if link.style == "subscribe":
-                events.subscribe(self, link)
+                topics.subscribe(self, link)
             elif link.style == "poll":
                 common_data.add_poller(self, link)
 

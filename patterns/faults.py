@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import events, messaging, services
+from . import messaging, services, topics
 from .dists import sampler
 from .trace import MODE_BIT
 
@@ -191,7 +191,7 @@ def instance_up(sim: Simulation, inst: Any, refuse: bool) -> None:
 
 
 def poison(sim: Simulation, inst: Any) -> None:
-    """A poison event crashes the instance handling it until `restart_ms` has passed."""
+    """A poison message crashes the instance handling it until `restart_ms` has passed."""
     instance_down(sim, inst, False, "poison")
     sim.at(sim.now + inst.svc.restart_s, _poison_over, inst)
 
@@ -236,10 +236,10 @@ def lose_all(sim: Simulation, inst: Any) -> None:
             messaging.requeue(sim, job.parent, job.attempt)
         elif pk == services.DELIVERY:
             if item_started:
-                events.attempt_failed(sim, job.parent)
+                topics.attempt_failed(sim, job.parent)
             else:
                 # Prefetched but not yet handled: back on the queue, no attempt spent.
-                events.dispatch(sim, job.parent)
+                topics.dispatch(sim, job.parent)
 
 
 def restarted(sim: Simulation, inst: Any) -> None:
@@ -247,4 +247,4 @@ def restarted(sim: Simulation, inst: Any) -> None:
     svc = inst.svc
     messaging.drain(sim, svc)
     for sub in svc.subs:
-        events.drain(sim, sub)
+        topics.drain(sim, sub)

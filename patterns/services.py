@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, Any, Final
 
-from . import balancing, common_data, events, faults, messaging, resilience, sync
+from . import balancing, common_data, faults, messaging, resilience, sync, topics
 from .dists import sampler
 from .items import Item
 from .metrics import Histogram
@@ -352,7 +352,7 @@ def dispatch(sim: Simulation, inst: InstanceRT) -> None:
         return
     for item in list(q):
         if not inst.free or not inst.up:
-            break  # (a poison event may have crashed the instance meanwhile)
+            break  # (a poison message may have crashed the instance meanwhile)
         if _room(inst, item.op):
             q.remove(item)
             svc.touch(sim.now)
@@ -463,7 +463,7 @@ def next_step(sim: Simulation, job: Job) -> None:
         for lk in fire:
             style = lk.style
             if style == "publish":
-                events.publish(sim, job, lk)
+                topics.publish(sim, job, lk)
             elif style == "write":
                 common_data.write_start(sim, job, lk)
             else:
@@ -552,7 +552,7 @@ def job_end(sim: Simulation, job: Job) -> None:
     elif pk == ASYNC:
         messaging.send_reply(sim, job.parent, job.attempt, job.inst, ok, reason)
     else:
-        events.handled(sim, job.parent, ok)
+        topics.handled(sim, job.parent, ok)
 
 
 def _trace_worker(

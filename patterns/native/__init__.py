@@ -44,7 +44,7 @@ COMPILED = (
     "services",
     "dists",
     "metrics",
-    "events",
+    "topics",
     "sync",
     "balancing",
     "resilience",

@@ -1,10 +1,10 @@
 """Topics: publish/subscribe with competing consumers, redelivery and a dead-letter queue.
 
 Each subscribing service has its own queue on the topic; one live instance handles each
-event with the subscription's operation. An attempt fails when that instance crashes
-(a poison event crashes it) or the operation fails; it is redelivered after
+message with the subscription's operation. An attempt fails when that instance crashes
+(a poison message crashes it) or the operation fails; it is redelivered after
 `redelivery_ms` until `max_deliveries`, then dead-lettered. While no instance of a
-subscriber is up its events wait and no attempt is counted. A crashed topic loses what
+subscriber is up its messages wait and no attempt is counted. A crashed topic loses what
 is published meanwhile. The publisher never waits for any of this.
 """
 
@@ -65,11 +65,11 @@ class SubRT:
         self.svc = svc
         self.op = op
         self.waiting: deque[Delivery] = deque()
-        self.pending = 0  # events not yet delivered or dead-lettered
+        self.pending = 0  # messages not yet delivered or dead-lettered
 
 
 class Delivery:
-    """One event on its way to one subscriber."""
+    """One message on its way to one subscriber."""
 
     __slots__ = ("attempt", "counted", "hops", "poison", "req", "sub", "t_pub")
 
@@ -116,7 +116,7 @@ def _trace_drop(sim: Simulation, req: Any, link: LinkRT, src: str, dst: str, rea
 
 
 def publish(sim: Simulation, job: Job, link: LinkRT) -> None:
-    """The job emits an event on `link`'s topic and carries on at once."""
+    """The job publishes a message on `link`'s topic and carries on at once."""
     topic = link.dst
     src = job.inst
     assert src is not None  # the publisher holds a worker
@@ -142,7 +142,7 @@ def publish(sim: Simulation, job: Job, link: LinkRT) -> None:
             }
         )
     if delay < 0 or job.hops >= services.HOP_LIMIT:
-        # Dropped on the way, or an event chain that went round too often.
+        # Dropped on the way, or a chain of messages that went round too often.
         if job.counted:
             topic.lost += 1
         reason = "omission" if delay < 0 else "hop_limit"
@@ -174,7 +174,7 @@ def _at_topic(sim: Simulation, arg: tuple[TopicRT, Any, Any, int, float, bool, s
 
 
 def dispatch(sim: Simulation, d: Delivery) -> None:
-    """Send the event to a live instance of the subscriber, or keep it on the queue."""
+    """Send the message to a live instance of the subscriber, or keep it on the queue."""
     sub = d.sub
     insts = sub.svc.instances
     # A single live instance is the common case: no balancing call needed.
