@@ -152,15 +152,18 @@ class Simulation(Sim):
                 link.start = resilience.call_start
                 if style == "sync":
                     link.send, link.finish, link.origin = sync.send_request, sync.finished, _SYNC
+                    link.holds = link.blocks = True
                 else:
                     link.send, link.finish = messaging.send_request, messaging.finished
                     link.origin = _ASYNC
+                    link.waits = True
             elif style == "publish":
                 link.dst = self.topics[link.dst_id]
                 link.start = topics.publish
             elif style == "write":
                 link.dst = self.stores[link.dst_id]
                 link.start = common_data.write_start
+                link.holds = True
             elif style == "subscribe":
                 link.origin = _DELIVERY
         for link in self.links.values():

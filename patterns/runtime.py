@@ -197,6 +197,7 @@ class LinkRT:
 
     __slots__ = (
         "backoff_s",
+        "blocks",
         "breaker",
         "callee_op",
         "calls",
@@ -206,6 +207,7 @@ class LinkRT:
         "faults",
         "finish",
         "h_lat",
+        "holds",
         "id",
         "in_flight",
         "interval_s",
@@ -228,6 +230,7 @@ class LinkRT:
         "succeeded",
         "timeout_s",
         "timeouts",
+        "waits",
     )
 
     def __init__(self, sim: Sim, model: Any) -> None:
@@ -262,6 +265,10 @@ class LinkRT:
         self.send: Callable[[Any, Any], None] = _unbound
         # A call has its final outcome: finish(sim, call, ok, reason, inst).
         self.finish: Callable[[Any, Any, bool, str | None, Any], None] = _unbound
+        # How a call on it counts for the calling job: it holds the caller's worker until
+        # its outcome (`holds`: sync, write), it is waited for without one (`waits`:
+        # async), the caller counts as blocked meanwhile (`blocks`: sync).
+        self.holds = self.waits = self.blocks = False
         # Whom the job a request starts at the callee (or a delivery at the subscriber)
         # answers.
         self.origin: Origin | None = None

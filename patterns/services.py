@@ -467,9 +467,9 @@ def next_step(sim: Sim, job: Job) -> None:
 
 def _counts(links: list[Any]) -> tuple[int, int, bool]:
     """Calls that hold the worker (sync, write), async calls, and whether any blocks."""
-    n_async = sum(1 for lk in links if lk.style == "async")
-    n_sync = sum(1 for lk in links if lk.style in ("sync", "write"))
-    return n_sync, n_async, any(lk.style == "sync" for lk in links)
+    n_async = sum(1 for lk in links if lk.waits)
+    n_sync = sum(1 for lk in links if lk.holds)
+    return n_sync, n_async, any(lk.blocks for lk in links)
 
 
 def sync_done(sim: Sim, job: Job, link: LinkRT, ok: bool, reason: str | None) -> None:
