@@ -218,17 +218,17 @@ class Simulation(Sim):
                 self.failures[reason or "lost"] += 1
         obs = self.obs
         if obs is not None:
-            event: dict[str, Any] = {
+            trace_event: dict[str, Any] = {
                 "t": self.now,
                 "kind": "complete" if ok else "fail",
                 "corr": req.corr,
                 "node": inst.svc.id if inst is not None else None,
             }
             if inst is not None:
-                event["instance"] = inst.k
+                trace_event["instance"] = inst.k
             if not ok:
-                event["reason"] = reason
-            obs(event)
+                trace_event["reason"] = reason
+            obs(trace_event)
 
     @property
     def in_flight(self) -> int:
