@@ -193,43 +193,6 @@ class Simulation(Sim):
 
     # ------------------------------------------------------------ requests
 
-    def request_end(
-        self, req: Request, ok: bool, reason: str | None, inst: services.InstanceRT | None
-    ) -> None:
-        """The entry service finished an external request (or lost it)."""
-        if req.done:
-            return
-        req.done = True
-        latency = self.now - req.t0
-        tl = self.tl
-        if ok:
-            self.all_ok += 1
-            tl.succeeded += 1
-            tl.latencies.append(latency)
-        else:
-            self.all_failed += 1
-            tl.failed += 1
-        if req.counted:
-            if ok:
-                self.succeeded += 1
-                self.h_lat.add(latency)
-            else:
-                self.failed += 1
-                self.failures[reason or "lost"] += 1
-        obs = self.obs
-        if obs is not None:
-            trace_event: dict[str, Any] = {
-                "t": self.now,
-                "kind": "complete" if ok else "fail",
-                "corr": req.corr,
-                "node": inst.svc.id if inst is not None else None,
-            }
-            if inst is not None:
-                trace_event["instance"] = inst.k
-            if not ok:
-                trace_event["reason"] = reason
-            obs(trace_event)
-
     @property
     def in_flight(self) -> int:
         """External requests that arrived and have not ended."""
@@ -384,13 +347,14 @@ def _arrival(sim: Simulation, svc: services.ServiceRT, op: services.OpRT) -> Non
     if inst is None or not inst.up:
         faults.mark(job, "crash")
         refused = inst is None or inst.refuse
-        sim.request_end(req, False, "refused" if refused else "lost", inst)
+        job.inst = inst  # where the request was refused or lost, for the trace
+        _request_end(sim, job, False, "refused" if refused else "lost")
         return
     status = services.job_arrive(sim, job, inst, True)
     if status == REJECTED:
-        sim.request_end(req, False, "rejected", inst)
+        _request_end(sim, job, False, "rejected")
     elif status == DROPPED:
-        sim.request_end(req, False, "lost", inst)
+        _request_end(sim, job, False, "lost")
 
 
 def _tick(sim: Simulation, _: None) -> None:
@@ -416,12 +380,47 @@ def _stop(sim: Simulation, _: None) -> None:
 # ---------------------------------------------------------------- bound behaviour
 
 
-def _request_replied(sim: Simulation, job: services.Job, ok: bool, reason: str | None) -> None:
-    sim.request_end(job.req, ok, reason, job.inst)
+def _request_end(sim: Simulation, job: services.Job, ok: bool, reason: str | None) -> None:
+    """The entry service finished an external request (or lost it); `job` is the request's
+    job there, `job.inst` the instance it reached (if any). The external origin's reply."""
+    req = job.req
+    if req.done:
+        return
+    req.done = True
+    latency = sim.now - req.t0
+    tl = sim.tl
+    if ok:
+        sim.all_ok += 1
+        tl.succeeded += 1
+        tl.latencies.append(latency)
+    else:
+        sim.all_failed += 1
+        tl.failed += 1
+    if req.counted:
+        if ok:
+            sim.succeeded += 1
+            sim.h_lat.add(latency)
+        else:
+            sim.failed += 1
+            sim.failures[reason or "lost"] += 1
+    obs = sim.obs
+    if obs is not None:
+        inst = job.inst
+        trace_event: dict[str, Any] = {
+            "t": sim.now,
+            "kind": "complete" if ok else "fail",
+            "corr": req.corr,
+            "node": inst.svc.id if inst is not None else None,
+        }
+        if inst is not None:
+            trace_event["instance"] = inst.k
+        if not ok:
+            trace_event["reason"] = reason
+        obs(trace_event)
 
 
 def _request_lost(sim: Simulation, job: services.Job, inst: Any, started: bool) -> None:
-    sim.request_end(job.req, False, "lost", inst)
+    _request_end(sim, job, False, "lost")
 
 
 def _restarted(sim: Simulation, svc: services.ServiceRT) -> None:
@@ -432,7 +431,7 @@ def _restarted(sim: Simulation, svc: services.ServiceRT) -> None:
 
 
 # Whom a job answers, by who started it.
-_EXTERNAL = Origin(EXTERNAL, _request_replied, _request_lost)
+_EXTERNAL = Origin(EXTERNAL, _request_end, _request_lost)
 _SYNC = Origin(SYNC, sync.job_replied, sync.job_lost)
 _ASYNC = Origin(ASYNC, messaging.job_replied, messaging.job_lost)
 _DELIVERY = Origin(DELIVERY, topics.job_replied, topics.job_lost)
