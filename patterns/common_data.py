@@ -10,12 +10,12 @@ seen are forgotten, so memory follows the unread backlog, not the run length.
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from . import balancing, faults, services
 from .dists import sampler
 from .metrics import Histogram
-from .runtime import POLL, Item
+from .runtime import POLL, Item, LinkStyle
 
 if TYPE_CHECKING:
     from .runtime import LinkRT, Sim
@@ -117,19 +117,6 @@ def add_poller(sim: Sim, link: LinkRT) -> None:
     sim.at(poller.interval_s, _tick, poller)
 
 
-def write_start(sim: Sim, job: Job, link: LinkRT) -> None:
-    store = link.dst
-    delay = store.write()
-    lost = False
-    if link.faults:
-        extra = faults.on_link(sim, link, job)
-        lost = extra < 0
-        delay += max(extra, 0.0)
-    if job.counted:
-        link.calls += 1
-    sim.at(sim.now + delay, _write_done, (job, link, lost))
-
-
 def _write_done(sim: Sim, arg: tuple[Job, Any, bool]) -> None:
     job, link, lost = arg
     if job.dead:
@@ -210,3 +197,25 @@ def _poll_done(sim: Sim, arg: tuple[PollTask, Any]) -> None:
             }
         )
     services.release_worker(sim, task)
+
+
+class WriteStyle(LinkStyle):
+    """A `write` link (bound to it by the engine)."""
+
+    __slots__ = ()
+
+    def start(self, sim: Sim, job: Job, link: LinkRT) -> None:
+        """The job writes a record; its worker is held until the write is done."""
+        store = link.dst
+        delay = store.write()
+        lost = False
+        if link.faults:
+            extra = faults.on_link(sim, link, job)
+            lost = extra < 0
+            delay += max(extra, 0.0)
+        if job.counted:
+            link.calls += 1
+        sim.at(sim.now + delay, _write_done, (job, link, lost))
+
+
+WRITE: Final = WriteStyle()

@@ -17,7 +17,7 @@ import heapq
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from . import (
     balancing,
@@ -34,12 +34,9 @@ from .dists import exponential
 from .metrics import Histogram
 from .runtime import (
     AS_EXTENSION,
-    ASYNC,
-    DELIVERY,
     DROPPED,
     EXTERNAL,
     REJECTED,
-    SYNC,
     TICK,
     Event,
     LinkRT,
@@ -149,23 +146,21 @@ class Simulation(Sim):
             if style in ("sync", "async"):
                 link.dst = self.services[link.dst_id]
                 link.callee_op = link.dst.ops[link.op_id]
-                link.start = resilience.call_start
                 if style == "sync":
-                    link.send, link.finish, link.origin = sync.send_request, sync.finished, _SYNC
+                    link.behaviour, link.origin = sync.STYLE, sync.ORIGIN
                     link.holds = link.blocks = True
                 else:
-                    link.send, link.finish = messaging.send_request, messaging.finished
-                    link.origin = _ASYNC
+                    link.behaviour, link.origin = messaging.STYLE, messaging.ORIGIN
                     link.waits = True
             elif style == "publish":
                 link.dst = self.topics[link.dst_id]
-                link.start = topics.publish
+                link.behaviour = topics.PUBLISH
             elif style == "write":
                 link.dst = self.stores[link.dst_id]
-                link.start = common_data.write_start
+                link.behaviour = common_data.WRITE
                 link.holds = True
             elif style == "subscribe":
-                link.origin = _DELIVERY
+                link.origin = topics.ORIGIN
         for link in self.links.values():
             if link.style == "subscribe":
                 topics.subscribe(self, link)
@@ -348,13 +343,13 @@ def _arrival(sim: Simulation, svc: services.ServiceRT, op: services.OpRT) -> Non
         faults.mark(job, "crash")
         refused = inst is None or inst.refuse
         job.inst = inst  # where the request was refused or lost, for the trace
-        _request_end(sim, job, False, "refused" if refused else "lost")
+        _EXTERNAL.reply(sim, job, False, "refused" if refused else "lost")
         return
     status = services.job_arrive(sim, job, inst, True)
     if status == REJECTED:
-        _request_end(sim, job, False, "rejected")
+        _EXTERNAL.reply(sim, job, False, "rejected")
     elif status == DROPPED:
-        _request_end(sim, job, False, "lost")
+        _EXTERNAL.reply(sim, job, False, "lost")
 
 
 def _tick(sim: Simulation, _: None) -> None:
@@ -380,47 +375,53 @@ def _stop(sim: Simulation, _: None) -> None:
 # ---------------------------------------------------------------- bound behaviour
 
 
-def _request_end(sim: Simulation, job: services.Job, ok: bool, reason: str | None) -> None:
-    """The entry service finished an external request (or lost it); `job` is the request's
-    job there, `job.inst` the instance it reached (if any). The external origin's reply."""
-    req = job.req
-    if req.done:
-        return
-    req.done = True
-    latency = sim.now - req.t0
-    tl = sim.tl
-    if ok:
-        sim.all_ok += 1
-        tl.succeeded += 1
-        tl.latencies.append(latency)
-    else:
-        sim.all_failed += 1
-        tl.failed += 1
-    if req.counted:
+class _External(Origin):
+    """Whom a workload request's job at its entry service answers: the run's counts."""
+
+    __slots__ = ()
+
+    def reply(self, sim: Sim, job: services.Job, ok: bool, reason: str | None) -> None:
+        """The entry service finished an external request (or lost it); `job.inst` is the
+        instance it reached (if any)."""
+        run = cast(Simulation, sim)
+        req = job.req
+        if req.done:
+            return
+        req.done = True
+        latency = run.now - req.t0
+        tl = run.tl
         if ok:
-            sim.succeeded += 1
-            sim.h_lat.add(latency)
+            run.all_ok += 1
+            tl.succeeded += 1
+            tl.latencies.append(latency)
         else:
-            sim.failed += 1
-            sim.failures[reason or "lost"] += 1
-    obs = sim.obs
-    if obs is not None:
-        inst = job.inst
-        trace_event: dict[str, Any] = {
-            "t": sim.now,
-            "kind": "complete" if ok else "fail",
-            "corr": req.corr,
-            "node": inst.svc.id if inst is not None else None,
-        }
-        if inst is not None:
-            trace_event["instance"] = inst.k
-        if not ok:
-            trace_event["reason"] = reason
-        obs(trace_event)
+            run.all_failed += 1
+            tl.failed += 1
+        if req.counted:
+            if ok:
+                run.succeeded += 1
+                run.h_lat.add(latency)
+            else:
+                run.failed += 1
+                run.failures[reason or "lost"] += 1
+        obs = run.obs
+        if obs is not None:
+            inst = job.inst
+            trace_event: dict[str, Any] = {
+                "t": run.now,
+                "kind": "complete" if ok else "fail",
+                "corr": req.corr,
+                "node": inst.svc.id if inst is not None else None,
+            }
+            if inst is not None:
+                trace_event["instance"] = inst.k
+            if not ok:
+                trace_event["reason"] = reason
+            obs(trace_event)
 
-
-def _request_lost(sim: Simulation, job: services.Job, inst: Any, started: bool) -> None:
-    _request_end(sim, job, False, "lost")
+    def lost(self, sim: Sim, job: services.Job, inst: Any, started: bool) -> None:
+        """A crash lost the request with its instance."""
+        self.reply(sim, job, False, "lost")
 
 
 def _restarted(sim: Simulation, svc: services.ServiceRT) -> None:
@@ -430,11 +431,7 @@ def _restarted(sim: Simulation, svc: services.ServiceRT) -> None:
         topics.drain(sim, sub)
 
 
-# Whom a job answers, by who started it.
-_EXTERNAL = Origin(EXTERNAL, _request_end, _request_lost)
-_SYNC = Origin(SYNC, sync.job_replied, sync.job_lost)
-_ASYNC = Origin(ASYNC, messaging.job_replied, messaging.job_lost)
-_DELIVERY = Origin(DELIVERY, topics.job_replied, topics.job_lost)
+_EXTERNAL = _External(EXTERNAL)
 
 
 def simulate(

@@ -9,11 +9,12 @@ outcome carries the caller's operation on.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from . import balancing, resilience, services
 from .network import callee_job, drop, hop, trace_reply
-from .runtime import REPLY, Item
+from .resilience import CallStyle
+from .runtime import ASYNC, REPLY, Item, Origin
 
 if TYPE_CHECKING:
     from .resilience import Call
@@ -55,36 +56,6 @@ class ReplyTask(Item):
         """A reply held by a crashed instance goes back on the reply queue."""
         self.gen += 1
         route(sim, self, None)
-
-
-def send_request(sim: Sim, call: Call) -> None:
-    link = call.link
-    job = call.job
-    caller = job.inst
-    assert caller is not None  # the caller holds a worker while it sends
-    inst = balancing.pick(sim, link.dst, True)
-    call.inst = inst
-    delay = hop(sim, link, job)
-    dst = inst.name if inst is not None else link.dst_id
-    if sim.obs is not None:
-        sim.obs(
-            {
-                "t": sim.now,
-                "kind": "send",
-                "corr": job.req.corr,
-                "link": link.id,
-                "src": caller.name,
-                "dst": dst,
-                "msg": "request",
-                "arrive_t": sim.now + delay if delay > 0.0 else sim.now,
-                "attempt": call.attempt,
-            }
-        )
-    resilience.sent(sim, call)
-    if delay < 0:
-        drop(sim, call, caller.name, dst, "request", "omission")
-        return
-    sim.push(sim.now + delay, _request_to, (call, call.attempt, inst))
 
 
 def _request_to(sim: Sim, arg: tuple[Call, int, Any]) -> None:
@@ -151,13 +122,6 @@ def reply_arrive(sim: Sim, arg: tuple[Call, int, bool, str | None, Any, str]) ->
     resilience.on_reply(sim, call, attempt_no, ok, reason, inst)
 
 
-def finished(sim: Sim, call: Call, ok: bool, reason: str | None, inst: Any) -> None:
-    """The call's outcome is known: a worker of the caller must handle it."""
-    work = 0.0 if reason in _NO_REPLY else call.link.reply_work()
-    task = ReplyTask(call, ok, reason, work)
-    route(sim, task, inst)
-
-
 def route(sim: Sim, task: ReplyTask, inst: Any) -> None:
     svc = task.call.job.svc
     if inst is None or not inst.up:
@@ -176,11 +140,61 @@ def _reply_done(sim: Sim, arg: tuple[ReplyTask, int]) -> None:
     services.async_done(sim, call.job, call.link, task.ok, task.reason, task)
 
 
-def job_replied(sim: Sim, job: Job, ok: bool, reason: str | None) -> None:
-    """The callee's job ended: its reply goes to the caller's reply queue."""
-    send_reply(sim, job.parent, job.attempt, job.inst, ok, reason)
+class AsyncStyle(CallStyle):
+    """An `async` link (bound to it by the engine)."""
+
+    __slots__ = ()
+
+    def send(self, sim: Sim, call: Call) -> None:
+        """The attempt's request crosses the network to the callee's queue on the broker."""
+        link = call.link
+        job = call.job
+        caller = job.inst
+        assert caller is not None  # the caller holds a worker while it sends
+        inst = balancing.pick(sim, link.dst, True)
+        call.inst = inst
+        delay = hop(sim, link, job)
+        dst = inst.name if inst is not None else link.dst_id
+        if sim.obs is not None:
+            sim.obs(
+                {
+                    "t": sim.now,
+                    "kind": "send",
+                    "corr": job.req.corr,
+                    "link": link.id,
+                    "src": caller.name,
+                    "dst": dst,
+                    "msg": "request",
+                    "arrive_t": sim.now + delay if delay > 0.0 else sim.now,
+                    "attempt": call.attempt,
+                }
+            )
+        resilience.sent(sim, call)
+        if delay < 0:
+            drop(sim, call, caller.name, dst, "request", "omission")
+            return
+        sim.push(sim.now + delay, _request_to, (call, call.attempt, inst))
+
+    def finish(self, sim: Sim, call: Call, ok: bool, reason: str | None, inst: Any) -> None:
+        """The call's outcome is known: a worker of the caller must handle it."""
+        work = 0.0 if reason in _NO_REPLY else call.link.reply_work()
+        task = ReplyTask(call, ok, reason, work)
+        route(sim, task, inst)
 
 
-def job_lost(sim: Sim, job: Job, inst: Any, started: bool) -> None:
-    """A crash lost the callee's job: its request goes back on the callee's queue."""
-    requeue(sim, job.parent, job.attempt)
+class AsyncOrigin(Origin):
+    """Whom the job an async request starts at the callee answers."""
+
+    __slots__ = ()
+
+    def reply(self, sim: Sim, job: Job, ok: bool, reason: str | None) -> None:
+        """The callee's job ended: its reply goes to the caller's reply queue."""
+        send_reply(sim, job.parent, job.attempt, job.inst, ok, reason)
+
+    def lost(self, sim: Sim, job: Job, inst: Any, started: bool) -> None:
+        """A crash lost the callee's job: its request goes back on the callee's queue."""
+        requeue(sim, job.parent, job.attempt)
+
+
+STYLE: Final = AsyncStyle()
+ORIGIN: Final = AsyncOrigin(ASYNC)

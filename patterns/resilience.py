@@ -4,8 +4,8 @@ A call is what an operation asks of a link; each try is an attempt (numbered fro
 An attempt fails on a timeout, an error reply (refused, rejected, bad_response, or the
 callee's own failure) or an open breaker; failed attempts are retried after a backoff
 until `retries` is spent. Every attempt that gets an outcome counts in the breaker's
-window. The style modules (`sync`, `messaging`) move the messages: the engine binds a
-link's `send` (an attempt goes out) and `finish` (the call's outcome) to theirs.
+window. The style modules (`sync`, `messaging`) move the messages: each style is a
+`CallStyle` (its `send`: an attempt goes out; its `finish`: the call's outcome).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from .runtime import HOP_LIMIT
+from .runtime import HOP_LIMIT, LinkStyle
 
 if TYPE_CHECKING:
     from .runtime import LinkRT, Sim
@@ -131,18 +131,6 @@ class Call:
         self.counted = job.counted
 
 
-def call_start(sim: Sim, job: Job, link: LinkRT) -> None:
-    """An operation calls `link` (sync or async): the first attempt goes out now."""
-    call = Call(link, job, sim.now)
-    if call.counted:
-        link.calls += 1
-    if job.hops >= HOP_LIMIT:
-        call.attempt = 1
-        sim.at(sim.now, fail_now, (call, 1, "hop_limit"))
-        return
-    attempt(sim, call)
-
-
 def attempt(sim: Sim, call: Call) -> None:
     if call.job.dead:
         return
@@ -152,7 +140,7 @@ def attempt(sim: Sim, call: Call) -> None:
     if br is not None and not br.allow():
         sim.at(sim.now, fail_now, (call, call.attempt, "circuit_open"))
         return
-    link.send(sim, call)
+    link.behaviour.send(sim, call)
 
 
 def fail_now(sim: Sim, arg: tuple[Call, int, str]) -> None:
@@ -277,4 +265,22 @@ def final(sim: Sim, call: Call, ok: bool, reason: str | None, inst: Any) -> None
             link.h_lat.add(sim.now - call.t0)
         else:
             link.failed += 1
-    link.finish(sim, call, ok, reason, inst)
+    link.behaviour.finish(sim, call, ok, reason, inst)
+
+
+class CallStyle(LinkStyle):
+    """What sync and async links share: a call made of attempts (the style modules send
+    them and finish the call)."""
+
+    __slots__ = ()
+
+    def start(self, sim: Sim, job: Job, link: LinkRT) -> None:
+        """An operation calls `link` (sync or async): the first attempt goes out now."""
+        call = Call(link, job, sim.now)
+        if call.counted:
+            link.calls += 1
+        if job.hops >= HOP_LIMIT:
+            call.attempt = 1
+            sim.at(sim.now, fail_now, (call, 1, "hop_limit"))
+            return
+        attempt(sim, call)

@@ -4,10 +4,11 @@ requests, the origins of jobs, and the constants that name their states.
 This is the bottom layer: it imports nothing of the package but the leaf modules
 `dists` and `metrics`. The style modules hang their behaviour on these objects instead
 of importing one another: the engine (the composition root) binds, once per run, what a
-link does when an operation calls it (`LinkRT.start`), sends and finishes an attempt
-(`send`, `finish`), whom a callee's job answers (`LinkRT.origin`), and what a service
-does when an instance restarts (`ServiceRT.on_restart`, services.py); each kind of queue
-item says itself how it starts and what a crash does to it (`Item.begin`, `Item.lost`).
+link does (`LinkRT.behaviour`, a `LinkStyle`: what happens when an operation calls it,
+when an attempt goes out, when a call has its outcome), whom a callee's job answers
+(`LinkRT.origin`, an `Origin`), and what a service does when an instance restarts
+(`ServiceRT.on_restart`, services.py); each kind of queue item says itself how it starts
+and what a crash does to it (`Item.begin`, `Item.lost`).
 So the modules import one way:
 
     runtime <- faults <- services <- resilience <- topics, common_data
@@ -25,6 +26,7 @@ from .dists import sampler, stream
 from .metrics import Histogram
 
 if TYPE_CHECKING:
+    from .resilience import Call
     from .services import InstanceRT, Job, OpRT
 
 # True when this module runs compiled (an extension module, not Python source); not to
@@ -170,25 +172,44 @@ class Item:
         raise NotImplementedError
 
 
+class LinkStyle:
+    """What the links of one style do; one instance per style (the style modules'), bound
+    to each link by the engine. Each style implements what its links are asked."""
+
+    __slots__ = ()
+
+    def start(self, sim: Sim, job: Job, link: LinkRT) -> None:
+        """An operation's job calls `link`."""
+        raise NotImplementedError
+
+    def send(self, sim: Sim, call: Call) -> None:
+        """An attempt of a call on the link goes out (sync and async links)."""
+        raise NotImplementedError
+
+    def finish(self, sim: Sim, call: Call, ok: bool, reason: str | None, inst: Any) -> None:
+        """A call on the link has its final outcome (sync and async links)."""
+        raise NotImplementedError
+
+
 class Origin:
-    """Who started a job, and what its end means to them: `reply(sim, job, ok, reason)`
-    when it ends, `lost(sim, job, inst, started)` when a crash loses it."""
+    """Who started a job, and what its end means to them; one instance per kind."""
 
-    __slots__ = ("kind", "lost", "reply")
+    __slots__ = ("kind",)
 
-    def __init__(
-        self,
-        kind: int,
-        reply: Callable[[Any, Job, bool, str | None], None],
-        lost: Callable[[Any, Job, Any, bool], None],
-    ) -> None:
+    def __init__(self, kind: int) -> None:
         self.kind = kind
-        self.reply = reply
-        self.lost = lost
+
+    def reply(self, sim: Sim, job: Job, ok: bool, reason: str | None) -> None:
+        """The job ended (ok, or failed for `reason`)."""
+        raise NotImplementedError
+
+    def lost(self, sim: Sim, job: Job, inst: Any, started: bool) -> None:
+        """A crash of `inst` lost the job (`started`: it held a worker there)."""
+        raise NotImplementedError
 
 
-def _unbound(*_: Any) -> None:
-    raise RuntimeError("the engine did not bind this link")
+# What a link does before the engine binds its style: nothing it may be asked.
+UNBOUND: Final = LinkStyle()
 
 
 class LinkRT:
@@ -197,6 +218,7 @@ class LinkRT:
 
     __slots__ = (
         "backoff_s",
+        "behaviour",
         "blocks",
         "breaker",
         "callee_op",
@@ -205,7 +227,6 @@ class LinkRT:
         "dst_id",
         "failed",
         "faults",
-        "finish",
         "h_lat",
         "holds",
         "id",
@@ -221,9 +242,7 @@ class LinkRT:
         "reply_work",
         "retries",
         "retries_n",
-        "send",
         "src_id",
-        "start",
         "step",
         "style",
         "sub",
@@ -259,12 +278,8 @@ class LinkRT:
         self.calls = self.succeeded = self.failed = self.timeouts = self.retries_n = 0
         self.h_lat = Histogram(sim.histograms)
         self.in_flight = 0
-        # An operation calls the link: start(sim, job, link).
-        self.start: Callable[[Any, Any, LinkRT], None] = _unbound
-        # An attempt of a call goes out: send(sim, call).
-        self.send: Callable[[Any, Any], None] = _unbound
-        # A call has its final outcome: finish(sim, call, ok, reason, inst).
-        self.finish: Callable[[Any, Any, bool, str | None, Any], None] = _unbound
+        # What it does: its style's (bound by the engine).
+        self.behaviour: LinkStyle = UNBOUND
         # How a call on it counts for the calling job: it holds the caller's worker until
         # its outcome (`holds`: sync, write), it is waited for without one (`waits`:
         # async), the caller counts as blocked meanwhile (`blocks`: sync).

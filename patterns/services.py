@@ -455,7 +455,7 @@ def next_step(sim: Sim, job: Job) -> None:
         job.sync_n = n_sync
         job.async_n = n_async
         for lk in fire:
-            lk.start(sim, job, lk)
+            lk.behaviour.start(sim, job, lk)
         if blocks:
             set_blocked(sim, job, True)
         elif not n_sync and n_async:

@@ -8,58 +8,17 @@ up is dropped as `late`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from . import balancing, faults, resilience, services
 from .network import callee_job, drop, hop, trace_reply
-from .runtime import REJECTED
+from .resilience import CallStyle
+from .runtime import REJECTED, SYNC, Origin
 
 if TYPE_CHECKING:
     from .resilience import Call
     from .runtime import Sim
     from .services import Job
-
-
-def send_request(sim: Sim, call: Call) -> None:
-    link = call.link
-    job = call.job
-    caller = job.inst
-    assert caller is not None  # the caller holds a worker while it sends
-    svc: services.ServiceRT = link.dst
-    insts = svc.instances
-    # A single instance without health checks is picked whether up or not (as `pick` does).
-    inst = insts[0] if len(insts) == 1 and not svc.health else balancing.pick(sim, svc, False)
-    if inst is None:
-        # Health checks found no live instance: nowhere to connect.
-        faults.mark(job, "crash")
-        sim.at(sim.now, resilience.fail_now, (call, call.attempt, "refused"))
-        return
-    call.inst = inst
-    delay = link.net()  # hop(), inlined
-    if link.faults:
-        extra = faults.on_link(sim, link, job)
-        delay = -1.0 if extra < 0 else delay + extra
-    now = sim.now
-    obs = sim.obs
-    if obs is not None:
-        obs(
-            {
-                "t": now,
-                "kind": "send",
-                "corr": job.req.corr,
-                "link": link.id,
-                "src": caller.name,
-                "dst": inst.name,
-                "msg": "request",
-                "arrive_t": now + delay if delay > 0.0 else now,
-                "attempt": call.attempt,
-            }
-        )
-    resilience.sent(sim, call)
-    if delay < 0:
-        drop(sim, call, caller.name, inst.name, "request", "omission")
-        return
-    sim.push(now + delay, request_arrive, (call, call.attempt, inst))
 
 
 def request_arrive(sim: Sim, arg: tuple[Call, int, Any]) -> None:
@@ -105,15 +64,71 @@ def reply_arrive(sim: Sim, arg: tuple[Call, int, bool, str | None, str]) -> None
     resilience.on_reply(sim, call, attempt_no, ok, reason, None)
 
 
-def finished(sim: Sim, call: Call, ok: bool, reason: str | None, inst: Any) -> None:
-    """The call's final outcome: the caller's worker, blocked on it, carries on."""
-    services.sync_done(sim, call.job, call.link, ok, reason)
+class SyncStyle(CallStyle):
+    """A `sync` link (bound to it by the engine)."""
+
+    __slots__ = ()
+
+    def send(self, sim: Sim, call: Call) -> None:
+        """The attempt's request crosses the network to an instance the callee's load
+        balancer picks (or is refused at once when health checks find none)."""
+        link = call.link
+        job = call.job
+        caller = job.inst
+        assert caller is not None  # the caller holds a worker while it sends
+        svc: services.ServiceRT = link.dst
+        insts = svc.instances
+        # A single instance without health checks is picked whether up or not (as `pick` does).
+        inst = insts[0] if len(insts) == 1 and not svc.health else balancing.pick(sim, svc, False)
+        if inst is None:
+            # Health checks found no live instance: nowhere to connect.
+            faults.mark(job, "crash")
+            sim.at(sim.now, resilience.fail_now, (call, call.attempt, "refused"))
+            return
+        call.inst = inst
+        delay = link.net()  # hop(), inlined
+        if link.faults:
+            extra = faults.on_link(sim, link, job)
+            delay = -1.0 if extra < 0 else delay + extra
+        now = sim.now
+        obs = sim.obs
+        if obs is not None:
+            obs(
+                {
+                    "t": now,
+                    "kind": "send",
+                    "corr": job.req.corr,
+                    "link": link.id,
+                    "src": caller.name,
+                    "dst": inst.name,
+                    "msg": "request",
+                    "arrive_t": now + delay if delay > 0.0 else now,
+                    "attempt": call.attempt,
+                }
+            )
+        resilience.sent(sim, call)
+        if delay < 0:
+            drop(sim, call, caller.name, inst.name, "request", "omission")
+            return
+        sim.push(now + delay, request_arrive, (call, call.attempt, inst))
+
+    def finish(self, sim: Sim, call: Call, ok: bool, reason: str | None, inst: Any) -> None:
+        """The call's final outcome: the caller's worker, blocked on it, carries on."""
+        services.sync_done(sim, call.job, call.link, ok, reason)
 
 
-def job_replied(sim: Sim, job: Job, ok: bool, reason: str | None) -> None:
-    """The callee's job ended: its reply goes back to the caller."""
-    send_reply(sim, job.parent, job.attempt, job.inst, ok, reason)
+class SyncOrigin(Origin):
+    """Whom the job a sync request starts at the callee answers."""
+
+    __slots__ = ()
+
+    def reply(self, sim: Sim, job: Job, ok: bool, reason: str | None) -> None:
+        """The callee's job ended: its reply goes back to the caller."""
+        send_reply(sim, job.parent, job.attempt, job.inst, ok, reason)
+
+    def lost(self, sim: Sim, job: Job, inst: Any, started: bool) -> None:
+        """A crash lost the callee's job: no reply comes (the caller may time out)."""
 
 
-def job_lost(sim: Sim, job: Job, inst: Any, started: bool) -> None:
-    """A crash lost the callee's job: no reply comes (the caller may time out)."""
+STYLE: Final = SyncStyle()
+ORIGIN: Final = SyncOrigin(SYNC)

@@ -11,12 +11,12 @@ is published meanwhile. The publisher never waits for any of this.
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from . import balancing, faults, services
 from .dists import sampler
 from .metrics import Histogram
-from .runtime import ACCEPTED, HOP_LIMIT
+from .runtime import ACCEPTED, DELIVERY, HOP_LIMIT, LinkStyle, Origin
 
 if TYPE_CHECKING:
     from .runtime import LinkRT, Request, Sim
@@ -117,46 +117,6 @@ def _trace_drop(sim: Sim, req: Any, link: LinkRT, src: str, dst: str, reason: st
                 "reason": reason,
             }
         )
-
-
-def publish(sim: Sim, job: Job, link: LinkRT) -> None:
-    """The job publishes a message on `link`'s topic and carries on at once."""
-    topic = link.dst
-    src = job.inst
-    assert src is not None  # the publisher holds a worker
-    if job.counted:
-        link.calls += 1
-        link.succeeded += 1
-    delay = 0.0
-    if link.faults:
-        delay = faults.on_link(sim, link, job)
-    now = sim.now
-    obs = sim.obs
-    if obs is not None:
-        obs(
-            {
-                "t": now,
-                "kind": "publish",
-                "corr": job.req.corr,
-                "link": link.id,
-                "src": src.name,
-                "dst": topic.id,
-                "msg": "event",
-                "arrive_t": now + delay if delay > 0.0 else now,
-            }
-        )
-    if delay < 0 or job.hops >= HOP_LIMIT:
-        # Dropped on the way, or a chain of messages that went round too often.
-        if job.counted:
-            topic.lost += 1
-        reason = "omission" if delay < 0 else "hop_limit"
-        _trace_drop(sim, job.req, link, src.name, topic.id, reason)
-        return
-    args = (topic, link, job.req, job.hops, sim.now, job.counted, src.name)
-    if delay:
-        sim.at(sim.now + delay, _at_topic, args)
-    else:
-        _at_topic(sim, args)
 
 
 def _at_topic(sim: Sim, arg: tuple[TopicRT, Any, Any, int, float, bool, str]) -> None:
@@ -302,15 +262,68 @@ def drain(sim: Sim, sub: SubRT) -> None:
         dispatch(sim, sub.waiting.popleft())
 
 
-def job_replied(sim: Sim, job: Job, ok: bool, reason: str | None) -> None:
-    """The job handling a delivery ended: the message is handled, or the attempt failed."""
-    handled(sim, job.parent, ok)
+class PublishStyle(LinkStyle):
+    """A `publish` link (bound to it by the engine)."""
+
+    __slots__ = ()
+
+    def start(self, sim: Sim, job: Job, link: LinkRT) -> None:
+        """The job publishes a message on `link`'s topic and carries on at once."""
+        topic = link.dst
+        src = job.inst
+        assert src is not None  # the publisher holds a worker
+        if job.counted:
+            link.calls += 1
+            link.succeeded += 1
+        delay = 0.0
+        if link.faults:
+            delay = faults.on_link(sim, link, job)
+        now = sim.now
+        obs = sim.obs
+        if obs is not None:
+            obs(
+                {
+                    "t": now,
+                    "kind": "publish",
+                    "corr": job.req.corr,
+                    "link": link.id,
+                    "src": src.name,
+                    "dst": topic.id,
+                    "msg": "event",
+                    "arrive_t": now + delay if delay > 0.0 else now,
+                }
+            )
+        if delay < 0 or job.hops >= HOP_LIMIT:
+            # Dropped on the way, or a chain of messages that went round too often.
+            if job.counted:
+                topic.lost += 1
+            reason = "omission" if delay < 0 else "hop_limit"
+            _trace_drop(sim, job.req, link, src.name, topic.id, reason)
+            return
+        args = (topic, link, job.req, job.hops, sim.now, job.counted, src.name)
+        if delay:
+            sim.at(sim.now + delay, _at_topic, args)
+        else:
+            _at_topic(sim, args)
 
 
-def job_lost(sim: Sim, job: Job, inst: Any, started: bool) -> None:
-    """A crash lost the job handling a delivery: the attempt failed if it had started."""
-    if started:
-        attempt_failed(sim, job.parent)
-    else:
-        # Prefetched but not yet handled: back on the queue, no attempt spent.
-        dispatch(sim, job.parent)
+class DeliveryOrigin(Origin):
+    """Whom the job handling a delivery (on a `subscribe` link) answers."""
+
+    __slots__ = ()
+
+    def reply(self, sim: Sim, job: Job, ok: bool, reason: str | None) -> None:
+        """The job handling a delivery ended: the message is handled, or the attempt failed."""
+        handled(sim, job.parent, ok)
+
+    def lost(self, sim: Sim, job: Job, inst: Any, started: bool) -> None:
+        """A crash lost the job handling a delivery: the attempt failed if it had started."""
+        if started:
+            attempt_failed(sim, job.parent)
+        else:
+            # Prefetched but not yet handled: back on the queue, no attempt spent.
+            dispatch(sim, job.parent)
+
+
+PUBLISH: Final = PublishStyle()
+ORIGIN: Final = DeliveryOrigin(DELIVERY)
