@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .engine import Simulation
+    from .runtime import Sim
 
 RR, RANDOM, LEAST_BUSY = 0, 1, 2
 POLICIES = {"round_robin": RR, "random": RANDOM, "least_busy": LEAST_BUSY}
 
 
-def pick(sim: Simulation, svc: Any, up_only: bool) -> Any:
+def pick(sim: Sim, svc: Any, up_only: bool) -> Any:
     """The instance a caller sends to; down ones are skipped with health checks or
     `up_only` (a broker hands work only to live consumers). None: nobody to pick."""
     insts = svc.instances

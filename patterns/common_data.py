@@ -10,15 +10,15 @@ seen are forgotten, so memory follows the unread backlog, not the run length.
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from . import balancing, faults, services
 from .dists import sampler
-from .items import Item
 from .metrics import Histogram
+from .runtime import POLL, Item, LinkStyle
 
 if TYPE_CHECKING:
-    from .engine import LinkRT, Simulation
+    from .runtime import LinkRT, Sim
     from .services import Job
 
 
@@ -37,7 +37,7 @@ class StoreRT:
         "writes",
     )
 
-    def __init__(self, sim: Simulation, model: Any) -> None:
+    def __init__(self, sim: Sim, model: Any) -> None:
         self.id = model.id
         rng = sim.stream(f"store/{self.id}")
         self.write = sampler(model.write_ms, rng)
@@ -83,7 +83,7 @@ class PollTask(Item):
     __slots__ = ("poller", "upto")
 
     def __init__(self, poller: PollRT) -> None:
-        self.kind = services.POLL
+        self.kind = POLL
         self.op = None
         self.inst = None
         self.t_in = 0.0
@@ -91,12 +91,24 @@ class PollTask(Item):
         self.poller = poller
         self.upto = 0
 
+    def begin(self, sim: Sim) -> None:
+        """The reader's worker reads what was written up to now, for `read_ms`."""
+        self.upto = self.poller.store.total
+        delay = self.poller.store.read()
+        link = self.poller.link
+        if link.faults:
+            delay += max(faults.on_link(sim, link, None), 0.0)
+        sim.at(sim.now + delay, _poll_done, (self, self.inst))
 
-def build(sim: Simulation, scenario: Any) -> dict[str, StoreRT]:
+    def lost(self, sim: Sim, inst: Any, started: bool) -> None:
+        """A crash loses the poll; the next one reads what this one would have seen."""
+
+
+def build(sim: Sim, scenario: Any) -> dict[str, StoreRT]:
     return {model.id: StoreRT(sim, model) for model in scenario.datastores}
 
 
-def add_poller(sim: Simulation, link: LinkRT) -> None:
+def add_poller(sim: Sim, link: LinkRT) -> None:
     """Wire a `poll` link and schedule its first read one interval into the run."""
     store = sim.stores[link.src_id]
     assert link.interval_s is not None  # validation requires interval_ms on a poll link
@@ -105,20 +117,7 @@ def add_poller(sim: Simulation, link: LinkRT) -> None:
     sim.at(poller.interval_s, _tick, poller)
 
 
-def write_start(sim: Simulation, job: Job, link: LinkRT) -> None:
-    store = link.dst
-    delay = store.write()
-    lost = False
-    if link.faults:
-        extra = faults.on_link(sim, link, job)
-        lost = extra < 0
-        delay += max(extra, 0.0)
-    if job.counted:
-        link.calls += 1
-    sim.at(sim.now + delay, _write_done, (job, link, lost))
-
-
-def _write_done(sim: Simulation, arg: tuple[Job, Any, bool]) -> None:
+def _write_done(sim: Sim, arg: tuple[Job, Any, bool]) -> None:
     job, link, lost = arg
     if job.dead:
         return
@@ -153,7 +152,7 @@ def _write_done(sim: Simulation, arg: tuple[Job, Any, bool]) -> None:
     services.sync_done(sim, job, link, True, None)
 
 
-def _tick(sim: Simulation, poller: PollRT) -> None:
+def _tick(sim: Sim, poller: PollRT) -> None:
     nxt = sim.now + poller.interval_s
     if nxt <= sim.end_s:
         sim.at(nxt, _tick, poller)
@@ -162,16 +161,7 @@ def _tick(sim: Simulation, poller: PollRT) -> None:
         services.enqueue(sim, inst, PollTask(poller))
 
 
-def poll_begin(sim: Simulation, task: PollTask) -> None:
-    task.upto = task.poller.store.total
-    delay = task.poller.store.read()
-    link = task.poller.link
-    if link.faults:
-        delay += max(faults.on_link(sim, link, None), 0.0)
-    sim.at(sim.now + delay, _poll_done, (task, task.inst))
-
-
-def _poll_done(sim: Simulation, arg: tuple[PollTask, Any]) -> None:
+def _poll_done(sim: Sim, arg: tuple[PollTask, Any]) -> None:
     task, inst = arg
     if task.inst is not inst or not task.has_worker:
         return  # the instance crashed while reading
@@ -207,3 +197,25 @@ def _poll_done(sim: Simulation, arg: tuple[PollTask, Any]) -> None:
             }
         )
     services.release_worker(sim, task)
+
+
+class WriteStyle(LinkStyle):
+    """A `write` link (bound to it by the engine)."""
+
+    __slots__ = ()
+
+    def start(self, sim: Sim, job: Job, link: LinkRT) -> None:
+        """The job writes a record; its worker is held until the write is done."""
+        store = link.dst
+        delay = store.write()
+        lost = False
+        if link.faults:
+            extra = faults.on_link(sim, link, job)
+            lost = extra < 0
+            delay += max(extra, 0.0)
+        if job.counted:
+            link.calls += 1
+        sim.at(sim.now + delay, _write_done, (job, link, lost))
+
+
+WRITE: Final = WriteStyle()

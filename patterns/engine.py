@@ -1,10 +1,11 @@
-"""The discrete-event engine: clock, event heap, seeded streams, the run's life.
+"""The discrete-event engine: the run's life, and the composition root of its modules.
 
-Events are `(time, sequence, callback, arg)` on a heap, run as `callback(sim, arg)`
+The calendar itself (clock, heap, seeded streams) is `runtime.Sim`, which `Simulation`
+extends. Events are `(time, sequence, callback, arg)` on a heap, run as `callback(sim, arg)`
 (one argument, a tuple when a handler needs several); the sequence number breaks ties
 so equal-time events always run in the order they were scheduled (a priority is folded
 into it: early events draw from a lower range). Interpreted, an event is a plain tuple
-(tuples compare in C); in a compiled build (patterns/native) it is an `Event`, whose native
+(tuples compare in C); in a compiled build (patterns/native) it is a `runtime.Event`, whose native
 comparison is cheaper still. Both order events alike: by time, then sequence. Every
 random draw comes from a `random.Random` derived from `(seed, name)` by a stable hash,
 so the same scenario and seed give the same result and the same trace, bit for bit.
@@ -16,118 +17,36 @@ import heapq
 import threading
 import time
 from collections.abc import Callable, Mapping
-from heapq import heappush
-from typing import Any, Final
+from typing import Any, cast
 
-from . import balancing, common_data, events, faults, incidents, metrics, resilience, services
-from .dists import exponential, sampler, stream
+from . import (
+    balancing,
+    common_data,
+    faults,
+    incidents,
+    messaging,
+    metrics,
+    resilience,
+    services,
+    sync,
+    topics,
+)
+from .dists import exponential
 from .metrics import Histogram
+from .runtime import (
+    AS_EXTENSION,
+    DROPPED,
+    EXTERNAL,
+    REJECTED,
+    TICK,
+    Event,
+    LinkRT,
+    Observer,
+    Origin,
+    Request,
+    Sim,
+)
 from .trace import FAILURES, FAULT_MODES
-
-Observer = Callable[[dict[str, Any]], None]
-Handler = Callable[[Any, Any], Any]
-
-# True when this module runs compiled (an extension module, not Python source).
-COMPILED: Final = not __file__.endswith((".py", ".pyc"))
-
-
-class Event:
-    """A scheduled callback in a compiled build (interpreted runs use tuples)."""
-
-    __slots__ = ("arg", "fn", "seq", "t")
-
-    def __init__(self, t: float, seq: int, fn: Handler, arg: Any) -> None:
-        self.t = t
-        self.seq = seq
-        self.fn = fn
-        self.arg = arg
-
-    def __lt__(self, other: Event) -> bool:
-        return self.t < other.t or (self.t == other.t and self.seq < other.seq)
-
-
-# Clock ticks (timeline buckets, warm-up) run before anything else at the same instant.
-_TICK: Final = 0
-_NORMAL: Final = 1
-
-
-class LinkRT:
-    """A link at run time: its samplers and options in seconds, its figures."""
-
-    __slots__ = (
-        "backoff_s",
-        "breaker",
-        "callee_op",
-        "calls",
-        "dst",
-        "dst_id",
-        "failed",
-        "faults",
-        "h_lat",
-        "id",
-        "in_flight",
-        "interval_s",
-        "multiplier",
-        "net",
-        "op_id",
-        "optional",
-        "prob",
-        "prob_rng",
-        "reply_work",
-        "retries",
-        "retries_n",
-        "src_id",
-        "step",
-        "style",
-        "sub",
-        "succeeded",
-        "timeout_s",
-        "timeouts",
-    )
-
-    def __init__(self, sim: Simulation, model: Any) -> None:
-        self.id = model.id
-        self.style = model.style
-        self.src_id = model.from_
-        self.dst_id = model.to
-        rng = sim.stream(f"net/{self.id}")
-        self.net = sampler(model.network_ms, rng)
-        self.timeout_s = model.timeout_ms / 1000.0 if model.timeout_ms is not None else None
-        self.retries = model.retries
-        self.backoff_s = model.backoff_ms / 1000.0
-        self.multiplier = model.backoff_multiplier
-        self.breaker = (
-            resilience.Breaker(self, model.circuit_breaker) if model.circuit_breaker else None
-        )
-        self.reply_work = sampler(model.reply_work_ms, rng)
-        self.step = model.step
-        self.prob = float(model.probability)
-        self.prob_rng = sim.stream(f"prob/{self.id}")
-        self.optional = bool(model.optional)
-        self.op_id = model.operation or "default"
-        self.callee_op: Any = None
-        self.interval_s = model.interval_ms / 1000.0 if model.interval_ms else None
-        self.faults: list[Any] = []
-        self.sub: Any = None
-        self.dst: Any = None
-        self.calls = self.succeeded = self.failed = self.timeouts = self.retries_n = 0
-        self.h_lat = Histogram(sim.histograms)
-        self.in_flight = 0
-
-
-class Request:
-    """An external request from the workload (alive only while something refers to it)."""
-
-    __slots__ = ("corr", "counted", "done", "met", "t0", "tally")
-
-    def __init__(self, corr: str, t0: float, counted: bool, tally: dict[str, int]) -> None:
-        self.corr = corr
-        self.t0 = t0
-        self.counted = counted
-        self.met = 0  # bits of the fault modes met so far
-        self.done = False
-        # Where met faults are counted (None when the request is not counted).
-        self.tally = tally if counted else None
 
 
 class Control:
@@ -154,8 +73,11 @@ class Control:
         return out
 
 
-class Simulation:
-    """One run of a scenario, advanced step by step (see docs/core-api.md)."""
+class Simulation(Sim):
+    """One run of a scenario, advanced step by step (see docs/core-api.md).
+
+    It is also the composition root of the engine modules: `_wire` binds each link,
+    service and job origin to the functions of its style's module."""
 
     def __init__(
         self,
@@ -167,39 +89,28 @@ class Simulation:
         detail: bool = False,
         narrate: bool = True,
     ) -> None:
+        super().__init__(scenario.seed if seed is None else int(seed), observer, detail)
         self.scenario = scenario
-        self.seed = scenario.seed if seed is None else int(seed)
-        self.obs = observer
-        # Worker events (`start`, `end`) only for callers that rebuild one request's
-        # path: live frames do not draw them, and there are two per hop.
-        self.obs_detail = observer if detail else None
         self.max_events = max_events
         self.control = control
-        # (time, sequence, callback, arg). Early events (clock ticks, fault windows,
-        # control) draw their sequence numbers below every ordinary one, so at equal
-        # times they run first, in the order they were scheduled.
-        self.heap: list[Any] = []  # tuples, or Events when compiled
-        # The next sequence number of each range (plain ints: one add, no call).
-        self.seq = 0
-        self.early = -(1 << 62)
-        self.now = 0.0
         self.duration_s = float(scenario.duration_s)
         self.end_s = self.duration_s + float(scenario.drain_s)
         self.warm_s = float(scenario.warmup_s)
-        self.events = 0
+        self.events = 0  # scheduled events processed
         self.wall_s = 0.0
         self.done = False
         self.stop_info: dict[str, Any] | None = None
         self.faults_injected: list[dict[str, Any]] = []
         self._injected = 0
 
-        self.histograms: list[Histogram] = []  # flushed once per simulated second
         self.services = services.build(self, scenario)
-        self.topics = events.build(self, scenario)
+        self.topics = topics.build(self, scenario)
         self.stores = common_data.build(self, scenario)
-        self.links: dict[str, LinkRT] = {}
         for model in scenario.links:
-            self.links[model.id] = LinkRT(self, model)
+            link = LinkRT(self, model)
+            if model.circuit_breaker:
+                link.breaker = resilience.Breaker(link, model.circuit_breaker)
+            self.links[model.id] = link
         self._wire()
         services.wire_ops(self, scenario)
 
@@ -226,54 +137,41 @@ class Simulation:
             self.ticks = tick_seq + 1
             self.schedule(1.0, tick_seq, _tick, None)
         if self.warm_s > 0:
-            self.at(self.warm_s, _warm, None, _TICK)
+            self.at(self.warm_s, _warm, None, TICK)
         # Incidents (patterns/incidents.py) read the trace events and state snapshots.
         self.narrator: Any = incidents.attach(self) if narrate else None
 
-    # ------------------------------------------------------------ plumbing
-
-    def stream(self, name: str) -> Any:
-        """The random stream for one purpose or entity of this run."""
-        return stream(self.seed, name)
-
-    def at(self, t: float, fn: Handler, arg: Any = None, prio: int = _NORMAL) -> None:
-        """Call `fn(sim, arg)` at simulated time `t`."""
-        if prio:
-            seq = self.seq
-            self.seq = seq + 1
-        else:
-            seq = self.early
-            self.early = seq + 1
-        self.schedule(t, seq, fn, arg)
-
-    def push(self, t: float, fn: Handler, arg: Any) -> None:
-        """`at(t, fn, arg)` for the hot paths: ordinary priority, no branch on it."""
-        seq = self.seq
-        self.seq = seq + 1
-        self.schedule(t, seq, fn, arg)
-
-    def schedule(self, t: float, seq: int, fn: Handler, arg: Any) -> None:
-        """Put an event with its sequence number on the heap."""
-        if COMPILED:
-            heappush(self.heap, Event(t, seq, fn, arg))
-        else:
-            heappush(self.heap, (t, seq, fn, arg))
+    # ------------------------------------------------------------ wiring
 
     def _wire(self) -> None:
+        """Bind what each link, job origin and service does to its style's functions."""
         for link in self.links.values():
             style = link.style
             if style in ("sync", "async"):
                 link.dst = self.services[link.dst_id]
                 link.callee_op = link.dst.ops[link.op_id]
+                if style == "sync":
+                    link.behaviour, link.origin = sync.STYLE, sync.ORIGIN
+                    link.holds = link.blocks = True
+                else:
+                    link.behaviour, link.origin = messaging.STYLE, messaging.ORIGIN
+                    link.waits = True
             elif style == "publish":
                 link.dst = self.topics[link.dst_id]
+                link.behaviour = topics.PUBLISH
             elif style == "write":
                 link.dst = self.stores[link.dst_id]
+                link.behaviour = common_data.WRITE
+                link.holds = True
+            elif style == "subscribe":
+                link.origin = topics.ORIGIN
         for link in self.links.values():
             if link.style == "subscribe":
-                events.subscribe(self, link)
+                topics.subscribe(self, link)
             elif link.style == "poll":
                 common_data.add_poller(self, link)
+        for svc in self.services.values():
+            svc.on_restart = _restarted
 
     def _workload(self, i: int, work: Any) -> None:
         svc = self.services[work.entry]
@@ -293,43 +191,6 @@ class Simulation:
             self.at(first, _poisson, (svc, op, gap, to_s))
 
     # ------------------------------------------------------------ requests
-
-    def request_end(
-        self, req: Request, ok: bool, reason: str | None, inst: services.InstanceRT | None
-    ) -> None:
-        """The entry service finished an external request (or lost it)."""
-        if req.done:
-            return
-        req.done = True
-        latency = self.now - req.t0
-        tl = self.tl
-        if ok:
-            self.all_ok += 1
-            tl.succeeded += 1
-            tl.latencies.append(latency)
-        else:
-            self.all_failed += 1
-            tl.failed += 1
-        if req.counted:
-            if ok:
-                self.succeeded += 1
-                self.h_lat.add(latency)
-            else:
-                self.failed += 1
-                self.failures[reason or "lost"] += 1
-        obs = self.obs
-        if obs is not None:
-            event: dict[str, Any] = {
-                "t": self.now,
-                "kind": "complete" if ok else "fail",
-                "corr": req.corr,
-                "node": inst.svc.id if inst is not None else None,
-            }
-            if inst is not None:
-                event["instance"] = inst.k
-            if not ok:
-                event["reason"] = reason
-            obs(event)
 
     @property
     def in_flight(self) -> int:
@@ -352,7 +213,7 @@ class Simulation:
         cap = self.max_events if self.max_events is not None else 1 << 62
         try:
             while heap:
-                if COMPILED:
+                if AS_EXTENSION:
                     event: Event = heap[0]
                     if event.t > limit:
                         break
@@ -387,23 +248,30 @@ class Simulation:
         for command, fault, at_s in self.control.take():  # type: ignore[union-attr]
             t = self.now if at_s is None else max(at_s, self.now)
             if command == "stop":
-                self.at(t, _stop, None, _TICK)
+                self.at(t, _stop, None, TICK)
             else:
                 fault = dict(fault)
                 fault.setdefault("from_s", t)
                 self.inject(fault)
 
     def inject(self, fault: Any) -> None:
-        """Add a fault (scenario format) to the running simulation; from_s defaults to now.
+        """Add a fault to the running simulation.
 
-        `fault` is whatever the caller gave (typed Any): it is validated here."""
-        from .scenario import parse_fault
-
-        if not isinstance(fault, Mapping):
-            parse_fault(fault, self.scenario)  # raises ScenarioError: not an object
-        doc = dict(fault)
-        doc.setdefault("from_s", self.now)
-        model = parse_fault(doc, self.scenario)
+        `fault` is a parsed fault (`patterns.parse_fault(doc, scenario)`; a start that has
+        passed means now) or a scenario-format mapping, which the scenario the run was
+        given checks (`Scenario.parse_fault`: the engine never imports the model); its
+        from_s defaults to now. The document (a parsed fault's dump) is recorded in
+        `faults_injected`."""
+        if isinstance(fault, Mapping) or not hasattr(fault, "model_dump"):
+            if not isinstance(fault, Mapping):
+                self.scenario.parse_fault(fault)  # raises ScenarioError: not an object
+            doc = dict(fault)
+            doc.setdefault("from_s", self.now)
+            model = self.scenario.parse_fault(doc)
+        else:
+            model = fault
+            doc = fault.model_dump(exclude_none=True)
+            doc["from_s"] = max(float(model.from_s), self.now)
         self.faults_injected.append(doc)
         faults.schedule(self, model, f"fault/injected/{self._injected}")
         self._injected += 1
@@ -460,7 +328,7 @@ def _arrival(sim: Simulation, svc: services.ServiceRT, op: services.OpRT) -> Non
     sim.tl.arrived += 1
     if counted:
         sim.started += 1
-    job = services.Job(svc, op, req, services.EXTERNAL, None, 1, 0, now, counted)
+    job = services.Job(svc, op, req, _EXTERNAL, None, 1, 0, now, counted)
     insts = svc.instances
     inst = insts[0] if len(insts) == 1 else balancing.pick(sim, svc, False)
     obs = sim.obs
@@ -478,13 +346,14 @@ def _arrival(sim: Simulation, svc: services.ServiceRT, op: services.OpRT) -> Non
     if inst is None or not inst.up:
         faults.mark(job, "crash")
         refused = inst is None or inst.refuse
-        sim.request_end(req, False, "refused" if refused else "lost", inst)
+        job.inst = inst  # where the request was refused or lost, for the trace
+        _EXTERNAL.reply(sim, job, False, "refused" if refused else "lost")
         return
     status = services.job_arrive(sim, job, inst, True)
-    if status == services.REJECTED:
-        sim.request_end(req, False, "rejected", inst)
-    elif status == services.DROPPED:
-        sim.request_end(req, False, "lost", inst)
+    if status == REJECTED:
+        _EXTERNAL.reply(sim, job, False, "rejected")
+    elif status == DROPPED:
+        _EXTERNAL.reply(sim, job, False, "lost")
 
 
 def _tick(sim: Simulation, _: None) -> None:
@@ -505,6 +374,68 @@ def _warm(sim: Simulation, _: None) -> None:
 
 def _stop(sim: Simulation, _: None) -> None:
     sim.stop()
+
+
+# ---------------------------------------------------------------- bound behaviour
+
+
+class _External(Origin):
+    """Whom a workload request's job at its entry service answers: the run's counts."""
+
+    __slots__ = ()
+
+    def reply(self, sim: Sim, job: services.Job, ok: bool, reason: str | None) -> None:
+        """The entry service finished an external request (or lost it); `job.inst` is the
+        instance it reached (if any)."""
+        run = cast(Simulation, sim)
+        req = job.req
+        if req.done:
+            return
+        req.done = True
+        latency = run.now - req.t0
+        tl = run.tl
+        if ok:
+            run.all_ok += 1
+            tl.succeeded += 1
+            tl.latencies.append(latency)
+        else:
+            run.all_failed += 1
+            tl.failed += 1
+        if req.counted:
+            if ok:
+                run.succeeded += 1
+                run.h_lat.add(latency)
+            else:
+                run.failed += 1
+                run.failures[reason or "lost"] += 1
+        obs = run.obs
+        if obs is not None:
+            inst = job.inst
+            trace_event: dict[str, Any] = {
+                "t": run.now,
+                "kind": "complete" if ok else "fail",
+                "corr": req.corr,
+                "node": inst.svc.id if inst is not None else None,
+            }
+            if inst is not None:
+                trace_event["instance"] = inst.k
+            if not ok:
+                trace_event["reason"] = reason
+            obs(trace_event)
+
+    def lost(self, sim: Sim, job: services.Job, inst: Any, started: bool) -> None:
+        """A crash lost the request with its instance."""
+        self.reply(sim, job, False, "lost")
+
+
+def _restarted(sim: Simulation, svc: services.ServiceRT) -> None:
+    """An instance of `svc` is up again: it takes what waited for one on the broker."""
+    messaging.drain(sim, svc)
+    for sub in svc.subs:
+        topics.drain(sim, sub)
+
+
+_EXTERNAL = _External(EXTERNAL)
 
 
 def simulate(

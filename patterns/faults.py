@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import events, messaging, services
 from .dists import sampler
 from .trace import MODE_BIT
 
 if TYPE_CHECKING:
-    from .engine import LinkRT, Simulation
+    from .runtime import Item, LinkRT, Sim
 
 _ARBITRARY = ("omission", "timing", "response")
 # Faults start and end before anything else that happens at the same instant.
@@ -35,7 +34,7 @@ class FaultRT:
         "target",
     )
 
-    def __init__(self, sim: Simulation, model: Any, name: str) -> None:
+    def __init__(self, sim: Sim, model: Any, name: str) -> None:
         target_id = model.target
         if target_id in sim.services:
             self.kind = "service"
@@ -55,7 +54,7 @@ class FaultRT:
         self.active = False
 
 
-def schedule(sim: Simulation, model: Any, name: str) -> None:
+def schedule(sim: Sim, model: Any, name: str) -> None:
     """Put one fault's window on the calendar (a window already begun starts now)."""
     fault = FaultRT(sim, model, name)
     start = max(float(model.from_s), sim.now)
@@ -66,7 +65,7 @@ def schedule(sim: Simulation, model: Any, name: str) -> None:
         sim.at(max(float(model.to_s), start), _end, fault, PRIORITY)
 
 
-def _trace(sim: Simulation, fault: FaultRT, kind: str) -> None:
+def _trace(sim: Sim, fault: FaultRT, kind: str) -> None:
     if sim.obs is not None:
         event: dict[str, Any] = {"t": sim.now, "kind": kind, "mode": fault.mode}
         event["link" if fault.kind == "link" else "node"] = fault.target.id
@@ -82,7 +81,7 @@ def _instances(fault: FaultRT) -> list[Any]:
     return [insts[fault.instance]] if fault.instance < len(insts) else []
 
 
-def _start(sim: Simulation, fault: FaultRT) -> None:
+def _start(sim: Sim, fault: FaultRT) -> None:
     fault.active = True
     _trace(sim, fault, "fault_start")
     if fault.mode == "crash":
@@ -95,7 +94,7 @@ def _start(sim: Simulation, fault: FaultRT) -> None:
     fault.target.faults.append(fault)
 
 
-def _end(sim: Simulation, fault: FaultRT) -> None:
+def _end(sim: Sim, fault: FaultRT) -> None:
     if not fault.active:
         return
     fault.active = False
@@ -126,13 +125,13 @@ def _hits(fault: FaultRT) -> bool:
     return fault.prob >= 1.0 or fault.rng.random() < fault.prob
 
 
-def on_service(sim: Simulation, job: Any, inst: Any) -> float:
+def on_service(sim: Sim, job: Any, inst: Any) -> float:
     """Faults in force on the job's service: extra work seconds, or -1 if dropped.
     Sets `job.bad` for a spoiled reply."""
     return _apply(job.svc.faults, job, inst.k, _ARBITRARY)
 
 
-def on_link(sim: Simulation, link: LinkRT, job: Any) -> float:
+def on_link(sim: Sim, link: LinkRT, job: Any) -> float:
     """Faults in force on a link for one message: extra seconds, or -1 if dropped."""
     return _apply(link.faults, job, None, _ARBITRARY[:2])
 
@@ -157,7 +156,7 @@ def _apply(in_force: list[FaultRT], job: Any, k: int | None, modes: tuple[str, .
     return extra
 
 
-def instance_down(sim: Simulation, inst: Any, refuse: bool, reason: str) -> None:
+def instance_down(sim: Sim, inst: Any, refuse: bool, reason: str) -> None:
     """One more cause keeps the instance down; the first one crashes it."""
     inst.down += 1
     if refuse:
@@ -178,7 +177,7 @@ def instance_down(sim: Simulation, inst: Any, refuse: bool, reason: str) -> None
     lose_all(sim, inst)
 
 
-def instance_up(sim: Simulation, inst: Any, refuse: bool) -> None:
+def instance_up(sim: Sim, inst: Any, refuse: bool) -> None:
     inst.down -= 1
     if refuse:
         inst.refuse -= 1
@@ -187,28 +186,30 @@ def instance_up(sim: Simulation, inst: Any, refuse: bool) -> None:
     inst.up = True
     if sim.obs is not None:
         sim.obs({"t": sim.now, "kind": "restart", "node": inst.svc.id, "instance": inst.k})
-    restarted(sim, inst)
+    svc = inst.svc
+    svc.on_restart(sim, svc)
 
 
-def poison(sim: Simulation, inst: Any) -> None:
-    """A poison event crashes the instance handling it until `restart_ms` has passed."""
+def poison(sim: Sim, inst: Any) -> None:
+    """A poison message crashes the instance handling it until `restart_ms` has passed."""
     instance_down(sim, inst, False, "poison")
     sim.at(sim.now + inst.svc.restart_s, _poison_over, inst)
 
 
-def _poison_over(sim: Simulation, inst: Any) -> None:
+def _poison_over(sim: Sim, inst: Any) -> None:
     instance_up(sim, inst, False)
 
 
 # ---------------------------------------------------------------- what a crash does
 
 
-def lose_all(sim: Simulation, inst: Any) -> None:
-    """An instance goes down: every item it holds or queues is lost (and handled)."""
+def lose_all(sim: Sim, inst: Any) -> None:
+    """An instance goes down: every item it holds or queues is lost; each kind of item
+    says what that means (`Item.lost`)."""
     svc = inst.svc
     svc.touch(sim.now)
     started = len(inst.held)
-    items = list(inst.held) + list(inst.queue)
+    items: list[Item] = list(inst.held) + list(inst.queue)
     svc.busy -= inst.workers - inst.free
     svc.blocked -= inst.blocked
     svc.queued -= len(inst.queue)
@@ -218,33 +219,5 @@ def lose_all(sim: Simulation, inst: Any) -> None:
     inst.queue.clear()
     inst.op_busy.clear()
     for i, item in enumerate(items):
-        item_started = i < started
         item.has_worker = False
-        if item.kind == services.REPLY:
-            messaging.reply_requeue(sim, item)
-            continue
-        if item.kind == services.POLL:
-            continue
-        job = item
-        job.dead = True
-        job.is_blocked = False
-        mark(job, "crash")
-        pk = job.pkind
-        if pk == services.EXTERNAL:
-            sim.request_end(job.req, False, "lost", inst)
-        elif pk == services.ASYNC:
-            messaging.requeue(sim, job.parent, job.attempt)
-        elif pk == services.DELIVERY:
-            if item_started:
-                events.attempt_failed(sim, job.parent)
-            else:
-                # Prefetched but not yet handled: back on the queue, no attempt spent.
-                events.dispatch(sim, job.parent)
-
-
-def restarted(sim: Simulation, inst: Any) -> None:
-    """An instance is up again: it takes what waited for one on the broker."""
-    svc = inst.svc
-    messaging.drain(sim, svc)
-    for sub in svc.subs:
-        events.drain(sim, sub)
+        item.lost(sim, inst, i < started)

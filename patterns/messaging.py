@@ -9,15 +9,17 @@ outcome carries the caller's operation on.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from . import balancing, resilience, services
-from .items import Item
-from .sync import callee_job, drop, hop, trace_reply
+from .network import callee_job, drop, hop, trace_reply
+from .resilience import CallStyle
+from .runtime import ASYNC, REPLY, Item, Origin
 
 if TYPE_CHECKING:
-    from .engine import Simulation
     from .resilience import Call
+    from .runtime import Sim
+    from .services import Job
 
 # Outcomes that come without a reply message: nothing to spend reply_work_ms on.
 _NO_REPLY = frozenset({"timeout", "circuit_open", "hop_limit"})
@@ -35,7 +37,7 @@ class ReplyTask(Item):
     )
 
     def __init__(self, call: Call, ok: bool, reason: str | None, work: float) -> None:
-        self.kind = services.REPLY
+        self.kind = REPLY
         self.op = call.job.op
         self.inst = None
         self.t_in = 0.0
@@ -46,42 +48,21 @@ class ReplyTask(Item):
         self.work = work
         self.gen = 0
 
+    def begin(self, sim: Sim) -> None:
+        """A worker of the caller handles the outcome for `reply_work_ms`."""
+        sim.at(sim.now + self.work, _reply_done, (self, self.gen))
 
-def send_request(sim: Simulation, call: Call) -> None:
-    link = call.link
-    job = call.job
-    caller = job.inst
-    assert caller is not None  # the caller holds a worker while it sends
-    inst = balancing.pick(sim, link.dst, True)
-    call.inst = inst
-    delay = hop(sim, link, job)
-    dst = inst.name if inst is not None else link.dst_id
-    if sim.obs is not None:
-        sim.obs(
-            {
-                "t": sim.now,
-                "kind": "send",
-                "corr": job.req.corr,
-                "link": link.id,
-                "src": caller.name,
-                "dst": dst,
-                "msg": "request",
-                "arrive_t": sim.now + delay if delay > 0.0 else sim.now,
-                "attempt": call.attempt,
-            }
-        )
-    resilience.sent(sim, call)
-    if delay < 0:
-        drop(sim, call, caller.name, dst, "request", "omission")
-        return
-    sim.push(sim.now + delay, _request_to, (call, call.attempt, inst))
+    def lost(self, sim: Sim, inst: Any, started: bool) -> None:
+        """A reply held by a crashed instance goes back on the reply queue."""
+        self.gen += 1
+        route(sim, self, None)
 
 
-def _request_to(sim: Simulation, arg: tuple[Call, int, Any]) -> None:
+def _request_to(sim: Sim, arg: tuple[Call, int, Any]) -> None:
     request_to(sim, *arg)
 
 
-def request_to(sim: Simulation, call: Call, attempt_no: int, inst: Any) -> None:
+def request_to(sim: Sim, call: Call, attempt_no: int, inst: Any) -> None:
     """The request reaches the callee's queue: a live instance takes it, or it waits."""
     svc = call.link.dst
     if inst is None or not inst.up:
@@ -89,15 +70,15 @@ def request_to(sim: Simulation, call: Call, attempt_no: int, inst: Any) -> None:
         if inst is None:
             svc.backlog.append((call, attempt_no))
             return
-    services.job_arrive(sim, callee_job(sim, call, attempt_no, inst, services.ASYNC), inst, False)
+    services.job_arrive(sim, callee_job(sim, call, attempt_no, inst), inst, False)
 
 
-def requeue(sim: Simulation, call: Call, attempt_no: int) -> None:
+def requeue(sim: Sim, call: Call, attempt_no: int) -> None:
     """A request held by a crashed instance goes back on the callee's queue."""
     request_to(sim, call, attempt_no, None)
 
 
-def drain(sim: Simulation, svc: Any) -> None:
+def drain(sim: Sim, svc: Any) -> None:
     """Hand what waited on the service's queues to its live instances."""
     while svc.backlog:
         inst = balancing.pick(sim, svc, True)
@@ -113,7 +94,7 @@ def drain(sim: Simulation, svc: Any) -> None:
 
 
 def send_reply(
-    sim: Simulation, call: Call, attempt_no: int, src: Any, ok: bool, reason: str | None
+    sim: Sim, call: Call, attempt_no: int, src: Any, ok: bool, reason: str | None
 ) -> None:
     """The callee's reply goes to the caller's reply queue."""
     link = call.link
@@ -130,7 +111,7 @@ def send_reply(
     sim.push(sim.now + delay, reply_arrive, args)
 
 
-def reply_arrive(sim: Simulation, arg: tuple[Call, int, bool, str | None, Any, str]) -> None:
+def reply_arrive(sim: Sim, arg: tuple[Call, int, bool, str | None, Any, str]) -> None:
     call, attempt_no, ok, reason, inst, src = arg
     if call.job.dead or resilience.stale(call, attempt_no):
         dst = inst.name if inst is not None else call.job.svc.id
@@ -141,14 +122,7 @@ def reply_arrive(sim: Simulation, arg: tuple[Call, int, bool, str | None, Any, s
     resilience.on_reply(sim, call, attempt_no, ok, reason, inst)
 
 
-def finished(sim: Simulation, call: Call, ok: bool, reason: str | None, inst: Any) -> None:
-    """The call's outcome is known: a worker of the caller must handle it."""
-    work = 0.0 if reason in _NO_REPLY else call.link.reply_work()
-    task = ReplyTask(call, ok, reason, work)
-    route(sim, task, inst)
-
-
-def route(sim: Simulation, task: ReplyTask, inst: Any) -> None:
+def route(sim: Sim, task: ReplyTask, inst: Any) -> None:
     svc = task.call.job.svc
     if inst is None or not inst.up:
         inst = balancing.pick(sim, svc, True)
@@ -158,19 +132,69 @@ def route(sim: Simulation, task: ReplyTask, inst: Any) -> None:
     services.enqueue(sim, inst, task)
 
 
-def reply_requeue(sim: Simulation, task: ReplyTask) -> None:
-    """A reply held by a crashed instance goes back on the reply queue."""
-    task.gen += 1
-    route(sim, task, None)
-
-
-def reply_begin(sim: Simulation, task: ReplyTask) -> None:
-    sim.at(sim.now + task.work, _reply_done, (task, task.gen))
-
-
-def _reply_done(sim: Simulation, arg: tuple[ReplyTask, int]) -> None:
+def _reply_done(sim: Sim, arg: tuple[ReplyTask, int]) -> None:
     task, gen = arg
     if task.gen != gen:
         return
     call = task.call
     services.async_done(sim, call.job, call.link, task.ok, task.reason, task)
+
+
+class AsyncStyle(CallStyle):
+    """An `async` link (bound to it by the engine)."""
+
+    __slots__ = ()
+
+    def send(self, sim: Sim, call: Call) -> None:
+        """The attempt's request crosses the network to the callee's queue on the broker."""
+        link = call.link
+        job = call.job
+        caller = job.inst
+        assert caller is not None  # the caller holds a worker while it sends
+        inst = balancing.pick(sim, link.dst, True)
+        call.inst = inst
+        delay = hop(sim, link, job)
+        dst = inst.name if inst is not None else link.dst_id
+        if sim.obs is not None:
+            sim.obs(
+                {
+                    "t": sim.now,
+                    "kind": "send",
+                    "corr": job.req.corr,
+                    "link": link.id,
+                    "src": caller.name,
+                    "dst": dst,
+                    "msg": "request",
+                    "arrive_t": sim.now + delay if delay > 0.0 else sim.now,
+                    "attempt": call.attempt,
+                }
+            )
+        resilience.sent(sim, call)
+        if delay < 0:
+            drop(sim, call, caller.name, dst, "request", "omission")
+            return
+        sim.push(sim.now + delay, _request_to, (call, call.attempt, inst))
+
+    def finish(self, sim: Sim, call: Call, ok: bool, reason: str | None, inst: Any) -> None:
+        """The call's outcome is known: a worker of the caller must handle it."""
+        work = 0.0 if reason in _NO_REPLY else call.link.reply_work()
+        task = ReplyTask(call, ok, reason, work)
+        route(sim, task, inst)
+
+
+class AsyncOrigin(Origin):
+    """Whom the job an async request starts at the callee answers."""
+
+    __slots__ = ()
+
+    def reply(self, sim: Sim, job: Job, ok: bool, reason: str | None) -> None:
+        """The callee's job ended: its reply goes to the caller's reply queue."""
+        send_reply(sim, job.parent, job.attempt, job.inst, ok, reason)
+
+    def lost(self, sim: Sim, job: Job, inst: Any, started: bool) -> None:
+        """A crash lost the callee's job: its request goes back on the callee's queue."""
+        requeue(sim, job.parent, job.attempt)
+
+
+STYLE: Final = AsyncStyle()
+ORIGIN: Final = AsyncOrigin(ASYNC)

@@ -349,7 +349,7 @@ def state(sim: Any) -> dict[str, Any]:
 def _async_queued(sim: Any) -> dict[str, dict[str, int]]:
     """Per `async` link: requests waiting for a callee worker (instance queues and the
     service's own queue while no instance is up) and replies waiting for a caller's."""
-    from .services import ASYNC, OP, REPLY
+    from .runtime import ASYNC, OP, REPLY
 
     out = {
         link.id: {"request": 0, "reply": 0} for link in sim.links.values() if link.style == "async"

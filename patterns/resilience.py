@@ -4,7 +4,8 @@ A call is what an operation asks of a link; each try is an attempt (numbered fro
 An attempt fails on a timeout, an error reply (refused, rejected, bad_response, or the
 callee's own failure) or an open breaker; failed attempts are retried after a backoff
 until `retries` is spent. Every attempt that gets an outcome counts in the breaker's
-window. The style modules (`sync`, `messaging`) move the messages.
+window. The style modules (`sync`, `messaging`) move the messages: each style is a
+`CallStyle` (its `send`: an attempt goes out; its `finish`: the call's outcome).
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from . import messaging, services, sync
+from .runtime import HOP_LIMIT, LinkStyle
 
 if TYPE_CHECKING:
-    from .engine import LinkRT, Simulation
+    from .runtime import LinkRT, Sim
     from .services import InstanceRT, Job
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
@@ -61,7 +62,7 @@ class Breaker:
             return True
         return False
 
-    def record(self, sim: Simulation, ok: bool) -> None:
+    def record(self, sim: Sim, ok: bool) -> None:
         """Count one attempt's outcome (ignored while open: it started before)."""
         if self.state == HALF_OPEN:
             if not self.trial:
@@ -86,7 +87,7 @@ class Breaker:
             if len(w) >= self.min_calls and self.fails >= self.rate * len(w):
                 self._open(sim)
 
-    def _open(self, sim: Simulation) -> None:
+    def _open(self, sim: Sim) -> None:
         self.state = OPEN
         self.trial = False
         self.opened_at = sim.now
@@ -99,7 +100,7 @@ class Breaker:
         return self.open_s + (now - self.opened_at if self.state == OPEN else 0.0)
 
 
-def _half_open(sim: Simulation, arg: tuple[Breaker, int]) -> None:
+def _half_open(sim: Sim, arg: tuple[Breaker, int]) -> None:
     br, gen = arg
     if br.state != OPEN or br.gen != gen:
         return
@@ -109,7 +110,7 @@ def _half_open(sim: Simulation, arg: tuple[Breaker, int]) -> None:
     _trace(sim, br.link, "breaker_half_open")
 
 
-def _trace(sim: Simulation, link: LinkRT, kind: str) -> None:
+def _trace(sim: Sim, link: LinkRT, kind: str) -> None:
     if sim.obs is not None:
         sim.obs({"t": sim.now, "kind": kind, "link": link.id})
 
@@ -130,19 +131,7 @@ class Call:
         self.counted = job.counted
 
 
-def call_start(sim: Simulation, job: Job, link: LinkRT) -> None:
-    """An operation calls `link` (sync or async): the first attempt goes out now."""
-    call = Call(link, job, sim.now)
-    if call.counted:
-        link.calls += 1
-    if job.hops >= services.HOP_LIMIT:
-        call.attempt = 1
-        sim.at(sim.now, fail_now, (call, 1, "hop_limit"))
-        return
-    attempt(sim, call)
-
-
-def attempt(sim: Simulation, call: Call) -> None:
+def attempt(sim: Sim, call: Call) -> None:
     if call.job.dead:
         return
     call.attempt += 1
@@ -151,13 +140,10 @@ def attempt(sim: Simulation, call: Call) -> None:
     if br is not None and not br.allow():
         sim.at(sim.now, fail_now, (call, call.attempt, "circuit_open"))
         return
-    if link.style == "async":
-        messaging.send_request(sim, call)
-    else:
-        sync.send_request(sim, call)
+    link.behaviour.send(sim, call)
 
 
-def fail_now(sim: Simulation, arg: tuple[Call, int, str]) -> None:
+def fail_now(sim: Sim, arg: tuple[Call, int, str]) -> None:
     """The attempt fails at once: refused, circuit_open, or hop_limit (never retried)."""
     call, attempt_no, reason = arg
     if reason == "hop_limit":
@@ -170,7 +156,7 @@ def fail_now(sim: Simulation, arg: tuple[Call, int, str]) -> None:
         failed(sim, call, reason)
 
 
-def sent(sim: Simulation, call: Call) -> None:
+def sent(sim: Sim, call: Call) -> None:
     """The attempt's request went out: wait for the reply (and arm the timeout)."""
     call.waiting = True
     link = call.link
@@ -190,7 +176,7 @@ def abandon(call: Call) -> None:
     call.done = True
 
 
-def _timeout(sim: Simulation, arg: tuple[Call, int]) -> None:
+def _timeout(sim: Sim, arg: tuple[Call, int]) -> None:
     call, attempt_no = arg
     if call.attempt != attempt_no or not call.waiting:
         return
@@ -229,7 +215,7 @@ def stale(call: Call, attempt_no: int) -> bool:
 
 
 def on_reply(
-    sim: Simulation, call: Call, attempt_no: int, ok: bool, reason: str | None, inst: Any
+    sim: Sim, call: Call, attempt_no: int, ok: bool, reason: str | None, inst: Any
 ) -> None:
     """The awaited reply of the current attempt arrived (the caller checked `stale`)."""
     link = call.link
@@ -243,7 +229,7 @@ def on_reply(
         failed(sim, call, reason or "lost", inst)
 
 
-def failed(sim: Simulation, call: Call, reason: str, inst: Any = None) -> None:
+def failed(sim: Sim, call: Call, reason: str, inst: Any = None) -> None:
     """The current attempt failed: retry after the backoff, or fail the call."""
     link = call.link
     if call.attempt <= link.retries and not call.job.dead:
@@ -267,7 +253,7 @@ def failed(sim: Simulation, call: Call, reason: str, inst: Any = None) -> None:
     final(sim, call, False, reason, inst)
 
 
-def final(sim: Simulation, call: Call, ok: bool, reason: str | None, inst: Any) -> None:
+def final(sim: Sim, call: Call, ok: bool, reason: str | None, inst: Any) -> None:
     """The call's outcome, after its retries: count it and hand it to the caller."""
     if call.done:
         return
@@ -279,7 +265,22 @@ def final(sim: Simulation, call: Call, ok: bool, reason: str | None, inst: Any) 
             link.h_lat.add(sim.now - call.t0)
         else:
             link.failed += 1
-    if link.style == "async":
-        messaging.finished(sim, call, ok, reason, inst)
-    else:
-        services.sync_done(sim, call.job, link, ok, reason)
+    link.behaviour.finish(sim, call, ok, reason, inst)
+
+
+class CallStyle(LinkStyle):
+    """What sync and async links share: a call made of attempts (the style modules send
+    them and finish the call)."""
+
+    __slots__ = ()
+
+    def start(self, sim: Sim, job: Job, link: LinkRT) -> None:
+        """An operation calls `link` (sync or async): the first attempt goes out now."""
+        call = Call(link, job, sim.now)
+        if call.counted:
+            link.calls += 1
+        if job.hops >= HOP_LIMIT:
+            call.attempt = 1
+            sim.at(sim.now, fail_now, (call, 1, "hop_limit"))
+            return
+        attempt(sim, call)

@@ -336,6 +336,11 @@ class Scenario(_Model):
     def node(self, node_id: str) -> Service | Topic | Datastore:
         return self._nodes[node_id]
 
+    def parse_fault(self, doc: Any, *, loc: str = "fault") -> Fault:
+        """`parse_fault(doc, self)`: one fault checked against this scenario (how the
+        engine checks a fault document injected into a run without importing this module)."""
+        return parse_fault(doc, self, loc=loc)
+
     def link(self, link_id: str) -> Link:
         return self._links[link_id]
 

@@ -11,32 +11,16 @@ pick an instance is in `balancing.py`; what a crash does to what an instance hol
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from . import balancing, common_data, events, faults, messaging, resilience, sync
+from . import balancing, faults
 from .dists import sampler
-from .items import Item
 from .metrics import Histogram
+from .runtime import ACCEPTED, DELIVERY, DROPPED, EXTERNAL, OP, POLL, REJECTED, REPLY, Item, Origin
 
 if TYPE_CHECKING:
-    from .engine import LinkRT, Request, Simulation
-
-HOP_LIMIT: Final = 64
-
-# Who started a job, i.e. whom it tells when it ends.
-EXTERNAL: Final = 0
-SYNC: Final = 1
-ASYNC: Final = 2
-DELIVERY: Final = 3
-# Kinds of queue items.
-OP: Final = 0
-REPLY: Final = 1
-POLL: Final = 2
-
-# What became of a request that reached an instance.
-ACCEPTED: Final = 0
-DROPPED: Final = 1
-REJECTED: Final = 2
+    from .runtime import LinkRT, Request, Sim
 
 
 class OpRT:
@@ -109,6 +93,7 @@ class ServiceRT:
         "id",
         "instances",
         "lb",
+        "on_restart",
         "ops",
         "queue_limit",
         "queued",
@@ -125,7 +110,7 @@ class ServiceRT:
         "warm",
     )
 
-    def __init__(self, sim: Simulation, model: Any) -> None:
+    def __init__(self, sim: Sim, model: Any) -> None:
         self.id = model.id
         self.instances = [InstanceRT(self, k, model.workers) for k in range(model.instances)]
         self.capacity = model.instances * model.workers
@@ -150,6 +135,8 @@ class ServiceRT:
         self.h_wait = Histogram(sim.histograms)
         self.h_resp = Histogram(sim.histograms)
         self.timeline: list[float] = []
+        # An instance came back up: on_restart(sim, svc) (bound by the engine).
+        self.on_restart: Callable[[Any, ServiceRT], None] = _nothing
 
     def touch(self, now: float) -> None:
         """Integrate busy, blocked and queued counts up to now (before they change)."""
@@ -175,6 +162,7 @@ class Job(Item):
         "failed",
         "hops",
         "is_blocked",
+        "origin",
         "parent",
         "pkind",
         "reason",
@@ -189,7 +177,7 @@ class Job(Item):
         svc: ServiceRT,
         op: OpRT,
         req: Request,
-        pkind: int,
+        origin: Origin,
         parent: Any,
         attempt: int,
         hops: int,
@@ -202,7 +190,8 @@ class Job(Item):
         self.op = op
         self.inst = None
         self.req = req
-        self.pkind = pkind
+        self.origin = origin
+        self.pkind = origin.kind
         self.parent = parent
         self.attempt = attempt
         self.hops = hops
@@ -220,8 +209,19 @@ class Job(Item):
         self.counted = counted
         self.has_worker = False
 
+    def lost(self, sim: Sim, inst: Any, started: bool) -> None:
+        """A crash loses the job: it is dead, and its origin learns of it."""
+        self.dead = True
+        self.is_blocked = False
+        faults.mark(self, "crash")
+        self.origin.lost(sim, self, inst, started)
 
-def build(sim: Simulation, scenario: Any) -> dict[str, ServiceRT]:
+
+def _nothing(*_: Any) -> None:
+    pass
+
+
+def build(sim: Sim, scenario: Any) -> dict[str, ServiceRT]:
     """Run-time services for every service node (operations are wired by `wire_ops`)."""
     out: dict[str, ServiceRT] = {}
     for model in scenario.services:
@@ -241,7 +241,7 @@ def _operations(model: Any, scenario: Any) -> tuple[Any, ...]:
     return tuple(model.effective_operations(scenario))
 
 
-def wire_ops(sim: Simulation, scenario: Any) -> None:
+def wire_ops(sim: Sim, scenario: Any) -> None:
     """Group each operation's calls into ascending steps of run-time links."""
     for model in scenario.services:
         svc = sim.services[model.id]
@@ -263,7 +263,7 @@ def wire_ops(sim: Simulation, scenario: Any) -> None:
 # ---------------------------------------------------------------- queue and workers
 
 
-def job_arrive(sim: Simulation, job: Job, inst: InstanceRT, limited: bool) -> int:
+def job_arrive(sim: Sim, job: Job, inst: InstanceRT, limited: bool) -> int:
     """A request reaches an up instance: start it, queue it, or reject it (queue full).
 
     `limited` applies `queue_limit` (direct requests; broker-backed ones wait unbounded).
@@ -320,7 +320,7 @@ def job_arrive(sim: Simulation, job: Job, inst: InstanceRT, limited: bool) -> in
     return ACCEPTED
 
 
-def enqueue(sim: Simulation, inst: InstanceRT, item: Item) -> None:
+def enqueue(sim: Sim, inst: InstanceRT, item: Item) -> None:
     """Put a queue item in line for a worker, starting it now if one is free."""
     svc = inst.svc
     item.t_in = sim.now
@@ -340,7 +340,7 @@ def _room(inst: InstanceRT, op: OpRT | None) -> bool:
     return op is None or op.max_conc is None or inst.op_busy.get(op, 0) < op.max_conc
 
 
-def dispatch(sim: Simulation, inst: InstanceRT) -> None:
+def dispatch(sim: Sim, inst: InstanceRT) -> None:
     """Hand free workers to queued items in order (skipping those a bulkhead holds)."""
     q = inst.queue
     svc = inst.svc
@@ -352,7 +352,7 @@ def dispatch(sim: Simulation, inst: InstanceRT) -> None:
         return
     for item in list(q):
         if not inst.free or not inst.up:
-            break  # (a poison event may have crashed the instance meanwhile)
+            break  # (a poison message may have crashed the instance meanwhile)
         if _room(inst, item.op):
             q.remove(item)
             svc.touch(sim.now)
@@ -360,7 +360,7 @@ def dispatch(sim: Simulation, inst: InstanceRT) -> None:
             begin(sim, inst, item)
 
 
-def release_worker(sim: Simulation, item: Item) -> None:
+def release_worker(sim: Sim, item: Item) -> None:
     """Give back the worker `item` holds on its instance and serve the queue."""
     inst = item.inst
     assert inst is not None  # it holds a worker there
@@ -382,7 +382,7 @@ def release_worker(sim: Simulation, item: Item) -> None:
         dispatch(sim, inst)
 
 
-def begin(sim: Simulation, inst: InstanceRT, item: Item, take: bool = True) -> None:
+def begin(sim: Sim, inst: InstanceRT, item: Item, take: bool = True) -> None:
     """A queue item gets a worker: a free one (`take`), or the one a finished item just
     handed over (busy and free stay as they are), and starts."""
     item.inst = inst
@@ -399,14 +399,8 @@ def begin(sim: Simulation, inst: InstanceRT, item: Item, take: bool = True) -> N
     kind = item.kind
     if sim.obs_detail is not None and kind != POLL:
         _trace_worker(sim, "start", item)
-    # (The kind tells the class: the annotated assignments below check it when compiled.)
     if kind != OP:
-        if kind == REPLY:
-            task: messaging.ReplyTask = item  # type: ignore[assignment]
-            messaging.reply_begin(sim, task)
-        else:
-            poll: common_data.PollTask = item  # type: ignore[assignment]
-            common_data.poll_begin(sim, poll)
+        item.begin(sim)
         return
     job: Job = item  # type: ignore[assignment]
     if job.counted:
@@ -419,13 +413,13 @@ def begin(sim: Simulation, inst: InstanceRT, item: Item, take: bool = True) -> N
     sim.push(now + op.work() + job.extra, op.then, job)
 
 
-def worked(sim: Simulation, job: Job) -> None:
+def worked(sim: Sim, job: Job) -> None:
     """The local work of a job whose operation makes calls is done."""
     if not job.dead:
         next_step(sim, job)
 
 
-def set_blocked(sim: Simulation, job: Job, blocked: bool) -> None:
+def set_blocked(sim: Sim, job: Job, blocked: bool) -> None:
     if job.is_blocked == blocked:
         return
     job.is_blocked = blocked
@@ -440,7 +434,7 @@ def set_blocked(sim: Simulation, job: Job, blocked: bool) -> None:
 # ---------------------------------------------------------------- steps and calls
 
 
-def next_step(sim: Simulation, job: Job) -> None:
+def next_step(sim: Sim, job: Job) -> None:
     """Make the calls of the next step that fires, or end the job after the last one (or
     after a step in which a required call failed)."""
     if job.failed:
@@ -461,13 +455,7 @@ def next_step(sim: Simulation, job: Job) -> None:
         job.sync_n = n_sync
         job.async_n = n_async
         for lk in fire:
-            style = lk.style
-            if style == "publish":
-                events.publish(sim, job, lk)
-            elif style == "write":
-                common_data.write_start(sim, job, lk)
-            else:
-                resilience.call_start(sim, job, lk)
+            lk.behaviour.start(sim, job, lk)
         if blocks:
             set_blocked(sim, job, True)
         elif not n_sync and n_async:
@@ -479,12 +467,12 @@ def next_step(sim: Simulation, job: Job) -> None:
 
 def _counts(links: list[Any]) -> tuple[int, int, bool]:
     """Calls that hold the worker (sync, write), async calls, and whether any blocks."""
-    n_async = sum(1 for lk in links if lk.style == "async")
-    n_sync = sum(1 for lk in links if lk.style in ("sync", "write"))
-    return n_sync, n_async, any(lk.style == "sync" for lk in links)
+    n_async = sum(1 for lk in links if lk.waits)
+    n_sync = sum(1 for lk in links if lk.holds)
+    return n_sync, n_async, any(lk.blocks for lk in links)
 
 
-def sync_done(sim: Simulation, job: Job, link: LinkRT, ok: bool, reason: str | None) -> None:
+def sync_done(sim: Sim, job: Job, link: LinkRT, ok: bool, reason: str | None) -> None:
     """A call that holds the caller's worker (sync or write) has its final outcome."""
     if job.dead:
         return
@@ -499,9 +487,7 @@ def sync_done(sim: Simulation, job: Job, link: LinkRT, ok: bool, reason: str | N
         next_step(sim, job)
 
 
-def async_done(
-    sim: Simulation, job: Job, link: LinkRT, ok: bool, reason: str | None, task: Any
-) -> None:
+def async_done(sim: Sim, job: Job, link: LinkRT, ok: bool, reason: str | None, task: Any) -> None:
     """An async call's outcome was handled by `task`, which holds a worker: the last one
     carries the operation on with that worker."""
     if job.dead:
@@ -526,7 +512,7 @@ def _note(job: Job, link: LinkRT, ok: bool, reason: str | None) -> None:
         job.reason = reason
 
 
-def job_end(sim: Simulation, job: Job) -> None:
+def job_end(sim: Sim, job: Job) -> None:
     """The job replies: free its worker, count it, tell whoever started it (nothing if it
     was lost meanwhile). Also the handler of the end of a call-less operation's work."""
     if job.dead:
@@ -544,19 +530,11 @@ def job_end(sim: Simulation, job: Job) -> None:
         else:
             svc.completed += 1
         svc.h_resp.add(sim.now - job.t_in)
-    pk = job.pkind
-    if pk == EXTERNAL:
-        sim.request_end(job.req, ok, reason, job.inst)
-    elif pk == SYNC:
-        sync.send_reply(sim, job.parent, job.attempt, job.inst, ok, reason)
-    elif pk == ASYNC:
-        messaging.send_reply(sim, job.parent, job.attempt, job.inst, ok, reason)
-    else:
-        events.handled(sim, job.parent, ok)
+    job.origin.reply(sim, job, ok, reason)
 
 
 def _trace_worker(
-    sim: Simulation, kind: str, item: Any, ok: bool = True, reason: str | None = None
+    sim: Sim, kind: str, item: Any, ok: bool = True, reason: str | None = None
 ) -> None:
     """A `start` (an item takes a worker) or `end` (a job has finished) detail event."""
     inst = item.inst

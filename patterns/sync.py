@@ -8,87 +8,20 @@ up is dropped as `late`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from . import balancing, faults, resilience, services
+from .network import callee_job, drop, hop, trace_reply
+from .resilience import CallStyle
+from .runtime import REJECTED, SYNC, Origin
 
 if TYPE_CHECKING:
-    from .engine import LinkRT, Simulation
     from .resilience import Call
-    from .services import InstanceRT
+    from .runtime import Sim
+    from .services import Job
 
 
-def hop(sim: Simulation, link: LinkRT, job: Any) -> float:
-    """One-way network time of one message on `link` (with its faults), or -1 if dropped."""
-    delay = link.net()
-    if link.faults:
-        extra = faults.on_link(sim, link, job)
-        if extra < 0:
-            return -1.0
-        delay += extra
-    return delay
-
-
-def send_request(sim: Simulation, call: Call) -> None:
-    link = call.link
-    job = call.job
-    caller = job.inst
-    assert caller is not None  # the caller holds a worker while it sends
-    svc: services.ServiceRT = link.dst
-    insts = svc.instances
-    # A single instance without health checks is picked whether up or not (as `pick` does).
-    inst = insts[0] if len(insts) == 1 and not svc.health else balancing.pick(sim, svc, False)
-    if inst is None:
-        # Health checks found no live instance: nowhere to connect.
-        faults.mark(job, "crash")
-        sim.at(sim.now, resilience.fail_now, (call, call.attempt, "refused"))
-        return
-    call.inst = inst
-    delay = link.net()  # hop(), inlined
-    if link.faults:
-        extra = faults.on_link(sim, link, job)
-        delay = -1.0 if extra < 0 else delay + extra
-    now = sim.now
-    obs = sim.obs
-    if obs is not None:
-        obs(
-            {
-                "t": now,
-                "kind": "send",
-                "corr": job.req.corr,
-                "link": link.id,
-                "src": caller.name,
-                "dst": inst.name,
-                "msg": "request",
-                "arrive_t": now + delay if delay > 0.0 else now,
-                "attempt": call.attempt,
-            }
-        )
-    resilience.sent(sim, call)
-    if delay < 0:
-        drop(sim, call, caller.name, inst.name, "request", "omission")
-        return
-    sim.push(now + delay, request_arrive, (call, call.attempt, inst))
-
-
-def drop(sim: Simulation, call: Call, src: str, dst: str, msg: str, reason: str) -> None:
-    if sim.obs is not None:
-        sim.obs(
-            {
-                "t": sim.now,
-                "kind": "drop",
-                "corr": call.job.req.corr,
-                "link": call.link.id,
-                "src": src,
-                "dst": dst,
-                "msg": msg,
-                "reason": reason,
-                "attempt": call.attempt,
-            }
-        )
-
-
-def request_arrive(sim: Simulation, arg: tuple[Call, int, Any]) -> None:
+def request_arrive(sim: Sim, arg: tuple[Call, int, Any]) -> None:
     call, attempt_no, inst = arg
     caller = call.job
     if not inst.up:
@@ -98,49 +31,13 @@ def request_arrive(sim: Simulation, arg: tuple[Call, int, Any]) -> None:
         else:
             drop(sim, call, caller.inst.name if caller.inst else "", inst.name, "request", "crash")
         return
-    job = callee_job(sim, call, attempt_no, inst, services.SYNC)
-    if services.job_arrive(sim, job, inst, True) == services.REJECTED:
+    job = callee_job(sim, call, attempt_no, inst)
+    if services.job_arrive(sim, job, inst, True) == REJECTED:
         send_reply(sim, call, attempt_no, inst, False, "rejected")
 
 
-def callee_job(
-    sim: Simulation, call: Call, attempt_no: int, inst: InstanceRT, pkind: int
-) -> services.Job:
-    """The job a sync or async request starts at the callee (traced as `receive`)."""
-    caller = call.job
-    link = call.link
-    job = services.Job(
-        link.dst,
-        link.callee_op,
-        caller.req,
-        pkind,
-        call,
-        attempt_no,
-        caller.hops + 1,
-        sim.now,
-        caller.counted,
-        caller.detached,
-    )
-    obs = sim.obs
-    if obs is not None:
-        obs(
-            {
-                "t": sim.now,
-                "kind": "receive",
-                "corr": caller.req.corr,
-                "link": link.id,
-                "src": caller.inst.name if caller.inst is not None else link.src_id,
-                "dst": inst.name,
-                "msg": "request",
-                "attempt": attempt_no,
-                "op": job.op.id if job.op is not None else None,
-            }
-        )
-    return job
-
-
 def send_reply(
-    sim: Simulation, call: Call, attempt_no: int, src: Any, ok: bool, reason: str | None
+    sim: Sim, call: Call, attempt_no: int, src: Any, ok: bool, reason: str | None
 ) -> None:
     """The callee answers (success, its failure, or a refusal): the reply goes back."""
     link = call.link
@@ -155,35 +52,7 @@ def send_reply(
     sim.push(sim.now + delay, reply_arrive, (call, attempt_no, ok, reason, src.name))
 
 
-def trace_reply(
-    sim: Simulation,
-    call: Call,
-    attempt_no: int,
-    src: str,
-    dst: str,
-    ok: bool,
-    reason: str | None,
-    delay: float,
-) -> None:
-    now = sim.now
-    event = {
-        "t": now,
-        "kind": "reply",
-        "corr": call.job.req.corr,
-        "link": call.link.id,
-        "src": src,
-        "dst": dst,
-        "msg": "reply",
-        "arrive_t": now + delay if delay > 0.0 else now,
-        "attempt": attempt_no,
-        "ok": ok,
-    }
-    if not ok:
-        event["reason"] = reason
-    sim.obs(event)  # type: ignore[misc]
-
-
-def reply_arrive(sim: Simulation, arg: tuple[Call, int, bool, str | None, str]) -> None:
+def reply_arrive(sim: Sim, arg: tuple[Call, int, bool, str | None, str]) -> None:
     call, attempt_no, ok, reason, src = arg
     caller = call.job
     if caller.dead or resilience.stale(call, attempt_no):
@@ -193,3 +62,73 @@ def reply_arrive(sim: Simulation, arg: tuple[Call, int, bool, str | None, str]) 
             resilience.abandon(call)
         return
     resilience.on_reply(sim, call, attempt_no, ok, reason, None)
+
+
+class SyncStyle(CallStyle):
+    """A `sync` link (bound to it by the engine)."""
+
+    __slots__ = ()
+
+    def send(self, sim: Sim, call: Call) -> None:
+        """The attempt's request crosses the network to an instance the callee's load
+        balancer picks (or is refused at once when health checks find none)."""
+        link = call.link
+        job = call.job
+        caller = job.inst
+        assert caller is not None  # the caller holds a worker while it sends
+        svc: services.ServiceRT = link.dst
+        insts = svc.instances
+        # A single instance without health checks is picked whether up or not (as `pick` does).
+        inst = insts[0] if len(insts) == 1 and not svc.health else balancing.pick(sim, svc, False)
+        if inst is None:
+            # Health checks found no live instance: nowhere to connect.
+            faults.mark(job, "crash")
+            sim.at(sim.now, resilience.fail_now, (call, call.attempt, "refused"))
+            return
+        call.inst = inst
+        delay = link.net()  # hop(), inlined
+        if link.faults:
+            extra = faults.on_link(sim, link, job)
+            delay = -1.0 if extra < 0 else delay + extra
+        now = sim.now
+        obs = sim.obs
+        if obs is not None:
+            obs(
+                {
+                    "t": now,
+                    "kind": "send",
+                    "corr": job.req.corr,
+                    "link": link.id,
+                    "src": caller.name,
+                    "dst": inst.name,
+                    "msg": "request",
+                    "arrive_t": now + delay if delay > 0.0 else now,
+                    "attempt": call.attempt,
+                }
+            )
+        resilience.sent(sim, call)
+        if delay < 0:
+            drop(sim, call, caller.name, inst.name, "request", "omission")
+            return
+        sim.push(now + delay, request_arrive, (call, call.attempt, inst))
+
+    def finish(self, sim: Sim, call: Call, ok: bool, reason: str | None, inst: Any) -> None:
+        """The call's final outcome: the caller's worker, blocked on it, carries on."""
+        services.sync_done(sim, call.job, call.link, ok, reason)
+
+
+class SyncOrigin(Origin):
+    """Whom the job a sync request starts at the callee answers."""
+
+    __slots__ = ()
+
+    def reply(self, sim: Sim, job: Job, ok: bool, reason: str | None) -> None:
+        """The callee's job ended: its reply goes back to the caller."""
+        send_reply(sim, job.parent, job.attempt, job.inst, ok, reason)
+
+    def lost(self, sim: Sim, job: Job, inst: Any, started: bool) -> None:
+        """A crash lost the callee's job: no reply comes (the caller may time out)."""
+
+
+STYLE: Final = SyncStyle()
+ORIGIN: Final = SyncOrigin(SYNC)

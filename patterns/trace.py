@@ -8,7 +8,7 @@ from __future__ import annotations
 
 REQUEST_KINDS = ("arrive", "complete", "fail")
 MESSAGE_KINDS = ("send", "receive", "reply", "timeout", "retry", "drop", "rejected")
-EVENT_KINDS = ("publish", "deliver", "redeliver", "dead_letter")
+TOPIC_KINDS = ("publish", "deliver", "redeliver", "dead_letter")
 DATA_KINDS = ("write", "poll")
 INSTANCE_KINDS = ("crash", "restart")
 BREAKER_KINDS = ("breaker_open", "breaker_half_open", "breaker_close")
@@ -19,7 +19,7 @@ DETAIL_KINDS = ("start", "end")
 KINDS = (
     REQUEST_KINDS
     + MESSAGE_KINDS
-    + EVENT_KINDS
+    + TOPIC_KINDS
     + DATA_KINDS
     + INSTANCE_KINDS
     + BREAKER_KINDS

@@ -213,6 +213,21 @@ def test_warmup_leaves_early_requests_out():
     assert result["timeline"]["arrived"] == [1, 1, 0]
 
 
+def test_a_parsed_fault_injected_live_starts_now_and_is_recorded_as_a_document():
+    sim = patterns.Simulation(busy())
+    sim.advance(1.0)
+    sim.inject(patterns.parse_fault({"target": "b", "mode": "response"}, sim.scenario))
+    sim.advance(sim.end_s)
+    result = sim.result()
+    recorded = result["faults_injected"]
+    assert [(f["target"], f["mode"], f["from_s"]) for f in recorded] == [("b", "response", 1.0)]
+    assert result["requests"]["failures"]["bad_response"] > 100
+    replay = patterns.simulate(busy(), control=_control_with(recorded))
+    result.pop("engine")
+    replay.pop("engine")
+    assert replay == result
+
+
 def test_inject_refuses_what_is_not_a_fault_object():
     sim = patterns.Simulation(busy())
     with pytest.raises(patterns.ScenarioError):

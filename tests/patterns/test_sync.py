@@ -1,8 +1,6 @@
-"""patterns/sync.py and patterns/services.py: blocking calls, steps, queues, balancing."""
+"""patterns/sync.py: blocking calls, timeouts, late replies, hop limits, crashes."""
 
 from __future__ import annotations
-
-from collections import Counter
 
 import pytest
 
@@ -32,32 +30,6 @@ def test_a_deterministic_chain_has_exactly_its_latency():
     assert a["response_ms"]["max"] == 10.0
 
 
-def test_calls_of_one_step_go_out_together_and_steps_follow_each_other():
-    sc = scenario(
-        [
-            service(
-                "a",
-                work_ms=0,
-                operations=[{"id": "default", "calls": ["ab", "ac", "ad"]}],
-            ),
-            service("b", work_ms=5),
-            service("c", work_ms=9),
-            service("d", work_ms=2),
-        ],
-        [
-            link("ab", "a", "b", "sync", step=1),
-            link("ac", "a", "c", "sync", step=1),
-            link("ad", "a", "d", "sync", step=2),
-        ],
-        [constant("a", 1)],
-    )
-    result, log = run(sc)
-    # step 1: max(5, 9) + 2 ms network; step 2: 2 + 2.
-    assert result["requests"]["latency_ms"]["max"] == 15.0
-    sends = [(e["link"], round(e["t"], 9)) for e in kinds(log, "send") if e["corr"] == "r1"]
-    assert sends == [("ab", 0.0), ("ac", 0.0), ("ad", 0.011)]
-
-
 def test_a_full_queue_rejects_at_once_and_the_reply_crosses_the_network():
     sc = scenario(
         [service("a", work_ms=0), service("b", work_ms=100, workers=1, queue_limit=0)],
@@ -74,20 +46,6 @@ def test_a_full_queue_rejects_at_once_and_the_reply_crosses_the_network():
     fail = next(e for e in kinds(log, "fail") if e["corr"] == rej["corr"])
     assert fail["reason"] == "rejected"
     assert fail["t"] - rej["t"] == pytest.approx(0.002)
-
-
-def test_a_queue_limit_lets_that_many_wait():
-    sc = scenario(
-        [service("a", work_ms=0), service("b", work_ms=100, workers=1, queue_limit=2)],
-        [link("ab", "a", "b", "sync", network_ms=0)],
-        [constant("a", 1000, to_s=0.004)],
-        duration_s=1,
-    )
-    result = patterns.simulate(sc)
-    # 4 arrive 1 ms apart: one is served, two wait, one is rejected.
-    assert result["requests"]["succeeded"] == 3
-    assert result["requests"]["failures"]["rejected"] == 1
-    assert result["services"]["b"]["queue_wait_ms"]["max"] == pytest.approx(198, abs=0.01)
 
 
 def test_a_reply_after_the_timeout_is_dropped_as_late():
@@ -148,55 +106,6 @@ def test_an_optional_call_that_fails_does_not_fail_the_request():
     assert result["requests"]["failures"]["timeout"] == 50
 
 
-def test_round_robin_spreads_calls_over_instances():
-    sc = scenario(
-        [service("a", work_ms=0), service("b", work_ms=1, instances=3)],
-        [link("ab", "a", "b", "sync")],
-        [constant("a", 9, to_s=1)],
-    )
-    _, log = run(sc)
-    assert [e["dst"] for e in kinds(log, "send")] == ["b/0", "b/1", "b/2"] * 3
-
-
-@pytest.mark.parametrize("balancing", ["random", "least_busy"])
-def test_other_balancers_use_every_instance(balancing):
-    sc = scenario(
-        [service("a", work_ms=0), service("b", work_ms=30, instances=3, load_balancing=balancing)],
-        [link("ab", "a", "b", "sync")],
-        [poisson("a", 300)],
-    )
-    _, log = run(sc)
-    counts = Counter(e["dst"] for e in kinds(log, "send"))
-    assert set(counts) == {"b/0", "b/1", "b/2"}
-    assert min(counts.values()) > 0.25 * sum(counts.values())
-
-
-def test_health_checks_skip_a_down_instance():
-    nodes = [service("a", work_ms=0), service("b", work_ms=1, instances=2, health_checks=True)]
-    sc = scenario(
-        nodes,
-        [link("ab", "a", "b", "sync", timeout_ms=50)],
-        [constant("a", 10)],
-        faults=[{"target": "b", "mode": "crash", "instance": 1}],
-    )
-    result = patterns.simulate(sc)
-    assert result["requests"]["succeeded"] == 100
-    assert result["services"]["b"]["received"] == 100
-
-
-def test_without_health_checks_a_down_instance_still_gets_calls():
-    sc = scenario(
-        [service("a", work_ms=0), service("b", work_ms=1, instances=2)],
-        [link("ab", "a", "b", "sync", timeout_ms=50)],
-        [constant("a", 10)],
-        faults=[{"target": "b", "mode": "crash", "instance": 1}],
-    )
-    result = patterns.simulate(sc)
-    assert result["requests"]["succeeded"] == 50
-    assert result["requests"]["failures"]["timeout"] == 50
-    assert result["requests"]["met_fault"]["crash"] == 50
-
-
 def test_a_call_to_a_crashed_instance_without_timeout_stays_unfinished():
     sc = scenario(
         [service("a", work_ms=0), service("b", work_ms=1)],
@@ -220,55 +129,6 @@ def test_a_refusing_crash_fails_calls_at_once():
     assert result["requests"]["failures"]["refused"] == 50
     fail = kinds(log, "fail")[0]
     assert fail["t"] == pytest.approx(5.002)
-
-
-def bulkheaded(workers: int) -> dict:
-    """A service whose slow operation may hold one worker at a time."""
-    return service(
-        "a",
-        workers=workers,
-        operations=[
-            {"id": "slow", "work_ms": 1000, "max_concurrent": 1},
-            {"id": "fast", "work_ms": 10},
-        ],
-    )
-
-
-def test_a_bulkhead_caps_the_workers_one_operation_takes():
-    sc = scenario(
-        [bulkheaded(workers=4)],
-        [],
-        [
-            constant("a", 100, operation="slow", to_s=1),
-            constant("a", 100, operation="fast", to_s=1),
-        ],
-        duration_s=1,
-        drain_s=0.5,
-    )
-    result = patterns.simulate(sc)
-    # The slow operation holds one worker at a time; the fast one never waits long.
-    assert result["requests"]["succeeded"] == 100 + 1
-    assert result["services"]["a"]["utilization"] == pytest.approx(
-        (1.5 * 1 + 100 * 0.01) / (4 * 1.5), rel=1e-3
-    )
-
-
-def test_requests_a_bulkhead_holds_back_do_not_block_other_operations():
-    sc = scenario(
-        [bulkheaded(workers=2)],
-        [],
-        [
-            constant("a", 1000, operation="slow", to_s=0.003),
-            constant("a", 1, operation="fast", from_s=0.5, to_s=1),
-        ],
-        duration_s=1,
-        drain_s=3,
-    )
-    result, log = run(sc)
-    fast = next(e for e in kinds(log, "complete") if e["corr"] == "r4")
-    # Two slow requests wait behind the bulkhead; the fast one takes the free worker.
-    assert fast["t"] == pytest.approx(0.51)
-    assert result["requests"]["succeeded"] == 4
 
 
 def test_a_caller_lost_in_a_crash_stops_waiting_for_its_calls():

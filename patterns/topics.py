@@ -1,24 +1,25 @@
 """Topics: publish/subscribe with competing consumers, redelivery and a dead-letter queue.
 
 Each subscribing service has its own queue on the topic; one live instance handles each
-event with the subscription's operation. An attempt fails when that instance crashes
-(a poison event crashes it) or the operation fails; it is redelivered after
+message with the subscription's operation. An attempt fails when that instance crashes
+(a poison message crashes it) or the operation fails; it is redelivered after
 `redelivery_ms` until `max_deliveries`, then dead-lettered. While no instance of a
-subscriber is up its events wait and no attempt is counted. A crashed topic loses what
+subscriber is up its messages wait and no attempt is counted. A crashed topic loses what
 is published meanwhile. The publisher never waits for any of this.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from . import balancing, faults, services
 from .dists import sampler
 from .metrics import Histogram
+from .runtime import ACCEPTED, DELIVERY, HOP_LIMIT, LinkStyle, Origin
 
 if TYPE_CHECKING:
-    from .engine import LinkRT, Request, Simulation
+    from .runtime import LinkRT, Request, Sim
     from .services import Job, OpRT, ServiceRT
 
 
@@ -40,7 +41,7 @@ class TopicRT:
         "subs",
     )
 
-    def __init__(self, sim: Simulation, model: Any) -> None:
+    def __init__(self, sim: Sim, model: Any) -> None:
         self.id = model.id
         self.down = 0
         self.subs: list[SubRT] = []
@@ -57,19 +58,22 @@ class TopicRT:
 class SubRT:
     """One subscribing service's queue on a topic."""
 
-    __slots__ = ("link", "op", "pending", "svc", "topic", "waiting")
+    __slots__ = ("link", "op", "origin", "pending", "svc", "topic", "waiting")
 
     def __init__(self, link: LinkRT, topic: TopicRT, svc: ServiceRT, op: OpRT) -> None:
+        origin = link.origin
+        assert origin is not None  # the engine binds one to every subscribe link
+        self.origin = origin  # whom the jobs of deliveries answer
         self.link = link
         self.topic = topic
         self.svc = svc
         self.op = op
         self.waiting: deque[Delivery] = deque()
-        self.pending = 0  # events not yet delivered or dead-lettered
+        self.pending = 0  # messages not yet delivered or dead-lettered
 
 
 class Delivery:
-    """One event on its way to one subscriber."""
+    """One message on its way to one subscriber."""
 
     __slots__ = ("attempt", "counted", "hops", "poison", "req", "sub", "t_pub")
 
@@ -85,11 +89,11 @@ class Delivery:
         self.counted = counted
 
 
-def build(sim: Simulation, scenario: Any) -> dict[str, TopicRT]:
+def build(sim: Sim, scenario: Any) -> dict[str, TopicRT]:
     return {model.id: TopicRT(sim, model) for model in scenario.topics}
 
 
-def subscribe(sim: Simulation, link: LinkRT) -> None:
+def subscribe(sim: Sim, link: LinkRT) -> None:
     """Wire a `subscribe` link: the service gets its own queue on the topic."""
     topic = sim.topics[link.src_id]
     svc = sim.services[link.dst_id]
@@ -99,7 +103,7 @@ def subscribe(sim: Simulation, link: LinkRT) -> None:
     link.sub = sub
 
 
-def _trace_drop(sim: Simulation, req: Any, link: LinkRT, src: str, dst: str, reason: str) -> None:
+def _trace_drop(sim: Sim, req: Any, link: LinkRT, src: str, dst: str, reason: str) -> None:
     if sim.obs is not None:
         sim.obs(
             {
@@ -115,47 +119,7 @@ def _trace_drop(sim: Simulation, req: Any, link: LinkRT, src: str, dst: str, rea
         )
 
 
-def publish(sim: Simulation, job: Job, link: LinkRT) -> None:
-    """The job emits an event on `link`'s topic and carries on at once."""
-    topic = link.dst
-    src = job.inst
-    assert src is not None  # the publisher holds a worker
-    if job.counted:
-        link.calls += 1
-        link.succeeded += 1
-    delay = 0.0
-    if link.faults:
-        delay = faults.on_link(sim, link, job)
-    now = sim.now
-    obs = sim.obs
-    if obs is not None:
-        obs(
-            {
-                "t": now,
-                "kind": "publish",
-                "corr": job.req.corr,
-                "link": link.id,
-                "src": src.name,
-                "dst": topic.id,
-                "msg": "event",
-                "arrive_t": now + delay if delay > 0.0 else now,
-            }
-        )
-    if delay < 0 or job.hops >= services.HOP_LIMIT:
-        # Dropped on the way, or an event chain that went round too often.
-        if job.counted:
-            topic.lost += 1
-        reason = "omission" if delay < 0 else "hop_limit"
-        _trace_drop(sim, job.req, link, src.name, topic.id, reason)
-        return
-    args = (topic, link, job.req, job.hops, sim.now, job.counted, src.name)
-    if delay:
-        sim.at(sim.now + delay, _at_topic, args)
-    else:
-        _at_topic(sim, args)
-
-
-def _at_topic(sim: Simulation, arg: tuple[TopicRT, Any, Any, int, float, bool, str]) -> None:
+def _at_topic(sim: Sim, arg: tuple[TopicRT, Any, Any, int, float, bool, str]) -> None:
     topic, link, req, hops, t_pub, counted, src = arg
     if topic.down:
         if counted:
@@ -173,8 +137,8 @@ def _at_topic(sim: Simulation, arg: tuple[TopicRT, Any, Any, int, float, bool, s
         dispatch(sim, d)
 
 
-def dispatch(sim: Simulation, d: Delivery) -> None:
-    """Send the event to a live instance of the subscriber, or keep it on the queue."""
+def dispatch(sim: Sim, d: Delivery) -> None:
+    """Send the message to a live instance of the subscriber, or keep it on the queue."""
     sub = d.sub
     insts = sub.svc.instances
     # A single live instance is the common case: no balancing call needed.
@@ -212,7 +176,7 @@ def dispatch(sim: Simulation, d: Delivery) -> None:
     sim.push(now + delay, _arrive, (d, inst))
 
 
-def _arrive(sim: Simulation, arg: tuple[Delivery, Any]) -> None:
+def _arrive(sim: Sim, arg: tuple[Delivery, Any]) -> None:
     d, inst = arg
     if not inst.up:
         # It never reached a consumer: back on the queue, no attempt counted.
@@ -223,7 +187,7 @@ def _arrive(sim: Simulation, arg: tuple[Delivery, Any]) -> None:
         sub.svc,
         sub.op,
         d.req,
-        services.DELIVERY,
+        sub.origin,
         d,
         d.attempt,
         d.hops + 1,
@@ -246,11 +210,11 @@ def _arrive(sim: Simulation, arg: tuple[Delivery, Any]) -> None:
                 "op": sub.op.id,
             }
         )
-    if services.job_arrive(sim, job, inst, False) != services.ACCEPTED:
+    if services.job_arrive(sim, job, inst, False) != ACCEPTED:
         attempt_failed(sim, d)
 
 
-def handled(sim: Simulation, d: Delivery, ok: bool) -> None:
+def handled(sim: Sim, d: Delivery, ok: bool) -> None:
     """The subscriber's operation ended: delivered, or the attempt failed."""
     if not ok:
         attempt_failed(sim, d)
@@ -263,7 +227,7 @@ def handled(sim: Simulation, d: Delivery, ok: bool) -> None:
         sub.topic.h_lag.add(sim.now - d.t_pub)
 
 
-def attempt_failed(sim: Simulation, d: Delivery) -> None:
+def attempt_failed(sim: Sim, d: Delivery) -> None:
     sub = d.sub
     topic = sub.topic
     if topic.max_deliveries is not None and d.attempt >= topic.max_deliveries:
@@ -290,9 +254,76 @@ def attempt_failed(sim: Simulation, d: Delivery) -> None:
     sim.at(sim.now + topic.redelivery_s, dispatch, d)
 
 
-def drain(sim: Simulation, sub: SubRT) -> None:
+def drain(sim: Sim, sub: SubRT) -> None:
     """A subscriber instance is up again: what waited on its queue goes out."""
     while sub.waiting:
         if not any(inst.up for inst in sub.svc.instances):
             return
         dispatch(sim, sub.waiting.popleft())
+
+
+class PublishStyle(LinkStyle):
+    """A `publish` link (bound to it by the engine)."""
+
+    __slots__ = ()
+
+    def start(self, sim: Sim, job: Job, link: LinkRT) -> None:
+        """The job publishes a message on `link`'s topic and carries on at once."""
+        topic = link.dst
+        src = job.inst
+        assert src is not None  # the publisher holds a worker
+        if job.counted:
+            link.calls += 1
+            link.succeeded += 1
+        delay = 0.0
+        if link.faults:
+            delay = faults.on_link(sim, link, job)
+        now = sim.now
+        obs = sim.obs
+        if obs is not None:
+            obs(
+                {
+                    "t": now,
+                    "kind": "publish",
+                    "corr": job.req.corr,
+                    "link": link.id,
+                    "src": src.name,
+                    "dst": topic.id,
+                    "msg": "event",
+                    "arrive_t": now + delay if delay > 0.0 else now,
+                }
+            )
+        if delay < 0 or job.hops >= HOP_LIMIT:
+            # Dropped on the way, or a chain of messages that went round too often.
+            if job.counted:
+                topic.lost += 1
+            reason = "omission" if delay < 0 else "hop_limit"
+            _trace_drop(sim, job.req, link, src.name, topic.id, reason)
+            return
+        args = (topic, link, job.req, job.hops, sim.now, job.counted, src.name)
+        if delay:
+            sim.at(sim.now + delay, _at_topic, args)
+        else:
+            _at_topic(sim, args)
+
+
+class DeliveryOrigin(Origin):
+    """Whom the job handling a delivery (on a `subscribe` link) answers."""
+
+    __slots__ = ()
+
+    def reply(self, sim: Sim, job: Job, ok: bool, reason: str | None) -> None:
+        """The job handling a delivery ended: the message is handled, or the attempt failed."""
+        handled(sim, job.parent, ok)
+
+    def lost(self, sim: Sim, job: Job, inst: Any, started: bool) -> None:
+        """A crash lost the job handling a delivery: the attempt failed if it had started."""
+        if started:
+            attempt_failed(sim, job.parent)
+        else:
+            # Prefetched but not yet handled: back on the queue, no attempt spent.
+            dispatch(sim, job.parent)
+
+
+PUBLISH: Final = PublishStyle()
+ORIGIN: Final = DeliveryOrigin(DELIVERY)

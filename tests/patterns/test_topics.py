@@ -1,4 +1,4 @@
-"""patterns/events.py: publish/subscribe, competing consumers, redelivery, dead letters."""
+"""patterns/topics.py: publish/subscribe, competing consumers, redelivery, dead letters."""
 
 from __future__ import annotations
 
