@@ -11,6 +11,7 @@ from mscomm.runs.frames import FrameBuilder
 from mscomm.runs.models import Run
 from mscomm.scenarios.models import Scenario
 from tests.narration_scenarios import CRASH_S, crash_doc
+from tests.web.conftest import cookie_header
 from tests.web.test_run_worker import collect, start_run
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -49,7 +50,7 @@ def test_frames_carry_the_incidents_whose_time_falls_in_them(
     sc = crash_scenario({"from_s": CRASH_S - 1, "speed": 4})
     run = start_run(user_client, sc, mode="live")
     assert run["speed"] == 4
-    frames, final = asyncio.run(collect(run["id"]))
+    frames, final = asyncio.run(collect(run["id"], headers=[cookie_header(user_client)]))
     assert final == "succeeded"
     told = [inc for frame in frames for inc in frame["incidents"]]
     result = Run.objects.get(id=run["id"]).result
@@ -72,7 +73,7 @@ def test_a_speed_asked_for_plays_from_the_start(start_worker, user_client, crash
     start_worker()
     sc = crash_scenario({"from_s": CRASH_S - 1, "speed": 4})
     run = start_run(user_client, sc, mode="live", speed=2)
-    frames, final = asyncio.run(collect(run["id"]))
+    frames, final = asyncio.run(collect(run["id"], headers=[cookie_header(user_client)]))
     assert final == "succeeded"
     # Paced from 0 s: a frame every 50 ms of wall time, far more than one per second.
     assert len([f for f in frames if f["t"] <= CRASH_S - 1]) > 10
