@@ -1,14 +1,20 @@
 /** Create the cytoscape graph of a scenario in `container` (positions from its layout, else auto). */
 import cytoscape from "../../vendor/cytoscape/cytoscape.esm.min.mjs";
+import { nodeSize } from "../player/boxes.js";
 import { hasLayout, toElements } from "./elements.js";
+import { sceneLayout } from "./layout.js";
 import { stylesheet } from "./stylesheet.js";
 
-/** Options: `editable` lets nodes be dragged and boxes selected. Returns the cytoscape core. */
-export function createGraph(container, doc, { editable = false } = {}) {
+/**
+ * Options: `editable` lets nodes be dragged and boxes selected; `scene` sizes every node to
+ * hold its instance boxes or queues and lays the graph out with ELK (the run view), and
+ * `cy.scratch("sceneLayout")` is then a promise of that layout. Returns the cytoscape core.
+ */
+export function createGraph(container, doc, { editable = false, scene = false } = {}) {
   const cy = cytoscape({
     container,
     elements: toElements(doc),
-    style: stylesheet(),
+    style: stylesheet({ scene }),
     layout: { name: "preset" },
     minZoom: 0.1,
     maxZoom: 4,
@@ -20,8 +26,24 @@ export function createGraph(container, doc, { editable = false } = {}) {
     hideEdgesOnViewport: false,
     pixelRatio: "auto",
   });
+  if (scene) {
+    cy.scratch("scene", true);
+    cy.batch(() => cy.nodes().forEach((n) => {
+      const size = nodeSize(n);
+      n.data({ w: size.w, h: size.h });
+    }));
+  }
   if (!hasLayout(doc) && cy.nodes().length) autoLayout(cy, { animate: false });
   else fit(cy);
+  if (scene) {
+    const laid = sceneLayout(cy)
+      .then((done) => {
+        if (done) fit(cy);
+        return done;
+      })
+      .catch(() => null); // no ELK: the layout above stands
+    cy.scratch("sceneLayout", laid);
+  }
   // The page may still be settling (charts, panels): fit again once it has been laid out.
   requestAnimationFrame(() => {
     cy.resize();
@@ -31,11 +53,11 @@ export function createGraph(container, doc, { editable = false } = {}) {
   return cy;
 }
 
-/** Fit the graph in view, without blowing a tiny topology up past natural size. */
+/** Fit the graph in view, without blowing a tiny topology up past twice its size. */
 export function fit(cy) {
   cy.fit(undefined, 40);
-  if (cy.zoom() > 1.5) {
-    cy.zoom(1.5);
+  if (cy.zoom() > 2) {
+    cy.zoom(2);
     cy.center();
   }
 }

@@ -37,7 +37,7 @@ async function main() {
   }
   $("legend").append(legend({ messages: true }));
 
-  const cy = createGraph($("graph"), doc);
+  const cy = createGraph($("graph"), doc, { scene: true });
   const wasOver = FINAL.has(run.state);
   const player = createPlayer({ cy, canvas: $("particles"), speed: run.speed || 0.05 });
   window.mscommPlayer = player;
