@@ -7,7 +7,7 @@
  * call refused by an open breaker sparks at the breaker. Times are wall milliseconds.
  */
 
-const LIFE = { burst: 900, crash: 1800, drop: 1000, lost: 1400, wrong: 1400, elsewhere: 1800, spark: 700, dead: 1200 };
+const LIFE = { slow: 1400, burst: 900, crash: 1800, drop: 1000, lost: 1400, wrong: 1400, elsewhere: 1800, spark: 700, dead: 1200 };
 const MAX = 300;
 const RED = "#dc2626";
 
@@ -46,7 +46,9 @@ export function createMarks() {
       const born = performance.now();
       const m = { kind, born, life: LIFE[kind] || 1000, ...props };
       const key = place(m);
-      if (kind !== "elsewhere" && kind !== "lost" && born - (last.get(key) || -1e9) < 250) return;
+      // One mark at a time per place (a crash is heard of twice: its event and the snapshot).
+      const gap = kind === "crash" ? m.life : 250;
+      if (kind !== "elsewhere" && kind !== "lost" && born - (last.get(key) || -1e9) < gap) return;
       last.set(key, born);
       if (last.size > 2000) last.clear();
       marks.push(m);
@@ -106,11 +108,24 @@ export function createMarks() {
           }
           text(ctx, c.x, c.y - (c.rect ? c.rect.h / 2 + 8 * z : 14), m.label, RED, z);
         } else if (m.kind === "lost") {
-          const at = particles.pointOf(m.p, m.p.stop, geom, xy);
+          const at = m.p ? particles.pointOf(m.p, m.p.stop, geom, xy) : scene.instanceCenter(m.node, m.instance);
+          if (!at) continue;
           ctx.strokeStyle = RED;
           ctx.lineWidth = 2.5;
           cross(ctx, at.x, at.y, (5 + 3 * age) * z);
           text(ctx, at.x, at.y - 14 * z, m.label, RED, z);
+        } else if (m.kind === "slow") {
+          const at = { x: xy[2 * m.anchor], y: xy[2 * m.anchor + 1] };
+          ctx.strokeStyle = "#d97706";
+          ctx.lineWidth = 2;
+          ctx.beginPath();
+          ctx.arc(at.x, at.y - 16 * z, 6 * z, 0, 2 * Math.PI);
+          ctx.moveTo(at.x, at.y - 16 * z);
+          ctx.lineTo(at.x, at.y - 20 * z);
+          ctx.moveTo(at.x, at.y - 16 * z);
+          ctx.lineTo(at.x + 3 * z, at.y - 16 * z);
+          ctx.stroke();
+          text(ctx, at.x, at.y - 28 * z, m.label, "#92400e", z);
         } else if (m.kind === "wrong") {
           const at = { x: xy[2 * m.anchor], y: xy[2 * m.anchor + 1] };
           ctx.fillStyle = "#fee2e2";

@@ -59,7 +59,10 @@ export function createPlayer({ cy, canvas, speed = 0.05, follow = true, minTrave
   const labels = createLabels(cy);
   const scene = cy.scratch("scene") ? createScene(cy) : null;
   const marks = createMarks();
-  const askedBy = new Map(); // corr|link -> the instance that sent the request (async)
+  const askedBy = new Map(); // corr|link|attempt -> the instance that sent the request
+  const styleOf = new Map(cy.edges().map((edge) => [edge.data("link"), edge.data("style")]));
+  const sentAt = new Map(); // corr|link|attempt -> when the request was sent
+  const typical = new Map(); // link -> its usual round trip (simulated s, smoothed)
   const faultOn = new Map(); // link or node id -> mode of a fault in force now
   const narration = []; // incidents of the frames seen (narr's core), in time order
   const pending = []; // events not yet started, in time order
@@ -102,12 +105,26 @@ export function createPlayer({ cy, canvas, speed = 0.05, follow = true, minTrave
       if (d.t !== e.t) break;
       if (d.kind === "drop" && d.corr === e.corr && d.link === e.link && d.reason === "omission") flags |= LOST;
     }
+    const key = `${e.corr}|${e.link}|${e.attempt}`;
     if (e.msg === "request" && e.link) {
-      if (askedBy.size > 5000) askedBy.clear();
-      askedBy.set(`${e.corr}|${e.link}|${e.attempt}`, e.src);
-    } else if (type === TYPE.reply && e.kind === "send" && e.link) {
-      const asker = askedBy.get(`${e.corr}|${e.link}|${e.attempt}`);
-      if (asker && asker !== e.dst && instanceOf(e.dst) !== null && nodeOf(asker) === nodeOf(e.dst)) flags |= ELSEWHERE;
+      if (askedBy.size > 5000) {
+        askedBy.clear();
+        sentAt.clear();
+      }
+      askedBy.set(key, e.src);
+      sentAt.set(key, e.t);
+    } else if (e.msg === "reply" && e.link) {
+      const asker = askedBy.get(key);
+      if (type === TYPE.reply && styleOf.get(e.link) === "async" && asker && asker !== e.dst && instanceOf(e.dst) !== null && nodeOf(asker) === nodeOf(e.dst)) flags |= ELSEWHERE;
+      // Slow: the round trip took far longer than this link's usual one (a timing failure).
+      const sent = sentAt.get(key);
+      if (sent !== undefined) {
+        const round = e.t - sent;
+        const usual = typical.get(e.link);
+        if (usual !== undefined && round > Math.max(3 * usual, usual + 0.15)) flags |= SLOW;
+        else typical.set(e.link, usual === undefined ? round : 0.95 * usual + 0.05 * round);
+        sentAt.delete(key);
+      }
     }
     return flags;
   }
@@ -168,7 +185,10 @@ export function createPlayer({ cy, canvas, speed = 0.05, follow = true, minTrave
       const inst = state && state.services && state.services[e.node] && state.services[e.node].instances[e.instance];
       const held = inst ? (inst.working || 0) + (inst.blocked || 0) + (inst.queue || 0) : 0;
       marks.add("crash", { node: e.node, instance: e.instance, held: Math.max(1, Math.min(held, 16)), label: e.reason === "poison" ? "crashed (poison)" : "crashed" });
-    } else if (e.kind === "drop" && e.reason !== "omission") {
+    } else if (e.kind === "drop" && e.reason === "omission") {
+      // Dropped by the service it reached (on a link, the particle itself stops half-way).
+      if (!e.link) marks.add("lost", { node: e.node, instance: e.instance, label: "lost (omission)" });
+    } else if (e.kind === "drop") {
       // Lost with a crashed instance (or late): it falls where it would have landed.
       marks.add("drop", { node: nodeOf(e.dst), instance: instanceOf(e.dst), label: e.reason === "crash" ? "lost" : e.reason });
     } else if (e.kind === "rejected") {
@@ -185,9 +205,28 @@ export function createPlayer({ cy, canvas, speed = 0.05, follow = true, minTrave
     }
   }
 
+  /**
+   * Instances that went down between two snapshots drop what they held. (Frames sampled at
+   * high speed may leave the `crash` event itself out; the snapshots are always complete.)
+   */
+  function crashedBetween(before, after) {
+    for (const [id, svc] of Object.entries(after.services || {})) {
+      const was = before.services && before.services[id];
+      if (!was) continue;
+      svc.instances.forEach((inst, k) => {
+        const old = was.instances[k];
+        if (!inst.up && old && old.up) {
+          const held = (old.working || 0) + (old.blocked || 0) + (old.queue || 0);
+          marks.add("crash", { node: id, instance: k, held: Math.max(1, Math.min(held, 16)), label: "crashed" });
+        }
+      });
+    }
+  }
+
   function onArrive(p) {
     if (p.flags & LOST) marks.add("lost", { p, label: "lost" });
     if (p.type === TYPE.wrong) marks.add("wrong", { anchor: p.dst, label: "wrong reply" });
+    if (p.flags & SLOW) marks.add("slow", { anchor: p.dst, label: "slow reply" });
     if (p.flags & ELSEWHERE && p.corr) {
       const hop = elsewhere.get(p.corr);
       if (hop) marks.add("elsewhere", hop);
@@ -205,6 +244,7 @@ export function createPlayer({ cy, canvas, speed = 0.05, follow = true, minTrave
       statesHead = 0;
     }
     if (latest) {
+      if (scene && state) crashedBetween(state, latest);
       state = latest;
       labels.state(latest);
       hub.emit("state", latest, simNow);
@@ -389,6 +429,8 @@ export function createPlayer({ cy, canvas, speed = 0.05, follow = true, minTrave
         instances: drawnNow.instances,
         queues: drawnNow.queues,
         particles: list,
+        breakers: drawnNow.breakers,
+        readers: drawnNow.readers,
         marks: marks.list(performance.now()),
         narration: narration.filter((n) => n.t <= simNow).map((n) => ({ t: n.t, text: n.text })),
       };

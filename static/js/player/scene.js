@@ -102,6 +102,8 @@ export function createScene(cy) {
   let frameState = null;
   let drawnQueues = [];
   let drawnInstances = [];
+  let drawnBreakers = [];
+  let drawnReaders = [];
   const redeliveredAt = new Map(); // topic>sub -> wall ms of the last redelivery
 
   function anchorKey(node, instance, row) {
@@ -231,6 +233,8 @@ export function createScene(cy) {
       frameState = state;
       drawnQueues = [];
       drawnInstances = [];
+      drawnBreakers = [];
+      drawnReaders = [];
       if (!state) return;
       if (!pattern) pattern = ctx.createPattern(hatch(), "repeat");
       const z = cy.zoom();
@@ -314,7 +318,12 @@ export function createScene(cy) {
 
     /** What is drawn now, as plain JSON (the `window.mscommScene()` hook without particles). */
     snapshot() {
-      return { instances: drawnInstances.map((i) => ({ ...i, cells: [...i.cells] })), queues: drawnQueues.map((q) => ({ ...q })) };
+      return {
+        instances: drawnInstances.map((i) => ({ ...i, cells: [...i.cells] })),
+        queues: drawnQueues.map((q) => ({ ...q })),
+        breakers: drawnBreakers.map((b) => ({ ...b })),
+        readers: drawnReaders.map((r) => ({ ...r })),
+      };
     },
 
     get state() {
@@ -378,7 +387,8 @@ export function createScene(cy) {
       const indices = aggregateBox ? list.map((_, i) => i) : [k];
       for (const i of indices) {
         const one = list[i];
-        drawnInstances.push({ node: id, index: i, up: Boolean(one.up), cells: cellStates(one), queue: one.queue || 0, ...(aggregateBox ? { aggregated: list.length } : {}) });
+        const rect = { x: r.x, y: r.y, w: r.w, h: r.h, cell: CELL * z, first: { x: r.x + 6 * z, y: r.y + 13 * z } };
+        drawnInstances.push({ node: id, index: i, up: Boolean(one.up), cells: cellStates(one), queue: one.queue || 0, rect, ...(aggregateBox ? { aggregated: list.length } : {}) });
       }
     });
   }
@@ -431,6 +441,7 @@ export function createScene(cy) {
     for (const row of o.b.rows) {
       const r = rowRect(o, row.id);
       const lag = lags[row.id] || 0;
+      drawnReaders.push({ node: row.id, store: id, behind: lag });
       ctx.fillStyle = "#ffffff";
       ctx.strokeStyle = "#c4b5fd";
       ctx.beginPath();
@@ -495,6 +506,7 @@ export function createScene(cy) {
       const open = l.breaker === "open";
       const half = l.breaker === "half_open";
       const color = open ? "#dc2626" : half ? "#d97706" : "#15803d";
+      drawnBreakers.push({ link: edge.data("link"), state: l.breaker, at: { x: at.x, y: at.y } });
       const w = 20 * z;
       const h = 12 * z;
       ctx.fillStyle = "#ffffff";
