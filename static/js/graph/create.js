@@ -36,12 +36,21 @@ export function createGraph(container, doc, { editable = false, scene = false } 
   if (!hasLayout(doc) && cy.nodes().length) autoLayout(cy, { animate: false });
   else fit(cy);
   if (scene) {
-    const laid = sceneLayout(cy)
+    // A small graph waits hidden for its layout (a tenth of a second), so nothing jumps; a
+    // big one shows at once in the quick layout above and moves when ELK is done.
+    const wait = cy.nodes().length < 60;
+    if (wait) container.classList.add("laying-out");
+    // Never wait long: past a few seconds the quick layout stands (and ELK may still land).
+    const late = new Promise((resolve) => setTimeout(resolve, 4000, null));
+    const laid = Promise.race([sceneLayout(cy), late])
       .then((done) => {
+        // The page around may have moved meanwhile: cytoscape must measure its box again.
+        cy.resize();
         if (done) fit(cy);
         return done;
       })
-      .catch(() => null); // no ELK: the layout above stands
+      .catch(() => null) // no ELK: the layout above stands
+      .finally(() => container.classList.remove("laying-out"));
     cy.scratch("sceneLayout", laid);
   }
   // The page may still be settling (charts, panels): fit again once it has been laid out.
@@ -50,6 +59,9 @@ export function createGraph(container, doc, { editable = false, scene = false } 
     fit(cy);
   });
   window.addEventListener("resize", () => cy.resize());
+  // Cytoscape keeps where its box was on the page; content above it (toolbars filled in
+  // after the graph) moves it. Measure again whenever the pointer comes in.
+  container.addEventListener("pointerenter", () => cy.resize());
   return cy;
 }
 

@@ -11,7 +11,7 @@ import { BROKER, nodeSize } from "../player/boxes.js";
 
 const WORKER_URL = new URL("../../vendor/elkjs/elk-worker.min.js", import.meta.url).href;
 const LABEL = { width: 128, height: 30 }; // "12/s · 30 in flight", and a breaker line
-const TRY_BOTH_BELOW = 160; // nodes: past this, one direction only (layout time)
+const FULL_BELOW = 60; // nodes: past this, one direction and a quicker layout (time)
 
 let elk = null;
 function engine() {
@@ -21,15 +21,25 @@ function engine() {
   return elk;
 }
 
-function graphFor(cy, direction) {
+function graphFor(cy, direction, full) {
   const children = cy.nodes().map((n) => {
     const size = nodeSize(n);
     return { id: n.id(), width: size.w, height: size.h + 18 }; // + the name above the box
   });
   const edges = cy.edges().map((e) => {
     const label = e.data("style") === "async" ? { width: BROKER.w + 8, height: BROKER.h + LABEL.height } : LABEL;
-    return { id: e.id(), sources: [e.source().id()], targets: [e.target().id()], labels: [{ text: "label", ...label }] };
+    // Labels as ELK label dummies cost time on big graphs: there the layers are spaced
+    // wide enough for the widest label (a broker) instead.
+    const labels = full ? [{ text: "label", ...label }] : [];
+    return { id: e.id(), sources: [e.source().id()], targets: [e.target().id()], labels };
   });
+  const quick = full
+    ? {}
+    : {
+        "elk.layered.thoroughness": "1",
+        "elk.layered.nodePlacement.strategy": "SIMPLE",
+        "elk.layered.spacing.nodeNodeBetweenLayers": String(BROKER.w + 24),
+      };
   return {
     id: "root",
     layoutOptions: {
@@ -43,6 +53,7 @@ function graphFor(cy, direction) {
       "elk.layered.nodePlacement.strategy": "BRANDES_KOEPF",
       "elk.separateConnectedComponents": "true",
       "elk.spacing.componentComponent": "48",
+      ...quick,
     },
     children,
     edges,
@@ -63,8 +74,9 @@ export async function sceneLayout(cy) {
   if (!layouter || cy.nodes().empty()) return null;
   const began = performance.now();
   const box = cy.container().getBoundingClientRect();
-  const directions = cy.nodes().length < TRY_BOTH_BELOW ? ["RIGHT", "DOWN"] : [box.width >= box.height ? "RIGHT" : "DOWN"];
-  const results = await Promise.all(directions.map((d) => layouter.layout(graphFor(cy, d)).then((r) => [d, r])));
+  const full = cy.nodes().length < FULL_BELOW;
+  const directions = full ? ["RIGHT", "DOWN"] : [box.width >= box.height ? "RIGHT" : "DOWN"];
+  const results = await Promise.all(directions.map((d) => layouter.layout(graphFor(cy, d, full)).then((r) => [d, r])));
   // A wide stage takes a left-to-right chain; a tall or crowded graph may fit better downwards.
   const [direction, best] = results.reduce((a, b) => (fitZoom(b[1], box.width, box.height) > fitZoom(a[1], box.width, box.height) * 1.15 ? b : a));
   const at = new Map(best.children.map((c) => [c.id, c]));

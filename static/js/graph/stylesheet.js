@@ -68,6 +68,8 @@ export function stylesheet({ scene = false } = {}) {
       {
         selector: "node",
         style: {
+          // The name only: the numbers the label carries elsewhere are drawn inside the box.
+          label: "data(label)",
           width: "data(w)",
           height: "data(h)",
           "text-valign": "top",

@@ -38,6 +38,8 @@ async function main() {
   $("legend").append(legend({ messages: true }));
 
   const cy = createGraph($("graph"), doc, { scene: true });
+  // Frames wait for the layout (stored ones catch up): nothing moves under the pointer later.
+  await cy.scratch("sceneLayout");
   const wasOver = FINAL.has(run.state);
   const player = createPlayer({ cy, canvas: $("particles"), speed: run.speed || 0.05 });
   window.mscommPlayer = player;

@@ -7,6 +7,11 @@
 const MESSAGE_KINDS = new Set(["send", "reply", "publish", "deliver", "redeliver", "write", "poll"]);
 const TAU = 2; // simulated seconds over which rates are averaged
 
+/** Set or clear a class only when it changes: a class change restyles (hundreds of elements). */
+function setClass(element, name, on) {
+  if (element.hasClass(name) !== on) element.toggleClass(name, on);
+}
+
 export function createLabels(cy) {
   const rates = new Map(); // link -> messages per simulated second
   let lastT = null;
@@ -99,8 +104,8 @@ export function createLabels(cy) {
           const label = linkLabel(link, s);
           if (edge.data("rate") !== label) edge.data("rate", label);
           const breaker = s && s.breaker;
-          edge.toggleClass("breaker-open", breaker === "open");
-          edge.toggleClass("breaker-half_open", breaker === "half_open");
+          setClass(edge, "breaker-open", breaker === "open");
+          setClass(edge, "breaker-half_open", breaker === "half_open");
         });
         cy.nodes().forEach((node) => {
           const label = nodeLabel(node);
@@ -108,7 +113,7 @@ export function createLabels(cy) {
           const svc = state && state.services && state.services[node.id()];
           const allDown = svc && svc.instances && svc.instances.length && svc.instances.every((i) => !i.up);
           const topic = state && state.topics && state.topics[node.id()];
-          node.toggleClass("down", Boolean(allDown || (topic && topic.up === false)));
+          setClass(node, "down", Boolean(allDown || (topic && topic.up === false)));
         });
         for (const [id, until] of flashUntil) {
           const element = cy.getElementById(id);

@@ -113,7 +113,9 @@ export function createMarks() {
           ctx.strokeStyle = RED;
           ctx.lineWidth = 2.5;
           cross(ctx, at.x, at.y, (5 + 3 * age) * z);
-          text(ctx, at.x, at.y - 14 * z, m.label, RED, z);
+          // Over an instance box the words go under it, clear of its title.
+          const below = at.rect ? at.rect.h / 2 + 8 * z : -14 * z;
+          text(ctx, at.x, at.y + below, m.label, RED, z);
         } else if (m.kind === "slow") {
           const at = { x: xy[2 * m.anchor], y: xy[2 * m.anchor + 1] };
           ctx.strokeStyle = "#d97706";

@@ -224,8 +224,9 @@ export function createParticles({ capacity = 4096, maxParticles = 20000 } = {}) 
         ctx.fillStyle = spec.color;
         ctx.strokeStyle = spec.color;
         ctx.beginPath();
-        // Past a few thousand, squares: they rasterize several times faster than arcs.
-        const shape = dense && spec.shape === "circle" ? "square" : spec.shape;
+        // Past a few thousand, rectangles only (they rasterize far faster than sub-paths):
+        // dots become squares, triangles upright bars; types still differ in colour and form.
+        const shape = dense ? DENSE_SHAPE[spec.shape] || spec.shape : spec.shape;
         for (let s = from; s < to; s += 1) shapePath(ctx, shape, xs[s], ys[s], radius);
         if (spec.shape === "cross") {
           ctx.lineWidth = 2;
@@ -238,6 +239,8 @@ export function createParticles({ capacity = 4096, maxParticles = 20000 } = {}) 
   return layer;
 }
 
+const DENSE_SHAPE = { circle: "square", triangle: "vbar", "triangle-down": "vbar", diamond: "square" };
+
 /** Add the outline of one particle to the current path. */
 export function shapePath(ctx, shape, x, y, r) {
   if (shape === "circle") {
@@ -245,27 +248,26 @@ export function shapePath(ctx, shape, x, y, r) {
     ctx.arc(x, y, r, 0, 2 * Math.PI);
   } else if (shape === "square") {
     ctx.rect(x - r, y - r, 2 * r, 2 * r);
+  } else if (shape === "vbar") {
+    ctx.rect(x - 0.7 * r, y - 1.5 * r, 1.4 * r, 3 * r);
   } else if (shape === "bar") {
     ctx.rect(x - 1.5 * r, y - 0.7 * r, 3 * r, 1.4 * r);
   } else if (shape === "triangle") {
     const d = r * 1.4;
     ctx.moveTo(x, y - d);
     ctx.lineTo(x + d, y + d * 0.8);
-    ctx.lineTo(x - d, y + d * 0.8);
-    ctx.closePath();
+    ctx.lineTo(x - d, y + d * 0.8); // fill() closes each sub-path itself
   } else if (shape === "triangle-down") {
     const d = r * 1.4;
     ctx.moveTo(x, y + d);
     ctx.lineTo(x + d, y - d * 0.8);
     ctx.lineTo(x - d, y - d * 0.8);
-    ctx.closePath();
   } else if (shape === "diamond") {
     const d = r * 1.35;
     ctx.moveTo(x, y - d);
     ctx.lineTo(x + d, y);
     ctx.lineTo(x, y + d);
     ctx.lineTo(x - d, y);
-    ctx.closePath();
   } else {
     ctx.moveTo(x - r, y - r);
     ctx.lineTo(x + r, y + r);

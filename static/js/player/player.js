@@ -85,6 +85,7 @@ export function createPlayer({ cy, canvas, speed = 0.05, follow = true, minTrave
   let fpsSince = 0;
   let fps = 0;
   let tickMs = 0; // smoothed wall time of one tick (step + draw)
+  let sceneMs = 0; // of which drawing the scene (boxes, cells, queues)
   let finished = false;
   const seen = {}; // events started, by kind
   const elsewhere = new Map(); // corr -> {asker, handler}: replies landing on another instance
@@ -330,8 +331,10 @@ export function createPlayer({ cy, canvas, speed = 0.05, follow = true, minTrave
       const geom = geometry.update();
       const radius = cy.zoom() < 0.6 ? 2 : 3.5;
       if (scene) {
+        const began = performance.now();
         scene.draw(ctx, state);
         const xy = scene.update();
+        sceneMs = 0.9 * sceneMs + 0.1 * (performance.now() - began);
         drawn = particles.draw(ctx, geom, simNow, radius, xy);
         marks.draw(ctx, performance.now(), { scene, cy, geom, xy, particles, zoom: cy.zoom() });
         return player;
@@ -449,6 +452,7 @@ export function createPlayer({ cy, canvas, speed = 0.05, follow = true, minTrave
         latestT,
         fps,
         tickMs,
+        sceneMs,
         finished,
         flashes: flashes.length,
         pending: pending.length - pendingHead,

@@ -90,10 +90,18 @@ function aggregate(instances) {
 export function createScene(cy) {
   const boxes = new Map(); // node id -> boxesOf(node)
   const labelOf = new Map();
+  const kindOf = new Map();
+  const nodeRef = new Map(); // node id -> its cytoscape element (getElementById builds a collection)
+  const syncOut = new Map(); // service id -> its outgoing sync edges (what blocked cells wait on)
   cy.nodes().forEach((n) => {
     boxes.set(n.id(), boxesOf(n));
     labelOf.set(n.id(), n.data("label"));
+    kindOf.set(n.id(), n.data("kind"));
+    nodeRef.set(n.id(), n);
+    syncOut.set(n.id(), n.outgoers("edge").filter((e) => e.data("style") === "sync").toArray());
   });
+  const allEdges = cy.edges().toArray();
+  const sourceEnd = new Map(); // edge id -> its rendered source endpoint, this frame
   const asyncEdges = cy.edges('[style = "async"]');
   const anchors = []; // {node, instance, row}
   const anchorIds = new Map();
@@ -121,15 +129,37 @@ export function createScene(cy) {
     return id;
   }
 
+  // Node origins for the current frame: the view (pan, zoom) and positions read once.
+  let origins = new Map();
+  let originsKey = "";
+
   /** Top-left of node `id` in rendered px and the zoom. */
   function origin(id) {
-    const node = cy.getElementById(id);
-    if (node.empty()) return null;
-    const p = node.renderedPosition();
+    const pan = cy.pan();
     const z = cy.zoom();
-    const b = boxes.get(id);
-    return { x: p.x - (b.w / 2) * z, y: p.y - (b.h / 2) * z, z, b };
+    const key = `${pan.x}|${pan.y}|${z}|${moved}`;
+    if (key !== originsKey) {
+      origins = new Map();
+      originsKey = key;
+    }
+    let o = origins.get(id);
+    if (o !== undefined) return o;
+    const node = nodeRef.get(id);
+    if (!node || node.removed()) o = null;
+    else {
+      // Model position to rendered: cheaper than renderedPosition() for hundreds of nodes.
+      const p = node.position();
+      const b = boxes.get(id);
+      o = { x: p.x * z + pan.x - (b.w / 2) * z, y: p.y * z + pan.y - (b.h / 2) * z, z, b };
+    }
+    origins.set(id, o);
+    return o;
   }
+  let moved = 0; // bumped whenever a node moves (a layout)
+  cy.on("position", () => {
+    moved += 1;
+  });
+  const midpoints = new Map(); // edge id -> [view key, rendered midpoint]
 
   function instanceRect(o, k) {
     const list = o.b.instances;
@@ -212,7 +242,14 @@ export function createScene(cy) {
     /** The broker box of async edge `edge` (rendered px), or null. */
     brokerRect(edge) {
       if (edge.data("style") !== "async") return null;
-      const m = edge.renderedMidpoint();
+      const pan = cy.pan();
+      const key = `${pan.x}|${pan.y}|${cy.zoom()}|${moved}`;
+      let known = midpoints.get(edge.id());
+      if (!known || known[0] !== key) {
+        known = [key, edge.renderedMidpoint()];
+        midpoints.set(edge.id(), known);
+      }
+      const m = known[1];
       const z = cy.zoom();
       return { x: m.x - (BROKER.w / 2) * z, y: m.y - (BROKER.h / 2) * z, w: BROKER.w * z, h: BROKER.h * z, cx: m.x, cy: m.y };
     },
@@ -231,6 +268,7 @@ export function createScene(cy) {
     /** Draw every node's insides for `state` (nothing before the first snapshot). */
     draw(ctx, state) {
       frameState = state;
+      sourceEnd.clear();
       drawnQueues = [];
       drawnInstances = [];
       drawnBreakers = [];
@@ -240,6 +278,7 @@ export function createScene(cy) {
       const z = cy.zoom();
       const detail = z >= 0.45; // titles and numbers; below, only boxes and cells
       const cells = { idle: [], working: [], blocked: [], down: [] };
+      const bars = { idle: [], working: [], blocked: [] };
       const text = [];
       const crosses = [];
       const tethers = [];
@@ -248,19 +287,32 @@ export function createScene(cy) {
       for (const [id, b] of boxes) {
         const o = origin(id);
         if (!o) continue;
-        const kind = cy.getElementById(id).data("kind");
-        if (kind === "service") drawService(ctx, id, o, state, { cells, text, crosses, tethers, chips, detail });
+        const kind = kindOf.get(id);
+        if (kind === "service") drawService(ctx, id, o, state, { cells, bars, text, crosses, tethers, chips, detail });
         else if (kind === "topic") drawTopic(ctx, id, o, state, { text, chips, detail });
         else if (kind === "datastore") drawStore(ctx, id, o, state, { text, detail });
         void b;
       }
-      asyncEdges.forEach((edge) => drawBroker(ctx, edge, state, { text, chips, detail }));
+      const brokers = [];
+      asyncEdges.forEach((edge) => drawBroker(ctx, edge, state, { text, chips, detail, brokers }));
+      if (brokers.length) {
+        // Every broker box in one dashed path (hundreds of async links cost one stroke).
+        ctx.save();
+        ctx.fillStyle = "#fffbeb";
+        ctx.strokeStyle = COLOR.broker;
+        ctx.setLineDash([5 * z, 3 * z]);
+        ctx.beginPath();
+        for (const r of brokers) ctx.rect(r.x, r.y, r.w, r.h);
+        ctx.fill();
+        ctx.stroke();
+        ctx.restore();
+      }
       // Cells in one path per state: thousands of workers cost four fills.
       const s = CELL * z;
       const paint = (list, fill, stroke) => {
         if (!list.length) return;
         ctx.beginPath();
-        for (const [x, y] of list) ctx.rect(x, y, s, s);
+        for (let i = 0; i < list.length; i += 2) ctx.rect(list[i], list[i + 1], s, s);
         ctx.fillStyle = fill;
         ctx.fill();
         if (stroke) {
@@ -272,6 +324,16 @@ export function createScene(cy) {
       paint(cells.working, COLOR.working, null);
       paint(cells.blocked, pattern, COLOR.blockedLine);
       paint(cells.down, COLOR.down, "#9ca3af");
+      const paintBars = (list, fill) => {
+        if (!list.length) return;
+        ctx.beginPath();
+        for (const [x, y, w, h] of list) ctx.rect(x, y, w, h);
+        ctx.fillStyle = fill;
+        ctx.fill();
+      };
+      paintBars(bars.idle, "#e5e7eb");
+      paintBars(bars.working, COLOR.working);
+      paintBars(bars.blocked, pattern);
       for (const [color, list] of Object.entries(groupBy(chips))) {
         ctx.fillStyle = color;
         ctx.beginPath();
@@ -306,10 +368,15 @@ export function createScene(cy) {
       drawBreakers(ctx, state, text, detail);
       if (detail) {
         ctx.textBaseline = "middle";
+        let font = null;
+        let fill = null;
+        let alignNow = null;
+        // Setting a font is costly: only when it changes.
         for (const [x, y, str, color, size, align] of text) {
-          ctx.font = `${size || 10}px system-ui, sans-serif`;
-          ctx.fillStyle = color || COLOR.text;
-          ctx.textAlign = align || "left";
+          const f = `${Math.round((size || 10) * 2) / 2}px system-ui, sans-serif`;
+          if (f !== font) ctx.font = font = f;
+          if ((color || COLOR.text) !== fill) ctx.fillStyle = fill = color || COLOR.text;
+          if ((align || "left") !== alignNow) ctx.textAlign = alignNow = align || "left";
           ctx.fillText(str, x, y);
         }
         ctx.textAlign = "left";
@@ -351,7 +418,7 @@ export function createScene(cy) {
     const z = o.z;
     const aggregateBox = list.length > MAX_BOXES;
     const shown = aggregateBox ? [aggregate(list)] : list;
-    const sync = cy.getElementById(id).outgoers('edge[style = "sync"]');
+    const sync = syncOut.get(id);
     shown.forEach((inst, k) => {
       const r = instanceRect(o, k);
       const box = r.box;
@@ -365,11 +432,22 @@ export function createScene(cy) {
       const title = aggregateBox ? `${list.length} instances · ${list.length - inst.upCount} down` : `instance ${k}${up ? "" : " · down"}`;
       out.text.push([r.x + 5 * z, r.y + 7 * z, title, up ? COLOR.muted : COLOR.cross, 9.5 * Math.min(1.2, z)]);
       const states = cellStates(inst);
-      const drawn = foldCells(states, box.cells);
-      for (let c = 0; c < box.cells; c += 1) {
+      if (z < 0.3 && up) {
+        // Too small for cells: one bar split blocked / working / idle, in the cells' fills.
+        const total = states.length || 1;
+        let x = r.x + 3;
+        const w = r.w - 6;
+        for (const key of ["blocked", "working", "idle"]) {
+          const part = ((inst[key] || 0) / total) * w;
+          if (part > 0) out.bars[key].push([x, r.y + r.h * 0.35, part, r.h * 0.4]);
+          x += part;
+        }
+      }
+      const drawn = z < 0.3 ? [] : foldCells(states, box.cells);
+      for (let c = 0; c < (z < 0.3 ? 0 : box.cells); c += 1) {
         const x = r.x + (6 + (c % box.cols) * (CELL + CELL_GAP)) * z;
         const y = r.y + (13 + Math.floor(c / box.cols) * (CELL + CELL_GAP)) * z;
-        out.cells[up ? drawn[c] || "idle" : "down"].push([x, y]);
+        out.cells[up ? drawn[c] || "idle" : "down"].push(x, y); // flat: no array per cell
       }
       const qy = r.y + r.h - 7.5 * z;
       if (inst.queue) queueChips(out.chips, out.text, r.x + 6 * z, qy, inst.queue, COLOR.waiting, z, `${inst.queue} waiting`);
@@ -380,7 +458,11 @@ export function createScene(cy) {
         sync.forEach((edge) => {
           const l = state.links && state.links[edge.data("link")];
           if (l && !l.in_flight) return;
-          const end = edge.renderedSourceEndpoint();
+          let end = sourceEnd.get(edge.id());
+          if (!end) {
+            end = edge.renderedSourceEndpoint();
+            sourceEnd.set(edge.id(), end);
+          }
           out.tethers.push([from.x, from.y, end.x, end.y]);
         });
       }
@@ -471,15 +553,7 @@ export function createScene(cy) {
       queued = { request: sum(callee), reply: sum(caller) };
       estimated = true;
     }
-    ctx.save();
-    ctx.fillStyle = "#fffbeb";
-    ctx.strokeStyle = COLOR.broker;
-    ctx.setLineDash([5 * z, 3 * z]);
-    ctx.beginPath();
-    ctx.rect(r.x, r.y, r.w, r.h);
-    ctx.fill();
-    ctx.stroke();
-    ctx.restore();
+    out.brokers.push(r);
     const size = 9.5 * Math.min(1.2, z);
     out.text.push([r.x + 4 * z, r.y + 8 * z, "broker", COLOR.broker, size]);
     const calleeName = labelOf.get(callee) || callee;
@@ -499,8 +573,9 @@ export function createScene(cy) {
 
   function drawBreakers(ctx, state, text, detail) {
     const z = cy.zoom();
-    cy.edges().forEach((edge) => {
-      const l = state.links && state.links[edge.data("link")];
+    if (!state.links) return;
+    allEdges.forEach((edge) => {
+      const l = state.links[edge.data("link")];
       if (!l || !l.breaker) return;
       const at = scene.breakerAt(edge);
       const open = l.breaker === "open";
@@ -523,7 +598,8 @@ export function createScene(cy) {
       ctx.lineTo(at.x + 6 * z, at.y + (2 - lift) * z);
       ctx.stroke();
       ctx.lineWidth = 1;
-      if (detail && l.breaker !== "closed") text.push([at.x, at.y + h, `breaker ${l.breaker.replace("_", "-")}`, color, 10 * Math.min(1.2, z), "center"]);
+      void text; // the link's own label says "breaker open" (player/labels.js)
+      void detail;
     });
   }
 
