@@ -37,13 +37,46 @@ def replay_at(watched, doc: dict, t: float, seed: int | None = None) -> dict:
     if replay.is_enabled():
         replay.click()
     page.wait_for_function("() => window.mscommReplay && window.mscommReplay.length > 0")
-    page.evaluate(
-        "(t) => window.mscommRun.cy.scratch('sceneLayout').then(() => "
-        "{ window.mscommReplay.pause(); window.mscommReplay.seek(t); })",
-        t,
-    )
-    page.wait_for_timeout(300)  # a few animation frames at the moment
+    for _ in range(10):
+        # The Replay button plays from the start once its frames are in: seek until it holds.
+        page.evaluate(
+            "(t) => window.mscommRun.cy.scratch('sceneLayout').then(() => "
+            "{ window.mscommReplay.pause(); window.mscommReplay.seek(t); })",
+            t,
+        )
+        page.wait_for_timeout(300)  # a few animation frames at the moment
+        now = page.evaluate("() => window.mscommScene() && window.mscommScene().t")
+        if now is not None and abs(now - t) < 0.5:
+            break
+    else:
+        raise AssertionError(f"the replay would not stay at {t} s")
+    assert_labels_clear_of_nodes(page)
     return scene(page)
+
+
+# Each link's label box (with its background) against every node's box, in model px.
+LABEL_OVERLAPS = """() => {
+    const cy = window.mscommRun.cy;
+    const within = (a, b) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
+    const out = [];
+    cy.edges().forEach((e) => {
+        if (!e.data('rate')) return;
+        const l = e.boundingBox({includeNodes: false, includeEdges: false, includeLabels: true,
+            includeMainLabels: true, includeSourceLabels: false, includeTargetLabels: false,
+            includeOverlays: false, includeUnderlays: false});
+        cy.nodes().forEach((n) => {
+            const b = n.boundingBox({includeLabels: false, includeOverlays: false,
+                includeUnderlays: false});
+            if (within(l, b)) out.push([e.id(), n.id()]);
+        });
+    });
+    return out;
+}"""
+
+
+def assert_labels_clear_of_nodes(page) -> None:
+    """No link label lies over a node (the layout gives labels room between layers)."""
+    assert page.evaluate(LABEL_OVERLAPS) == []
 
 
 def stage_shot(watched, name: str) -> Path:
@@ -276,3 +309,17 @@ def test_common_data_lab_shows_how_far_behind_the_reader_is(watched):
     behind = state(page)["datastores"]["lake"]["behind"]["reporting"]
     assert readers[0]["behind"] == behind
     stage_shot(watched, "scene-common-data")
+
+
+def test_the_shared_page_reports_its_scene_too(watched):
+    page = watched.page
+    replay_at(watched, lab("async-request-response"), 10.0)
+    run_id = page.evaluate("() => document.getElementById('main').dataset.runId")
+    link = api(page, "POST", "shares", {"run_id": run_id})
+    page.goto(link["url"])
+    page.wait_for_function("() => window.mscommReplay && window.mscommReplay.length > 0")
+    page.evaluate("() => { window.mscommReplay.pause(); window.mscommReplay.seek(10); }")
+    page.wait_for_timeout(300)
+    s = scene(page)
+    assert [i["node"] for i in s["instances"]] == ["order"] * 3 + ["inventory"] * 2
+    assert {q["kind"] for q in s["queues"]} == {"request", "reply"}
