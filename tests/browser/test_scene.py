@@ -33,10 +33,12 @@ def replay_at(watched, doc: dict, t: float, seed: int | None = None) -> dict:
     run = api(page, "POST", "runs", body)
     page.goto(f"/runs/{run['id']}/")
     expect(page.locator("#run-state")).to_have_text("succeeded", timeout=90_000)
-    replay = page.get_by_role("button", name="Replay")
-    if replay.is_enabled():
-        replay.click()
-    page.wait_for_function("() => window.mscommReplay && window.mscommReplay.length > 0")
+    # Replay plays from the start once its frames are in (also when the page opened on the
+    # finished run's replay): wait for that, then take over.
+    page.get_by_role("button", name="Replay").click()
+    page.wait_for_function(
+        "() => window.mscommReplay && window.mscommReplay.length > 0 && window.mscommReplay.playing"
+    )
     for _ in range(10):
         # The Replay button plays from the start once its frames are in: seek until it holds.
         page.evaluate(
@@ -163,7 +165,7 @@ def reddish(px: list[int]) -> bool:
 def test_sync_lab_blocked_cells_at_the_caller_match_the_blocked_workers(watched):
     page = watched.page
     # Customer, the chain's last service, is down from 20 s: its callers wait on it.
-    s = replay_at(watched, lab("cascade-sync"), 24.0)
+    s = replay_at(watched, lab("cascade-sync"), 28.0)
     snapshot = state(page)
     blocked_total = 0
     for inst in s["instances"]:
@@ -188,7 +190,7 @@ def test_sync_lab_blocked_cells_at_the_caller_match_the_blocked_workers(watched)
 
 def test_a_crashed_instance_is_drawn_down_and_crossed(watched):
     page = watched.page
-    s = replay_at(watched, lab("fault-crash"), 24.0)
+    s = replay_at(watched, lab("fault-crash"), 30.0)
     down = [i for i in s["instances"] if not i["up"]]
     assert [(i["node"], i["index"]) for i in down] == [("payment", 1)]
     r = down[0]["rect"]

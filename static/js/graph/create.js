@@ -8,7 +8,8 @@ import { stylesheet } from "./stylesheet.js";
 /**
  * Options: `editable` lets nodes be dragged and boxes selected; `scene` sizes every node to
  * hold its instance boxes or queues and lays the graph out with ELK (the run view), and
- * `cy.scratch("sceneLayout")` is then a promise of that layout. Returns the cytoscape core.
+ * `cy.scratch("sceneLayout")` is then a promise of that layout (resolved after 4 s at most;
+ * `"sceneLayoutDone"` waits for ELK however long). Returns the cytoscape core.
  */
 export function createGraph(container, doc, { editable = false, scene = false } = {}) {
   const cy = cytoscape({
@@ -42,16 +43,17 @@ export function createGraph(container, doc, { editable = false, scene = false } 
     if (wait) container.classList.add("laying-out");
     // Never wait long: past a few seconds the quick layout stands (and ELK may still land).
     const late = new Promise((resolve) => setTimeout(resolve, 4000, null));
-    const laid = Promise.race([sceneLayout(cy), late])
-      .then((done) => {
+    const done = sceneLayout(cy)
+      .then((result) => {
         // The page around may have moved meanwhile: cytoscape must measure its box again.
         cy.resize();
-        if (done) fit(cy);
-        return done;
+        if (result) fit(cy);
+        return result;
       })
-      .catch(() => null) // no ELK: the layout above stands
-      .finally(() => container.classList.remove("laying-out"));
+      .catch(() => null); // no ELK: the layout above stands
+    const laid = Promise.race([done, late]).finally(() => container.classList.remove("laying-out"));
     cy.scratch("sceneLayout", laid);
+    cy.scratch("sceneLayoutDone", done); // ELK's, however long it takes
   }
   // The page may still be settling (charts, panels): fit again once it has been laid out.
   requestAnimationFrame(() => {

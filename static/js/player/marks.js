@@ -106,7 +106,8 @@ export function createMarks() {
             ctx.lineWidth = 2;
             cross(ctx, c.x, c.y, 6 * z);
           }
-          text(ctx, c.x, c.y - (c.rect ? c.rect.h / 2 + 8 * z : 14), m.label, RED, z);
+          // On the box's cross, clear of its title.
+          text(ctx, c.x, c.y + (c.rect ? 4 * z : -14), m.label, RED, z);
         } else if (m.kind === "lost") {
           const at = m.p ? particles.pointOf(m.p, m.p.stop, geom, xy) : scene.instanceCenter(m.node, m.instance);
           if (!at) continue;

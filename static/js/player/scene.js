@@ -300,7 +300,8 @@ export function createScene(cy) {
         ctx.save();
         ctx.fillStyle = "#fffbeb";
         ctx.strokeStyle = COLOR.broker;
-        ctx.setLineDash([5 * z, 3 * z]);
+        // Dashes are costly to rasterize: only when the boxes are big enough to read them.
+        if (detail) ctx.setLineDash([5 * z, 3 * z]);
         ctx.beginPath();
         for (const r of brokers) ctx.rect(r.x, r.y, r.w, r.h);
         ctx.fill();
@@ -342,7 +343,7 @@ export function createScene(cy) {
       }
       if (tethers.length) {
         ctx.save();
-        ctx.setLineDash([4 * z, 3 * z]);
+        if (detail) ctx.setLineDash([4 * z, 3 * z]);
         ctx.strokeStyle = "#b45309";
         ctx.lineWidth = Math.max(1, 1.5 * z);
         ctx.beginPath();
@@ -404,10 +405,10 @@ export function createScene(cy) {
     return out;
   }
 
-  function queueChips(chips, text, x, y, n, color, z, label) {
+  function queueChips(chips, text, x, y, n, color, z, label, most = CHIPS) {
     const w = 5 * z;
     const h = 8 * z;
-    const shown = Math.min(n, CHIPS);
+    const shown = Math.min(n, most);
     for (let i = 0; i < shown; i += 1) chips.push([color, x + i * (w + 1.5 * z), y - h / 2, w, h]);
     if (label !== null) text.push([x + shown * (w + 1.5 * z) + 3 * z, y, label, color === COLOR.dead ? COLOR.dead : COLOR.text, 10 * Math.min(1.2, z)]);
   }
@@ -498,7 +499,7 @@ export function createScene(cy) {
       const depth = (t && t.backlog && t.backlog[row.id]) || 0;
       const name = labelOf.get(row.id) || row.id;
       out.text.push([r.x + 4 * z, cy0, `→ ${name.length > 12 ? `${name.slice(0, 11)}…` : name}`, COLOR.text, 9.5 * Math.min(1.2, z)]);
-      queueChips(out.chips, out.text, r.x + 82 * z, cy0, depth, "#ea580c", z, String(depth));
+      queueChips(out.chips, out.text, r.x + 82 * z, cy0, depth, "#ea580c", z, String(depth), 8);
       const since = redeliveredAt.get(`${id}>${row.id}`);
       if (since !== undefined && performance.now() - since < 1500) {
         // A redelivery loops back onto this subscriber's queue.
