@@ -21,7 +21,7 @@ function engine() {
   return elk;
 }
 
-function graphFor(cy, direction, full) {
+function graphFor(cy, direction, full, wrap = null) {
   const children = cy.nodes().map((n) => {
     const size = nodeSize(n);
     return { id: n.id(), width: size.w, height: size.h + 18 }; // + the name above the box
@@ -30,15 +30,25 @@ function graphFor(cy, direction, full) {
     const label = e.data("style") === "async" ? { width: BROKER.w + 8, height: BROKER.h + LABEL.height } : LABEL;
     // Labels as ELK label dummies cost time on big graphs: there the layers are spaced
     // wide enough for the widest label (a broker) instead.
-    const labels = full ? [{ text: "label", ...label }] : [];
+    // (ELK's wrapping fails on label dummies: a wrapped layout spaces its layers instead.)
+    const labels = full && !wrap ? [{ text: "label", ...label }] : [];
     return { id: e.id(), sources: [e.source().id()], targets: [e.target().id()], labels };
   });
-  const quick = full
+  const wide = String(BROKER.w + 24);
+  const quick = wrap
+    ? {
+        // A long chain folds into rows that match the stage's shape.
+        "elk.layered.wrapping.strategy": "SINGLE_EDGE",
+        "elk.aspectRatio": String(wrap),
+        "elk.layered.spacing.nodeNodeBetweenLayers": wide,
+        "elk.spacing.nodeNode": "70",
+      }
+    : full
     ? {}
     : {
         "elk.layered.thoroughness": "1",
         "elk.layered.nodePlacement.strategy": "SIMPLE",
-        "elk.layered.spacing.nodeNodeBetweenLayers": String(BROKER.w + 24),
+        "elk.layered.spacing.nodeNodeBetweenLayers": wide,
       };
   return {
     id: "root",
@@ -75,8 +85,13 @@ export async function sceneLayout(cy) {
   const began = performance.now();
   const box = cy.container().getBoundingClientRect();
   const full = cy.nodes().length < FULL_BELOW;
-  const directions = full ? ["RIGHT", "DOWN"] : [box.width >= box.height ? "RIGHT" : "DOWN"];
-  const results = await Promise.all(directions.map((d) => layouter.layout(graphFor(cy, d, full)).then((r) => [d, r])));
+  const aspect = Math.max(0.5, Math.min(4, box.width / Math.max(1, box.height)));
+  const candidates = full
+    ? [["RIGHT", null], ["DOWN", null], ["RIGHT", aspect]]
+    : [[box.width >= box.height ? "RIGHT" : "DOWN", null]];
+  const results = await Promise.all(
+    candidates.map(([d, wrap]) => layouter.layout(graphFor(cy, d, full, wrap)).then((r) => [wrap ? `${d} wrapped` : d, r])),
+  );
   // A wide stage takes a left-to-right chain; a tall or crowded graph may fit better downwards.
   const [direction, best] = results.reduce((a, b) => (fitZoom(b[1], box.width, box.height) > fitZoom(a[1], box.width, box.height) * 1.15 ? b : a));
   const at = new Map(best.children.map((c) => [c.id, c]));
