@@ -69,11 +69,18 @@ export function createLabels(cy) {
       // Sampled frames keep exact totals per kind: weigh each drawn event so totals match.
       const seen = {};
       for (const e of events) seen[e.kind] = (seen[e.kind] || 0) + 1;
+      const counted = new Map(); // link -> messages in this frame (weighted back to exact)
       for (const e of events) {
         if (!e.link || !MESSAGE_KINDS.has(e.kind)) continue;
         const exact = frame.counts && frame.counts[e.kind];
         const weight = frame.sampled && exact ? exact / seen[e.kind] : 1;
-        rates.set(e.link, (rates.get(e.link) || 0) + weight / TAU);
+        counted.set(e.link, (counted.get(e.link) || 0) + weight);
+      }
+      // The frame's own rate blended in by how much of the averaging window it spans, so a
+      // frame of 5 s (a fast run) counts as 5 s of messages, not as 2.
+      for (const [link, n] of counted) {
+        const add = dt > 0 ? (n / dt) * (1 - decay) : n / TAU;
+        rates.set(link, (rates.get(link) || 0) + add);
       }
       dirty = true;
     },

@@ -75,3 +75,25 @@ test("messages map to particle types; failed replies show as failures", () => {
   assert.equal(particleType({ kind: "poll" }), TYPE.poll);
   assert.equal(particleType({ kind: "timeout" }), null);
 });
+
+test("link rates stay exact whatever a frame's length", async () => {
+  const { createLabels } = await import("../../../static/js/player/labels.js");
+  const store = { link: "a", rate: "" };
+  const edge = {
+    data: (k, v) => (v === undefined ? store[k] : (store[k] = v)),
+    hasClass: () => false,
+    toggleClass: () => {},
+  };
+  const cy = { batch: (fn) => fn(), edges: () => [edge], nodes: () => [], getElementById: () => edge };
+  for (const dt of [0.1, 5]) {
+    const labels = createLabels(cy);
+    // 10 messages per simulated second on link a, in frames of `dt` seconds, for 20 s.
+    for (let t = dt, seq = 1; t <= 20 + 1e-9; t += dt, seq += 1) {
+      const events = Array.from({ length: Math.round(10 * dt) }, () => ({ kind: "send", link: "a" }));
+      labels.count({ t, seq, events, counts: { send: events.length }, sampled: false });
+    }
+    labels.flush(1e9);
+    const rate = Number.parseFloat(store.rate);
+    assert.ok(Math.abs(rate - 10) < 0.5, `frames of ${dt} s: ${store.rate}`);
+  }
+});
