@@ -34,6 +34,9 @@ function messageSample(m) {
   if (m.shape === "circle") return svg(14, 14, shape("circle", { cx: 7, cy: 7, r: 4, fill: m.color }));
   if (m.shape === "square") return svg(14, 14, shape("rect", { x: 3, y: 3, width: 8, height: 8, fill: m.color }));
   if (m.shape === "diamond") return svg(14, 14, shape("polygon", { points: "7,1 13,7 7,13 1,7", fill: m.color }));
+  if (m.shape === "triangle") return svg(14, 14, shape("polygon", { points: "7,1 13,12 1,12", fill: m.color }));
+  if (m.shape === "triangle-down") return svg(14, 14, shape("polygon", { points: "1,2 13,2 7,13", fill: m.color }));
+  if (m.shape === "bar") return svg(14, 14, shape("rect", { x: 1, y: 4, width: 12, height: 6, fill: m.color }));
   return svg(14, 14, shape("path", { d: "M3 3 L11 11 M11 3 L3 11", stroke: m.color, "stroke-width": 2 }));
 }
 
@@ -67,7 +70,7 @@ export function legend({ messages = false } = {}) {
     box.append(
       el("h3", { text: "Messages in flight" }),
       el("ul", {}, MESSAGE_TYPES.map((m) => el("li", {}, messageSample(m), m.label))),
-      el("p", { text: "Each message moves along its link from send to arrival at the chosen speed; hops too short to see are stretched to 0.3 s. Requests and replies keep to their own side of a link. At high rates only a sample is drawn, but the numbers on the links are exact: messages per simulated second and messages in flight." }),
+      el("p", { text: "Each message goes from the instance that sent it to the one that handles it, from send to arrival at the chosen speed; hops too short to see are stretched to 0.3 s. Requests and replies keep to their own side of a link. At high rates only a sample is drawn (past 3,000 at once, as squares and bars), but the numbers on the links are exact: messages per simulated second and messages in flight." }),
       el("h3", { text: "Service instances" }),
       el("ul", {}, [
         ...WORKER_STATES.map((w) => el("li", {}, cell(w.key, w.color), w.label)),
