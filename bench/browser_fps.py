@@ -3,7 +3,11 @@ editor copes with big topologies.
 
 Loads `static/bench/particles.html`, which feeds the real player synthetic frames so that
 500 to 20,000 particles are in flight, and prints the frame rate and the milliseconds of
-script per frame measured by the page; then `static/bench/editor.html` with 100 to 400
+script per frame measured by the page (12 services with the run view's scene: instance
+boxes, brokers, ELK's layout); then the scene's targets: 150 services with 10,000
+particles, and how long a 500-service topology takes to open (navigation to its first
+frame drawn), to be laid out by ELK (in a web worker, the page live meanwhile), and its
+frame rate once laid out; then `static/bench/editor.html` with 100 to 400
 services. Run: `python bench/browser_fps.py` (needs `npm install` and /usr/bin/chromium).
 """
 
@@ -21,13 +25,15 @@ from tests.browser.chromium import launch_chromium  # noqa: E402
 from tests.browser.static_server import static_server  # noqa: E402
 
 COUNTS = (500, 2000, 5000, 10000, 20000)
+# (services, particles): the scene's targets, instance boxes and ELK's layout on.
+SCENES = ((150, 10000), (500, 2000))
 EDITOR_SIZES = (100, 200, 400)
 ARTIFACTS = ROOT / "test-artifacts"
 
 
-def measure(page, base: str, n: int, name: str = "particles") -> dict:
-    """Open bench page `name` with `?n=` and wait for its result."""
-    page.goto(f"{base}/static/bench/{name}.html?n={n}")
+def measure(page, base: str, n: int, name: str = "particles", query: str = "") -> dict:
+    """Open bench page `name` with `?n=` (and `query`) and wait for its result."""
+    page.goto(f"{base}/static/bench/{name}.html?n={n}{query}")
     page.wait_for_function("window.benchResult !== undefined", timeout=60_000)
     return page.evaluate("window.benchResult")
 
@@ -45,6 +51,15 @@ def main() -> None:
                 f" {result['tickMs']:>9.2f}"
             )
         page.screenshot(path=str(ARTIFACTS / "bench-particles.png"))
+        head = ("services", "particles", "open ms", "laid out ms", "fps", "ms/frame")
+        print("\n{:>10} {:>10} {:>8} {:>12} {:>7} {:>9}".format(*head))
+        for nodes, n in SCENES:
+            r = measure(page, base, n, query=f"&nodes={nodes}")
+            print(
+                f"{nodes:>10} {n:>10} {r['openMs']:>8.0f} {r['laidOutMs']:>12.0f}"
+                f" {r['fps']:>7.1f} {r['tickMs']:>9.2f}"
+            )
+            page.screenshot(path=str(ARTIFACTS / f"bench-scene-{nodes}.png"))
         head = ("services", "links", "draw ms", "edit ms", "add ms", "layout ms")
         print("\n{:>10} {:>6} {:>8} {:>8} {:>7} {:>10}".format(*head))
         for n in EDITOR_SIZES:

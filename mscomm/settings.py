@@ -162,6 +162,7 @@ _NODE = BASE_DIR / "node_modules"
 for _prefix, _dist in [
     ("vendor/cytoscape", "cytoscape/dist"),
     ("vendor/uplot", "uplot/dist"),
+    ("vendor/elkjs", "elkjs/lib"),  # no dist/: lib/ has the browser builds
 ]:
     if (_NODE / _dist).is_dir():
         STATICFILES_DIRS.append((_prefix, _NODE / _dist))

@@ -14,6 +14,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VENDOR_DIRS: list[tuple[str, str]] = [
     ("vendor/cytoscape", str(BASE_DIR / "node_modules" / "cytoscape" / "dist")),
     ("vendor/uplot", str(BASE_DIR / "node_modules" / "uplot" / "dist")),
+    # elkjs has no dist/: lib/ holds its browser builds (UMD) and its web worker.
+    ("vendor/elkjs", str(BASE_DIR / "node_modules" / "elkjs" / "lib")),
 ]
 
 # Use as `STATICFILES_DIRS = STATICFILES_DIRS` (or extend your own list with it).

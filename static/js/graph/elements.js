@@ -11,7 +11,8 @@ export function toElements(doc) {
     const pos = layout[n.id];
     return {
       group: "nodes",
-      data: { id: n.id, kind: n.kind, label: n.label || n.id, display: n.label || n.id, index: i },
+      // instances and workers size the node's instance boxes on the run view (player/boxes.js).
+      data: { id: n.id, kind: n.kind, label: n.label || n.id, display: n.label || n.id, index: i, instances: n.instances ?? 1, workers: n.workers ?? 10 },
       position: pos ? { x: pos.x, y: pos.y } : undefined,
     };
   });

@@ -40,21 +40,25 @@ export const LINK_STYLES = {
 /** Message types drawn as particles (index = type code used by the particle layer). */
 export const MESSAGE_TYPES = [
   { key: "request", label: "request", color: "#2563eb", shape: "circle" },
-  { key: "reply", label: "reply", color: "#16a34a", shape: "circle" },
+  { key: "reply", label: "reply", color: "#16a34a", shape: "triangle" },
   { key: "event", label: "event (publish / deliver)", color: "#ea580c", shape: "diamond" },
   { key: "write", label: "write", color: "#7c3aed", shape: "square" },
-  { key: "poll", label: "poll", color: "#0891b2", shape: "square" },
-  { key: "retry", label: "retry or redelivery", color: "#db2777", shape: "circle" },
+  { key: "poll", label: "poll", color: "#0891b2", shape: "bar" },
+  { key: "retry", label: "retry or redelivery", color: "#db2777", shape: "triangle-down" },
   { key: "failed", label: "failed, dropped or timed out", color: "#dc2626", shape: "cross" },
+  { key: "wrong", label: "reply that arrives wrong (a response failure)", color: "#b91c1c", shape: "triangle" },
 ];
+
+/** The scene hook's name for each message type (docs/front-end.md). */
+export const HOOK_KIND = { request: "request", reply: "reply", event: "event", write: "write", poll: "poll", retry: "retry", failed: "failure", wrong: "reply" };
 
 export const TYPE = Object.fromEntries(MESSAGE_TYPES.map((t, i) => [t.key, i]));
 
 /** Worker states drawn as bars under every service instance. */
 export const WORKER_STATES = [
-  { key: "working", label: "worker busy", color: "#2563eb" },
-  { key: "blocked", label: "worker blocked waiting on a sync call", color: "#f59e0b" },
-  { key: "idle", label: "worker idle", color: "#e5e7eb" },
+  { key: "working", label: "worker busy (solid)", color: "#1d4ed8" },
+  { key: "blocked", label: "worker blocked waiting on a sync call (hatched)", color: "#f59e0b" },
+  { key: "idle", label: "worker idle (white)", color: "#ffffff" },
 ];
 
 /** A crashed instance's bar (crossed out in red). */

@@ -1,7 +1,11 @@
 /** The cytoscape stylesheet built from the palette (graph/palette.js). */
 import { LINK_STYLES, NODE_KINDS } from "./palette.js";
 
-export function stylesheet() {
+/**
+ * `scene`: the run view, where a node is a container sized by its data `w`/`h` with its name
+ * above it and its instance boxes or queues drawn inside by the scene (player/scene.js).
+ */
+export function stylesheet({ scene = false } = {}) {
   const rules = [
     {
       selector: "node",
@@ -56,6 +60,33 @@ export function stylesheet() {
         width: s.width,
       },
     });
+  }
+  rules.push(
+  );
+  if (scene) {
+    rules.push(
+      {
+        selector: "node",
+        style: {
+          // The name only: the numbers the label carries elsewhere are drawn inside the box.
+          label: "data(label)",
+          width: "data(w)",
+          height: "data(h)",
+          "text-valign": "top",
+          "text-margin-y": -4,
+          "font-size": 13,
+          "font-weight": "bold",
+          "text-max-width": "220px",
+          "text-wrap": "ellipsis",
+        },
+      },
+      { selector: 'node[kind = "service"]', style: { shape: "round-rectangle", "background-color": "#f5f8ff" } },
+      { selector: 'node[kind = "topic"]', style: { shape: "round-rectangle", "background-color": "#fff7ef" } },
+      { selector: 'node[kind = "datastore"]', style: { shape: "round-rectangle", "background-color": "#faf5ff" } },
+      // An async link's label sits above its broker box (drawn at the link's midpoint).
+      { selector: 'edge[style = "async"]', style: { "text-margin-y": -36, "text-rotation": "none" } },
+      { selector: "edge", style: { "text-rotation": "none", "source-distance-from-node": 2, "target-distance-from-node": 2 } },
+    );
   }
   rules.push(
     { selector: "node:selected", style: { "border-width": 4, "border-color": "#111827" } },

@@ -42,7 +42,9 @@ async function main() {
   }
   $("legend").append(legend({ messages: true }));
 
-  const cy = createGraph($("graph"), doc);
+  const cy = createGraph($("graph"), doc, { scene: true });
+  // Frames wait for the layout (stored ones catch up): nothing moves under the pointer later.
+  await cy.scratch("sceneLayout");
   const wasOver = isFinal(run.state);
   const player = createPlayer({ cy, canvas: $("particles"), speed: run.speed || 0.05 });
   window.mscommPlayer = player;

@@ -55,7 +55,8 @@ async function main() {
   $("shared-description").textContent = doc.description || "";
   $("shared-expiry").textContent = shared.expires_at ? `This link works until ${new Date(shared.expires_at).toLocaleString()}.` : "";
   $("legend").append(legend({ messages: shared.kind === "run" }));
-  const cy = createGraph($("graph"), doc); // not editable: nothing can be dragged or changed
+  const cy = createGraph($("graph"), doc, { scene: true }); // not editable: nothing can be dragged or changed
+  await cy.scratch("sceneLayout");
   timeline = createTimeline($("timeline"), endS);
   for (const f of doc.faults || []) timeline.fault(f);
   for (const f of (shared.run && shared.run.faults_injected) || []) timeline.fault(f, { injected: true });

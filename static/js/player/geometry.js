@@ -23,8 +23,16 @@ export function createGeometry(cy) {
   const byLink = new Map();
   const byPair = new Map();
   let geom = new Float32Array(0);
+  // Endpoints are costly to ask cytoscape for (a style pass per edge): only again once
+  // something moved, panned, zoomed or changed.
+  let dirty = true;
+  const touch = () => {
+    dirty = true;
+  };
+  cy.on("position pan zoom resize add remove style", touch);
 
   function rebuild() {
+    dirty = true;
     slots.length = 0;
     byLink.clear();
     byPair.clear();
@@ -55,11 +63,14 @@ export function createGeometry(cy) {
       if (cy.getElementById(src).empty() || cy.getElementById(dst).empty()) return null;
       byPair.set(`${src}>${dst}`, slots.length);
       slots.push({ source: src, target: dst });
+      dirty = true;
       return [slots.length - 1, 1];
     },
 
     /** Refresh every slot's points and normal (canvas pixels); returns 8 floats per slot. */
     update() {
+      if (!dirty && geom.length >= slots.length * 8) return geom;
+      dirty = false;
       if (geom.length < slots.length * 8) geom = new Float32Array(slots.length * 8 + 80);
       for (let i = 0; i < slots.length; i += 1) {
         const s = slots[i];

@@ -7,6 +7,11 @@
 const MESSAGE_KINDS = new Set(["send", "reply", "publish", "deliver", "redeliver", "write", "poll"]);
 const TAU = 2; // simulated seconds over which rates are averaged
 
+/** Set or clear a class only when it changes: a class change restyles (hundreds of elements). */
+function setClass(element, name, on) {
+  if (element.hasClass(name) !== on) element.toggleClass(name, on);
+}
+
 export function createLabels(cy) {
   const rates = new Map(); // link -> messages per simulated second
   let lastT = null;
@@ -64,11 +69,18 @@ export function createLabels(cy) {
       // Sampled frames keep exact totals per kind: weigh each drawn event so totals match.
       const seen = {};
       for (const e of events) seen[e.kind] = (seen[e.kind] || 0) + 1;
+      const counted = new Map(); // link -> messages in this frame (weighted back to exact)
       for (const e of events) {
         if (!e.link || !MESSAGE_KINDS.has(e.kind)) continue;
         const exact = frame.counts && frame.counts[e.kind];
         const weight = frame.sampled && exact ? exact / seen[e.kind] : 1;
-        rates.set(e.link, (rates.get(e.link) || 0) + weight / TAU);
+        counted.set(e.link, (counted.get(e.link) || 0) + weight);
+      }
+      // The frame's own rate blended in by how much of the averaging window it spans, so a
+      // frame of 5 s (a fast run) counts as 5 s of messages, not as 2.
+      for (const [link, n] of counted) {
+        const add = dt > 0 ? (n / dt) * (1 - decay) : n / TAU;
+        rates.set(link, (rates.get(link) || 0) + add);
       }
       dirty = true;
     },
@@ -99,8 +111,8 @@ export function createLabels(cy) {
           const label = linkLabel(link, s);
           if (edge.data("rate") !== label) edge.data("rate", label);
           const breaker = s && s.breaker;
-          edge.toggleClass("breaker-open", breaker === "open");
-          edge.toggleClass("breaker-half_open", breaker === "half_open");
+          setClass(edge, "breaker-open", breaker === "open");
+          setClass(edge, "breaker-half_open", breaker === "half_open");
         });
         cy.nodes().forEach((node) => {
           const label = nodeLabel(node);
@@ -108,7 +120,7 @@ export function createLabels(cy) {
           const svc = state && state.services && state.services[node.id()];
           const allDown = svc && svc.instances && svc.instances.length && svc.instances.every((i) => !i.up);
           const topic = state && state.topics && state.topics[node.id()];
-          node.toggleClass("down", Boolean(allDown || (topic && topic.up === false)));
+          setClass(node, "down", Boolean(allDown || (topic && topic.up === false)));
         });
         for (const [id, until] of flashUntil) {
           const element = cy.getElementById(id);
