@@ -79,6 +79,9 @@ async function main() {
       if (!paused) $("btn-pause").click();
     },
     speed: () => player.speed(),
+    // Followed messages go from the instance box that sent them to the one that handled it.
+    placeOf: (endpoint) => player.placeOf(endpoint),
+    cellAt: (x, y) => player.cellAt(x, y),
   });
   // "What happened": sentences from the frames (live) or the result; a click seeks there.
   const narration = createNarration($("narration"), { onPick: (inc) => pickIncident(inc) });
@@ -209,6 +212,9 @@ async function main() {
         speed: () => replay.speed(),
         exact: exactEvents,
         sample: failedAndSlowest,
+        // The replay puts a fresh player at every seek: ask the current one.
+        placeOf: (endpoint) => (replay.player ? replay.player.placeOf(endpoint) : null),
+        cellAt: (x, y) => (replay.player ? replay.player.cellAt(x, y) : null),
       });
     replay.on("time", (t) => narration.at(t));
     narration.at(replay.t);

@@ -104,7 +104,14 @@ async function main() {
   player.on("state", showNumbers);
   player.on("frame", (frame) => follow.observe(frame));
   // Watching through a link cannot pause the owner's run: breakpoints only report.
-  follow.use({ clock: () => player.stats().simNow, playing: () => true, pause: () => {}, speed: () => player.speed() });
+  follow.use({
+    clock: () => player.stats().simNow,
+    playing: () => true,
+    pause: () => {},
+    speed: () => player.speed(),
+    placeOf: (endpoint) => player.placeOf(endpoint),
+    cellAt: (x, y) => player.cellAt(x, y),
+  });
   player.on("frame", (frame) => narration.add(frame.incidents));
   player.on("tick", (t) => narration.at(t));
   const stream = createStream(null, { path: `/ws/shares/${encodeURIComponent(token)}/` });
@@ -144,7 +151,14 @@ async function showReplay({ cy, base, run, endS, doc, follow }) {
     follow
       .reset()
       .observeAll(replay.frames)
-      .use({ clock: () => replay.t, playing: () => replay.playing, pause: (t) => replay.pause().seek(t), speed: () => replay.speed() });
+      .use({
+        clock: () => replay.t,
+        playing: () => replay.playing,
+        pause: (t) => replay.pause().seek(t),
+        speed: () => replay.speed(),
+        placeOf: (endpoint) => (replay.player ? replay.player.placeOf(endpoint) : null),
+        cellAt: (x, y) => (replay.player ? replay.player.cellAt(x, y) : null),
+      });
     replay.on("time", (t) => narration.at(t));
     replayShown = replay;
   }

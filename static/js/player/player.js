@@ -401,6 +401,16 @@ export function createPlayer({ cy, canvas, speed = 0.05, follow = true, minTrave
       return lastSeq;
     },
 
+    /** Where the scene draws an endpoint (`"order/2"`), in rendered px; null without the scene. */
+    placeOf(endpoint) {
+      return scene ? scene.placeOf(endpoint) : null;
+    },
+
+    /** The instance box under rendered point (x, y) as `{node, instance}`; null without the scene. */
+    cellAt(x, y) {
+      return scene ? scene.cellAt(x, y) : null;
+    },
+
     get state() {
       return state;
     },

@@ -225,6 +225,32 @@ export function createScene(cy) {
       return { x: r.x + r.w / 2, y: r.y + r.h / 2, rect: r };
     },
 
+    /** Where an endpoint (`"order/2"`, a topic or datastore id) is drawn (rendered px), or null. */
+    placeOf(endpoint) {
+      const node = nodeOf(endpoint);
+      if (!node || !boxes.has(node)) return null;
+      const k = instanceOf(endpoint);
+      const c = scene.instanceCenter(node, k === null || Number.isNaN(k) ? null : k);
+      return c ? { x: c.x, y: c.y } : null;
+    },
+
+    /** The instance box under rendered point (x, y): `{node, instance}`, or null. */
+    cellAt(x, y) {
+      for (const [id, b] of boxes) {
+        if (!b.instances.length) continue;
+        const o = origin(id);
+        if (!o || x < o.x || y < o.y || x > o.x + b.w * o.z || y > o.y + b.h * o.z) continue;
+        for (const box of b.instances) {
+          const r = { x: o.x + box.x * o.z, y: o.y + box.y * o.z, w: box.w * o.z, h: box.h * o.z };
+          if (x >= r.x && x <= r.x + r.w && y >= r.y && y <= r.y + r.h) {
+            // An aggregate box stands for all its instances: the first one answers.
+            return { node: id, instance: box.index ?? 0 };
+          }
+        }
+      }
+      return null;
+    },
+
     /** Where the first blocked cell of instance `k` is (timeouts burst there). */
     blockedCell(node, k) {
       const o = origin(node);
