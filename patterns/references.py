@@ -177,22 +177,27 @@ def _check_operations(doc: Mapping[str, Any], index: Index) -> list[Problem]:
                 if not isinstance(call, str):
                     continue
                 loc = f"nodes[{i}].operations[{j}].calls[{k}]"
-                link = index.links.get(call)
-                if link is None:
-                    problems.append(Problem(loc, f'unknown link "{call}"'))
-                elif link.get("from") != node.get("id"):
-                    problems.append(
-                        Problem(loc, f'link "{call}" does not start at service "{node.get("id")}"')
-                    )
-                elif link.get("style") not in CALL_STYLES:
-                    problems.append(
-                        Problem(
-                            loc,
-                            f'link "{call}" is a {link.get("style")} link; operations make '
-                            "sync, async, publish and write calls",
-                        )
-                    )
+                msg = _call_problem(call, node.get("id"), index)
+                if msg:
+                    problems.append(Problem(loc, msg))
     return problems
+
+
+def _call_problem(call: str, service_id: Any, index: Index) -> str | None:
+    """What is wrong with `call` in an operation of `service_id`, if anything."""
+    link = index.links.get(call)
+    if link is None:
+        return f'unknown link "{call}"'
+    start, style = _str(link.get("from")), _str(link.get("style"))
+    if start is None or style not in DIRECTIONS:
+        return None  # the link's own bad `from` or `style` is reported on the link
+    if start != service_id:
+        return f'link "{call}" does not start at service "{service_id}"'
+    if style not in CALL_STYLES:
+        return (
+            f'link "{call}" is a {style} link; operations make sync, async, publish and write calls'
+        )
+    return None
 
 
 def _check_workload(doc: Mapping[str, Any], index: Index) -> list[Problem]:
