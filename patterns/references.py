@@ -21,6 +21,26 @@ DIRECTIONS: dict[str, tuple[str, str]] = {
     "write": ("service", "datastore"),
     "poll": ("datastore", "service"),
 }
+# The link options and the styles they mean something for (scenario-format.md, Links);
+# the rest of a link's fields (id, from, to, style, label) belong to every style.
+_CALLS = ("sync", "async")
+OPTION_STYLES: dict[str, tuple[str, ...]] = {
+    "network_ms": _CALLS,
+    "timeout_ms": _CALLS,
+    "retries": _CALLS,
+    "backoff_ms": _CALLS,
+    "backoff_multiplier": _CALLS,
+    "circuit_breaker": _CALLS,
+    "optional": _CALLS,
+    "reply_work_ms": ("async",),
+    "step": CALL_STYLES,
+    "probability": CALL_STYLES,
+    "interval_ms": ("poll",),
+    "operation": (*_CALLS, "subscribe"),
+}
+# Fields a link of a style, or a fault of a mode, must have (and not null).
+STYLE_REQUIRES: dict[str, tuple[str, ...]] = {"poll": ("interval_ms",)}
+MODE_REQUIRES: dict[str, tuple[str, ...]] = {"timing": ("extra_ms",), "arbitrary": ("extra_ms",)}
 FAULT_TARGETS: dict[str, tuple[str, ...]] = {
     "crash": ("service", "topic"),
     "omission": ("service", "link"),
@@ -134,8 +154,8 @@ def _check_links(doc: Mapping[str, Any], index: Index) -> list[Problem]:
                 )
             elif style in ("sync", "async", "subscribe"):
                 problems += _check_link_operation(link, loc, index)
-        if style == "poll" and link.get("interval_ms") is None:
-            problems.append(Problem(f"{loc}.interval_ms", "required for style poll"))
+        if style in DIRECTIONS:
+            problems += _check_style_fields(link, style, loc)
         topic, subscriber = _str(link.get("from")), _str(link.get("to"))
         if style == "subscribe" and topic and subscriber:
             first = subscriptions.setdefault((topic, subscriber), i)
@@ -148,6 +168,22 @@ def _check_links(doc: Mapping[str, Any], index: Index) -> list[Problem]:
                     )
                 )
     return problems
+
+
+def _check_style_fields(link: Mapping[str, Any], style: str, loc: str) -> list[Problem]:
+    problems = []
+    for key in link:
+        styles = OPTION_STYLES.get(key)
+        if styles is not None and style not in styles:
+            problems.append(Problem(f"{loc}.{key}", f"applies to {_either(styles)} links only"))
+    for key in STYLE_REQUIRES.get(style, ()):
+        if link.get(key) is None:
+            problems.append(Problem(f"{loc}.{key}", f"required for style {style}"))
+    return problems
+
+
+def _either(names: tuple[str, ...]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _check_link_operation(link: Mapping[str, Any], loc: str, index: Index) -> list[Problem]:
@@ -261,8 +297,9 @@ def check_fault(fault: Mapping[str, Any], loc: str, index: Index) -> list[Proble
                         f'must be < {count} (service "{target}" has {count} instances)',
                     )
                 )
-    if mode in ("timing", "arbitrary") and fault.get("extra_ms") is None:
-        problems.append(Problem(f"{loc}.extra_ms", f"required for mode {mode}"))
+    for key in MODE_REQUIRES.get(mode, ()) if mode else ():
+        if fault.get(key) is None:
+            problems.append(Problem(f"{loc}.{key}", f"required for mode {mode}"))
     return problems
 
 

@@ -434,14 +434,6 @@ def parse_fault(doc: Any, scenario: Scenario, *, loc: str = "fault") -> Fault:
     return fault
 
 
-def json_schema() -> dict[str, Any]:
-    """The scenario format as JSON Schema (draft 2020-12), for editors and clients."""
-    schema = Scenario.model_json_schema(by_alias=True)
-    schema["$id"] = "https://mscomm.invalid/schema/scenario-1.json"
-    schema["title"] = "mscomm scenario, format mscomm.scenario/1"
-    return schema
-
-
 _SECTIONS = {name: i for i, name in enumerate(Scenario.model_fields)}
 
 
