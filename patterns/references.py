@@ -64,11 +64,21 @@ class Index:
             link_id = item.get("id")
             if isinstance(link_id, str) and link_id not in self.links:
                 self.links[link_id] = item
+        # Whether every node (link) has a readable id: only then is an id that is not
+        # among them unknown (a part with a bad id is reported on that part, once).
+        self.all_nodes: bool = _all_ids_read(doc.get("nodes"))
+        self.all_links: bool = _all_ids_read(doc.get("links"))
+
+    def unknown_node(self, node_id: str) -> bool:
+        return node_id not in self.nodes and self.all_nodes
+
+    def unknown_link(self, link_id: str) -> bool:
+        return link_id not in self.links and self.all_links
 
     def kind(self, node_id: Any) -> str | None:
         node = self.nodes.get(node_id) if isinstance(node_id, str) else None
         kind = node.get("kind") if node is not None else None
-        return kind if isinstance(kind, str) else None
+        return kind if kind in ("service", "topic", "datastore") else None
 
     def operation_ids(self, service_id: str) -> set[str] | None:
         """Ids of a service's operations, or None when they cannot be read."""
@@ -78,10 +88,18 @@ class Index:
         ops = node.get("operations")
         if ops is None:
             return {"default"}
-        if not isinstance(ops, list):
+        if not isinstance(ops, list) or not ops:
             return None
-        ids = (_str(op.get("id")) for op in ops if isinstance(op, Mapping))
-        return {i for i in ids if i is not None}
+        ids = [_str(op.get("id")) if isinstance(op, Mapping) else None for op in ops]
+        return None if None in ids else set(ids)  # type: ignore[arg-type]
+
+
+def _all_ids_read(section: Any) -> bool:
+    if section is None:
+        return True
+    if not isinstance(section, (list, tuple)):
+        return False
+    return all(isinstance(item, Mapping) and isinstance(item.get("id"), str) for item in section)
 
 
 def _items(value: Any) -> list[Mapping[str, Any]]:
@@ -138,7 +156,7 @@ def _check_links(doc: Mapping[str, Any], index: Index) -> list[Problem]:
         ends = {}
         for end in ("from", "to"):
             node_id = link.get(end)
-            if isinstance(node_id, str) and node_id not in index.nodes:
+            if isinstance(node_id, str) and index.unknown_node(node_id):
                 problems.append(Problem(f"{loc}.{end}", f'unknown node "{node_id}"'))
             ends[end] = index.kind(node_id)
         style = _str(link.get("style"))
@@ -189,7 +207,7 @@ def _either(names: tuple[str, ...]) -> str:
 def _check_link_operation(link: Mapping[str, Any], loc: str, index: Index) -> list[Problem]:
     op = link.get("operation")
     target = link.get("to")
-    if not isinstance(target, str):
+    if not isinstance(target, str) or (op is not None and not isinstance(op, str)):
         return []
     ops = index.operation_ids(target)
     wanted = op if isinstance(op, str) else "default"
@@ -223,7 +241,7 @@ def _call_problem(call: str, service_id: Any, index: Index) -> str | None:
     """What is wrong with `call` in an operation of `service_id`, if anything."""
     link = index.links.get(call)
     if link is None:
-        return f'unknown link "{call}"'
+        return f'unknown link "{call}"' if index.unknown_link(call) else None
     start, style = _str(link.get("from")), _str(link.get("style"))
     if start is None or style not in DIRECTIONS:
         return None  # the link's own bad `from` or `style` is reported on the link
@@ -244,12 +262,14 @@ def _check_workload(doc: Mapping[str, Any], index: Index) -> list[Problem]:
         entry = item.get("entry")
         if isinstance(entry, str):
             kind = index.kind(entry)
-            if entry not in index.nodes:
+            op = item.get("operation")
+            if index.unknown_node(entry):
                 problems.append(Problem(f"{loc}.entry", f'unknown node "{entry}"'))
+            elif kind is None or (op is not None and not isinstance(op, str)):
+                pass  # a bad kind or operation is reported there
             elif kind != "service":
                 problems.append(Problem(f"{loc}.entry", f'"{entry}" is a {kind}, not a service'))
             else:
-                op = item.get("operation")
                 wanted = op if isinstance(op, str) else "default"
                 ops = index.operation_ids(entry)
                 if ops is not None and wanted not in ops:
@@ -269,17 +289,32 @@ def _check_workload(doc: Mapping[str, Any], index: Index) -> list[Problem]:
 
 
 def check_fault(fault: Mapping[str, Any], loc: str, index: Index) -> list[Problem]:
-    target, mode = fault.get("target"), _str(fault.get("mode"))
+    mode = _str(fault.get("mode"))
+    problems = _check_fault_target(fault, mode, loc, index)
+    for key in MODE_REQUIRES.get(mode, ()) if mode else ():
+        if fault.get(key) is None:
+            problems.append(Problem(f"{loc}.{key}", f"required for mode {mode}"))
+    return problems
+
+
+def _check_fault_target(
+    fault: Mapping[str, Any], mode: str | None, loc: str, index: Index
+) -> list[Problem]:
+    target = fault.get("target")
     if not isinstance(target, str):
         return []
     is_node, is_link = target in index.nodes, target in index.links
     if not is_node and not is_link:
+        if not (index.all_nodes and index.all_links):
+            return []
         return [Problem(f"{loc}.target", f'unknown node or link "{target}"')]
     if is_node and is_link:
         return [Problem(f"{loc}.target", f'"{target}" names both a node and a link')]
     kind = index.kind(target) if is_node else "link"
     problems: list[Problem] = []
-    allowed = FAULT_TARGETS.get(mode) if isinstance(mode, str) else None
+    if kind is None:
+        return problems  # the node's bad kind is reported on the node
+    allowed = FAULT_TARGETS.get(mode) if mode else None
     if allowed is not None and kind not in allowed:
         problems.append(
             Problem(f"{loc}.mode", f"{mode} applies to a {' or '.join(allowed)}, not a {kind}")
@@ -297,9 +332,6 @@ def check_fault(fault: Mapping[str, Any], loc: str, index: Index) -> list[Proble
                         f'must be < {count} (service "{target}" has {count} instances)',
                     )
                 )
-    for key in MODE_REQUIRES.get(mode, ()) if mode else ():
-        if fault.get(key) is None:
-            problems.append(Problem(f"{loc}.{key}", f"required for mode {mode}"))
     return problems
 
 

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import patterns
+from patterns.references import OPTION_STYLES
 from tests.json_paths import json_paths, json_replaced
 from tests.patterns.test_load_fuzz import lab_docs
 from tests.schema_docs import beyond_the_schema, documented_rules, generated_docs
@@ -190,3 +191,80 @@ def test_what_the_schema_refuses_the_server_refuses_on_mutated_labs(slow, record
     check()
     record_figure("mutated labs: schema vs server", seen)
     assert seen["both refuse"] > 0 and seen["both accept"] > 0, seen
+
+
+# --- one bad field, one line: for every field the schema lists ---------------------------
+
+
+def _rich_doc() -> dict:
+    """A valid document with an object of every definition of the schema."""
+    from tests.patterns.test_scenario import base_doc
+
+    doc = base_doc()
+    doc["links"].append({"id": "ask", "from": "order", "to": "payment", "style": "async"})
+    doc["nodes"][0]["operations"][0]["calls"].append("ask")
+    doc["nodes"][1]["restart_ms"] = 10
+    return doc
+
+
+# Where an object of each definition is in `_rich_doc()`; unreferenced ones for ids.
+WHERE = {
+    "Scenario": (),
+    "Service": ("nodes", 1),
+    "Operation": ("nodes", 0, "operations", 1),
+    "Topic": ("nodes", 2),
+    "Datastore": ("nodes", 4),
+    "Link": ("links", 0),
+    "Breaker": ("links", 0, "circuit_breaker"),
+    "Workload": ("workload", 0),
+    "Arrival": ("workload", 0, "arrival"),
+    "Fault": ("faults", 2),
+    "Point": ("layout", "order"),
+    "Exponential": ("nodes", 0, "operations", 1, "work_ms"),
+    "Uniform": ("nodes", 1, "work_ms"),
+}
+SCHEMA_TYPES = {
+    (name, field): spec.get("type")
+    for name, definition in [("Scenario", SCHEMA), *SCHEMA["$defs"].items()]
+    for field, spec in definition.get("properties", {}).items()
+}
+LINK_OF_STYLE = {"sync": 0, "async": 5, "poll": 4, "subscribe": 2}
+
+
+def _fields():
+    for name, where in WHERE.items():
+        definition = SCHEMA if name == "Scenario" else SCHEMA["$defs"][name]
+        for field in definition["properties"]:
+            yield pytest.param(name, where, field, id=f"{name}.{field}")
+
+
+def _loc(path: tuple) -> str:
+    from patterns.validation import format_loc
+
+    return format_loc(path)
+
+
+@pytest.mark.parametrize(("definition", "where", "field"), list(_fields()))
+def test_one_bad_field_is_one_line(definition, where, field):
+    doc = _rich_doc()
+    if field == "id" and definition in ("Service", "Link"):
+        # An id others refer to would also break the references: take a fresh one.
+        fresh = {"id": "spare", "kind": "service"} if definition == "Service" else None
+        fresh = fresh or {"id": "spare", "from": "order", "to": "loyalty", "style": "sync"}
+        section = "nodes" if definition == "Service" else "links"
+        doc[section].append(fresh)
+        where = (section, len(doc[section]) - 1)
+    if definition == "Link":
+        styles = OPTION_STYLES.get(field)
+        if styles:
+            where = ("links", LINK_OF_STYLE[next(s for s in styles if s in LINK_OF_STYLE)])
+    target = doc
+    for part in where:
+        target = target[part]
+    kind = SCHEMA_TYPES.get((definition, field))
+    bad = "x" if kind == "array" else []
+    target[field] = bad
+    problems = [str(p) for p in server_problems(doc)]
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(_loc(where)), problems
+    assert list(VALIDATOR.iter_errors(doc)), "the schema refuses it too"
