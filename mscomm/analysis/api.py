@@ -8,11 +8,12 @@ from uuid import UUID
 
 from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from mscomm.accounts.services import workspace_get
 from mscomm.analysis import services
+from mscomm.api import openapi
 from mscomm.api.schemas import BatchOut, ErrorOut
 from mscomm.runs import selectors as run_selectors
 from mscomm.runs.models import Run
@@ -46,8 +47,10 @@ async def _rerun(request: HttpRequest, run_id: UUID, fn: Callable[..., Any], **k
 
 
 @router.get("/runs/{uuid:run_id}/requests", response={200: dict, **ERRORS})
-async def requests_sample(request: HttpRequest, run_id: UUID, size: int = 50):
-    """A sample of the run's requests, failed first, then the slowest."""
+async def requests_sample(
+    request: HttpRequest, run_id: UUID, size: int = Query(50, ge=1, le=services.SAMPLE_MAX)
+):
+    """A sample of the run's requests (at most 200), failed first, then the slowest."""
     return await _rerun(request, run_id, services.run_requests, size=size)
 
 
@@ -66,14 +69,22 @@ async def request_otlp(request: HttpRequest, run_id: UUID, corr: str):
     return response
 
 
-@router.get("/runs/{uuid:run_id}/requests/{corr}/mermaid", response={200: str, **ERRORS})
+@router.get(
+    "/runs/{uuid:run_id}/requests/{corr}/mermaid",
+    response={200: None, **ERRORS},
+    openapi_extra=openapi.download(("text/plain", openapi.TEXT)),
+)
 async def request_mermaid(request: HttpRequest, run_id: UUID, corr: str):
     """The request's trace as a Mermaid sequence diagram."""
     text = await _rerun(request, run_id, services.run_trace_mermaid, corr=corr)
     return _download(text, "text/plain", f"trace-{run_id}-{corr}.mmd")
 
 
-@router.get("/runs/{uuid:run_id}/export/{what}", response={200: str, **ERRORS})
+@router.get(
+    "/runs/{uuid:run_id}/export/{what}",
+    response={200: None, **ERRORS},
+    openapi_extra=openapi.download(("application/json", {}), ("text/csv", openapi.TEXT)),
+)
 def run_export(request: HttpRequest, run_id: UUID, what: str):
     """`scenario.json`, `result.json`, `result.csv` or `timeline.csv` as a download."""
     return _download(*services.run_export(run=_own_run(request, run_id), what=what))

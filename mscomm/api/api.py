@@ -15,7 +15,8 @@ from ninja.utils import check_csrf
 
 import patterns
 from mscomm.accounts.services import workspace_get
-from mscomm.api import library
+from mscomm.api import library, openapi
+from mscomm.api.common import no_content
 from mscomm.api.schemas import (
     BatchIn,
     BatchOut,
@@ -68,7 +69,14 @@ def session_csrf(request: HttpRequest) -> bool:
     return True
 
 
-api = NinjaAPI(
+class MscommAPI(NinjaAPI):
+    """The API: ninja's, with the OpenAPI additions of mscomm.api.openapi."""
+
+    def get_openapi_schema(self, **kwargs):
+        return openapi.describe(super().get_openapi_schema(**kwargs))
+
+
+api = MscommAPI(
     title="mscomm",
     version="1",
     description="Scenarios, runs and the built-in labs of mscomm.",
@@ -180,7 +188,9 @@ def scenarios_validate(request: HttpRequest, body: DocIn):
     return {"ok": True}
 
 
-@scenarios_router.post("/import", response={201: ScenarioOut, **ERRORS})
+@scenarios_router.post(
+    "/import", response={201: ScenarioOut, **ERRORS}, openapi_extra=openapi.SCENARIO_BODY
+)
 def scenarios_import(request: HttpRequest):
     doc = _json_body(request)
     workspace = workspace_get(request=request, create=True)
@@ -206,10 +216,10 @@ def scenarios_update(request: HttpRequest, scenario_id: UUID, body: ScenarioUpda
 def scenarios_delete(request: HttpRequest, scenario_id: UUID):
     workspace = workspace_get(request=request, create=False)
     scenario_services.scenario_delete(workspace=workspace, scenario_id=scenario_id)
-    return Status(204, None)
+    return no_content()
 
 
-@scenarios_router.get("/{uuid:scenario_id}/export", response={200: dict, **ERRORS})
+@scenarios_router.get("/{uuid:scenario_id}/export", response={200: openapi.ScenarioDoc, **ERRORS})
 def scenarios_export(request: HttpRequest, scenario_id: UUID):
     workspace = workspace_get(request=request, create=False)
     scenario = scenario_services.scenario_get(workspace=workspace, scenario_id=scenario_id)
@@ -311,7 +321,7 @@ def runs_frames(request: HttpRequest, run_id: UUID, since: int = 0):
     return run_selectors.run_frames_page(run=run, since=since, limit=FRAMES_PAGE)
 
 
-@runs_router.get("/{uuid:run_id}/scenario", response={200: dict, **ERRORS})
+@runs_router.get("/{uuid:run_id}/scenario", response={200: openapi.ScenarioDoc, **ERRORS})
 def runs_scenario(request: HttpRequest, run_id: UUID):
     return _own_run(request, run_id).doc
 

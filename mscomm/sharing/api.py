@@ -15,6 +15,7 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from mscomm.accounts.services import workspace_get
+from mscomm.api.common import no_content
 from mscomm.api.schemas import ErrorOut, FramesOut, RunOut, ScenarioOut
 from mscomm.runs import selectors as run_selectors
 from mscomm.sharing import services
@@ -124,7 +125,7 @@ def shares_set_expiry(request: HttpRequest, share_id: UUID, body: ShareExpiryIn)
 def shares_revoke(request: HttpRequest, share_id: UUID):
     workspace = workspace_get(request=request, create=False)
     services.share_revoke(workspace=workspace, share_id=share_id)
-    return Status(204, None)
+    return no_content()
 
 
 # -- a link's holder (anyone with the token) ------------------------------------------
