@@ -1,13 +1,16 @@
-"""Stream benchmark: one live run watched by 1, 10 and 100 websocket viewers.
+"""Stream benchmark: one live run watched by 1, 10 and 100 websocket viewers, and a class.
 
 Starts its own Redis, a daphne server and a Celery worker (live queue, thread pool) on
 a scratch SQLite database, then prints for each viewer count: frames per second per
 viewer, publish-to-receive latency p50/p99 (the frame's `sent_at` to its arrival),
 frames lost (must be 0), and the time from the start request to the first frame
 received (p50 over several runs), and whether 20 live runs at once keep their pace.
-Figures, not pass/fail.
+The class: 500 viewers (in several client processes) on one share link's sockets, then
+the link revoked: frames/s per viewer, latency p50/p99, frames lost, daphne's memory per
+viewer and the time until every socket is closed. Figures, not pass/fail.
 
     python bench/stream.py [--viewers 1,10,100] [--seconds 5] [--starts 7]
+        [--share-viewers 500] [--share-seconds 15] [--share-processes 5]
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import websockets.asyncio.client as ws_client
+from websockets.exceptions import ConnectionClosed
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -77,6 +81,24 @@ def wait_port(port: int, timeout: float = 60) -> None:
     raise SystemExit(f"nothing listens on {port}")
 
 
+def _take_frame(raw: bytes, out: dict) -> bool:
+    """Record a frame's seq and latency in `out`; False when `raw` is not a frame."""
+    now = time.time()
+    head = FRAME_HEAD.match(raw)
+    if not head:
+        return False
+    # Only the head of a frame is read: a hundred viewers in this one process must not
+    # measure the client's JSON parsing instead of the server.
+    out["seqs"].append(int(head["seq"]))
+    sent_at = float(head["sent_at"])
+    # Frames sent before this viewer joined are catch-up, not publish-to-receive.
+    if sent_at >= out["joined"]:
+        out["latency"].append(now - sent_at)
+    out.setdefault("first", now)
+    out["last"] = now
+    return True
+
+
 async def watch(url: str, origin: str, cookie: str, out: dict, ready: asyncio.Event | None):
     """Receive frames until the run ends; record seq and latency of each."""
     async with ws_client.connect(
@@ -84,22 +106,11 @@ async def watch(url: str, origin: str, cookie: str, out: dict, ready: asyncio.Ev
     ) as socket:
         if ready is not None:
             ready.set()
-        # Frames sent before this viewer joined are catch-up, not publish-to-receive.
-        joined = out["joined"] = time.time()
+        out["joined"] = time.time()
         while True:
             # Bytes, not text: the client skips UTF-8 decoding of every frame.
             raw = await socket.recv(decode=False)
-            now = time.time()
-            head = FRAME_HEAD.match(raw)
-            if head:
-                # Only the head of a frame is read: a hundred viewers in this one process
-                # must not measure the client's JSON parsing instead of the server.
-                out["seqs"].append(int(head["seq"]))
-                sent_at = float(head["sent_at"])
-                if sent_at >= joined:
-                    out["latency"].append(now - sent_at)
-                out.setdefault("first", now)
-                out["last"] = now
+            if _take_frame(raw, out):
                 continue
             message = json.loads(raw)
             if message["type"] == "run" and message["run"]["state"] not in (
@@ -121,22 +132,148 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
+async def _settle(tasks: list[asyncio.Future], timeout: float) -> None:
+    """Wait for the viewers; one that never sees its end is reported, not waited for."""
+    done, pending = await asyncio.wait(tasks, timeout=timeout)
+    for task in pending:
+        task.cancel()
+    for task in done:
+        if task.exception() is not None:
+            print(f"  viewer failed: {task.exception()!r}")
+
+
 def _viewer_group(url: str, origin: str, cookie: str, count: int, timeout: float) -> list:
     """Run `count` viewers in this process (one of several client processes)."""
 
     async def group() -> list[dict]:
         records = [{"seqs": [], "latency": []} for _ in range(count)]
         tasks = [asyncio.ensure_future(watch(url, origin, cookie, r, None)) for r in records]
-        # A viewer that never sees the end is reported, not waited for forever.
-        done, pending = await asyncio.wait(tasks, timeout=timeout)
-        for task in pending:
-            task.cancel()
-        for task in done:
-            if task.exception() is not None:
-                print(f"  viewer failed: {task.exception()!r}")
+        await _settle(tasks, timeout)
         return records
 
     return asyncio.run(group())
+
+
+async def watch_link(url: str, origin: str, out: dict) -> None:
+    """A class member on a share link (no cookie): frames until the server closes."""
+    try:
+        async with ws_client.connect(url, origin=origin, max_size=2**24) as socket:
+            out["joined"] = time.time()
+            while True:
+                _take_frame(await socket.recv(decode=False), out)
+    except ConnectionClosed as closed:
+        out["closed_at"] = time.time()
+        out["code"] = closed.rcvd.code if closed.rcvd is not None else None
+
+
+def _link_viewer_group(url: str, origin: str, count: int, timeout: float) -> list:
+    """Run `count` share-link viewers in this process until the link closes them."""
+
+    async def group() -> list[dict]:
+        records = [{"seqs": [], "latency": []} for _ in range(count)]
+        tasks = []
+        for record in records:
+            tasks.append(asyncio.ensure_future(watch_link(url, origin, record)))
+            await asyncio.sleep(0.002)  # a class arrives over a moment, not in one packet
+        await _settle(tasks, timeout)
+        return records
+
+    return asyncio.run(group())
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def shared_class(
+    api: Api,
+    ws_base: str,
+    origin: str,
+    scenario: dict,
+    viewers: int,
+    watch_s: float,
+    daphne_pid: int,
+    processes: int,
+) -> None:
+    """A teacher shares one live run with `viewers` students, then revokes the link.
+
+    Lost frames are gaps in what a viewer received; frames published at least 0.25 s
+    before the revoke that had not reached a viewer when its socket closed are counted
+    apart (a viewer that is behind). The close time is from the revoke request to the
+    last socket's close arriving at its client.
+    """
+    doc = scenario["doc"]
+    end_s = doc.get("duration_s", 60) + doc.get("drain_s", 30)
+    # Long enough that the run is still live when the link is revoked.
+    speed = min(100.0, end_s / (watch_s * 2 + 20))
+    run = api.call("POST", "/api/runs", {"scenario_id": scenario["id"], "speed": speed})
+    link = api.call("POST", "/api/shares", {"run_id": run["id"]})
+    url = f"{ws_base}/ws/shares/{link['token']}/?since=0"
+    baseline = rss_mb(daphne_pid)
+    cpu_before, wall_before = cpu_seconds(daphne_pid), time.monotonic()
+    sizes = [viewers // processes + (i < viewers % processes) for i in range(processes)]
+    with ProcessPoolExecutor(max_workers=processes) as pool:
+        list(pool.map(time.sleep, [0.2] * processes))  # the processes are up
+        futures = [
+            pool.submit(_link_viewer_group, url, origin, size, watch_s + 30) for size in sizes
+        ]
+        peak = baseline
+        until = time.monotonic() + watch_s
+        while time.monotonic() < until:
+            peak = max(peak, rss_mb(daphne_pid))
+            time.sleep(0.25)
+        cpu_share = (cpu_seconds(daphne_pid) - cpu_before) / (time.monotonic() - wall_before)
+        # From the moment the revoke is asked for: its own answer may be slow to come.
+        revoked_at = time.time()
+        api.call("DELETE", f"/api/shares/{link['id']}")
+        revoke_s = time.time() - revoked_at
+        records = [record for future in futures for record in future.result()]
+    api.call("POST", f"/api/runs/{run['id']}/cancel")
+    sent_at = {}
+    since = 0
+    while True:
+        page = api.call("GET", f"/api/runs/{run['id']}/frames?since={since}")
+        sent_at.update({f["seq"]: f["sent_at"] for f in page["frames"]})
+        if not page["frames"]:
+            break
+        since = page["next"]
+    due = {seq for seq, at in sent_at.items() if at <= revoked_at - 0.25}
+    # Lost: a gap in what a viewer received. Cut off: published before the revoke but
+    # still queued for a viewer that was behind when its socket closed (access ends).
+    lost = sum(len(set(range(1, max(r["seqs"], default=0) + 1)) - set(r["seqs"])) for r in records)
+    cut = sum(len({seq for seq in due if seq > max(r["seqs"], default=0)}) for r in records)
+    latency = [x * 1000 for r in records for x in r["latency"]]
+    fps = statistics.mean(
+        len(r["seqs"]) / max(r["last"] - r["first"], 1e-9) for r in records if r["seqs"]
+    )
+    closed = [r["closed_at"] - revoked_at for r in records if "closed_at" in r]
+    codes = sorted({r.get("code") for r in records}, key=str)
+    joined = [r["joined"] - revoked_at + watch_s for r in records if "joined" in r]
+    print(
+        f"share link, {viewers} viewers in {processes} client processes, one daphne "
+        f"({watch_s:g} s of a live run at speed {speed:g}, then revoked; "
+        f"{len(joined)} joined {min(joined, default=0):.1f}..{max(joined, default=0):.1f} s "
+        f"into it; load average {os.getloadavg()[0]:.1f}):"
+    )
+    print(
+        f"  frames/s per viewer {fps:.1f}; publish-to-receive p50 {percentile(latency, 50):.1f} "
+        f"ms, p99 {percentile(latency, 99):.1f} ms; lost {lost}; "
+        f"{cut} of {len(due) * len(records)} published before the revoke were still queued"
+    )
+    print(
+        f"  daphne RSS {baseline:.0f} -> {peak:.0f} MB: "
+        f"{(peak - baseline) * 1024 / viewers:.0f} kB per viewer; daphne used "
+        f"{cpu_share * 100:.0f} % of a core while they watched"
+    )
+    print(
+        f"  after the revoke (answered in {revoke_s:.2f} s): {len(closed)}/{viewers} "
+        f"sockets closed (codes {codes}), "
+        f"all within {max(closed) if closed else float('nan'):.2f} s "
+        f"(p50 {statistics.median(closed) if closed else float('nan'):.2f} s)"
+    )
 
 
 def one_run(
@@ -229,6 +366,15 @@ def main() -> None:
     parser.add_argument(
         "--concurrent", type=int, default=20, help="live runs at once for the capacity figure"
     )
+    parser.add_argument(
+        "--share-viewers", type=int, default=500, help="viewers of one share link (0: skip)"
+    )
+    parser.add_argument(
+        "--share-seconds", type=float, default=15.0, help="how long they watch before the revoke"
+    )
+    parser.add_argument(
+        "--share-processes", type=int, default=5, help="client processes for the share viewers"
+    )
     args = parser.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="mscomm-bench-"))
@@ -289,7 +435,18 @@ def main() -> None:
             f"{'viewers':>7} {'frames':>6} {'fps/viewer':>10} {'p50 ms':>7} {'p99 ms':>7} "
             f"{'lost':>5} {'web cpu s':>9}"
         )
-        for viewers in [int(v) for v in args.viewers.split(",")]:
+        if args.share_viewers:
+            shared_class(
+                api,
+                ws_base,
+                origin,
+                scenario,
+                args.share_viewers,
+                args.share_seconds,
+                processes[0].pid,
+                args.share_processes,
+            )
+        for viewers in [int(v) for v in args.viewers.split(",") if v]:
             cpu_before = cpu_seconds(processes[0].pid)
             records, total = one_run(
                 api,

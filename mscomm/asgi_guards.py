@@ -3,6 +3,7 @@
 Django's ASGI handler reads a request's whole body before any Django middleware runs, and
 it trusts Content-Length for its size limit, so a chunked body (no Content-Length) or a
 false length is not limited there. `BodyLimit` counts the bytes as they arrive instead.
+`SiteOriginValidator` lets websockets in from the site's own origins only.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlparse
 
-from channels.security.websocket import OriginValidator
+from channels.security.websocket import OriginValidator, WebsocketDenier
 from django.conf import settings
+from django.http.request import split_domain_port, validate_host
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict]]
@@ -100,28 +103,76 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
-class StrictOriginValidator(OriginValidator):
-    """Channels' check of Origin against ALLOWED_HOSTS, refusing malformed origins too.
+class SiteOriginValidator(OriginValidator):
+    """Let a websocket in only from the site's own origins: scheme, host and port.
 
-    Only a browser's `http(s)://host[:port]` can match: other schemes, a port that is not
-    a number, or credentials in the origin are refused before the host is compared.
+    The same rule as Django's CSRF origin check: the origin the request was reached at
+    (its Host, when ALLOWED_HOSTS has it, and http or https as the connection was made),
+    or one of `settings.CSRF_TRUSTED_ORIGINS`. So another port of the same host (a dev
+    server on :3000) or the other scheme is refused. Only a browser's
+    `http(s)://host[:port]` can match: other schemes, a port that is not a number, a path
+    or credentials in the origin are refused before anything is compared.
     """
 
-    def valid_origin(self, parsed_origin: Any) -> bool:
-        if parsed_origin is None or parsed_origin.scheme not in ("http", "https"):
+    def __init__(self, application: ASGIApp) -> None:
+        super().__init__(application, [])
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> Any:
+        if scope["type"] != "websocket":
+            raise ValueError("SiteOriginValidator is for websocket connections only")
+        origin = _header(scope, b"origin")
+        try:
+            parsed = urlparse(origin.decode("latin1")) if origin is not None else None
+        except UnicodeDecodeError:
+            parsed = None
+        if self.well_formed(parsed) and any(
+            self.match_allowed_origin(parsed, pattern) for pattern in site_origins(scope)
+        ):
+            return await self.application(scope, receive, send)
+        return await WebsocketDenier()(scope, receive, send)
+
+    @staticmethod
+    def well_formed(parsed: Any) -> bool:
+        if parsed is None or parsed.scheme not in ("http", "https") or not parsed.hostname:
             return False
-        if parsed_origin.username is not None or parsed_origin.path not in ("", "/"):
+        if parsed.username is not None or parsed.path not in ("", "/"):
             return False
         try:
-            parsed_origin.port  # noqa: B018 (raises ValueError on a bad port)
+            parsed.port  # noqa: B018 (raises ValueError on a bad port)
         except ValueError:
             return False
-        return super().valid_origin(parsed_origin)
+        return True
 
 
-def allowed_hosts_origin_validator(app: ASGIApp) -> StrictOriginValidator:
-    """`StrictOriginValidator` over settings.ALLOWED_HOSTS (as Channels' factory does)."""
-    hosts = list(settings.ALLOWED_HOSTS)
-    if settings.DEBUG and not hosts:
-        hosts = ["localhost", "127.0.0.1", "[::1]"]
-    return StrictOriginValidator(app, hosts)
+def _secure(scope: Scope) -> bool:
+    """Whether the client reached us over TLS (directly, or as the trusted proxy says)."""
+    if scope.get("scheme") in ("wss", "https"):
+        return True
+    proxy = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    if proxy:
+        name, value = proxy
+        header = name.removeprefix("HTTP_").replace("_", "-").lower().encode()
+        found = _header(scope, header)
+        return found is not None and found.decode("latin1").split(",")[0].strip() == value
+    return False
+
+
+def site_origins(scope: Scope) -> list[str]:
+    """The origins a websocket of this connection may come from, as Channels patterns."""
+    # Django writes a subdomain wildcard `https://*.example.com`, Channels `https://.example.com`.
+    origins = [origin.replace("://*.", "://.") for origin in settings.CSRF_TRUSTED_ORIGINS]
+    host = _header(scope, b"host")
+    if host is not None:
+        netloc = host.decode("latin1").strip().lower()
+        hostname, _port = split_domain_port(netloc)
+        hosts = list(settings.ALLOWED_HOSTS)
+        if settings.DEBUG and not hosts:
+            hosts = ["localhost", "127.0.0.1", "[::1]"]
+        if hostname and validate_host(hostname, hosts):
+            origins.append(f"{'https' if _secure(scope) else 'http'}://{netloc}")
+    return origins
+
+
+def site_origin_validator(app: ASGIApp) -> SiteOriginValidator:
+    """`SiteOriginValidator` around `app` (in place of Channels' AllowedHostsOriginValidator)."""
+    return SiteOriginValidator(app)

@@ -6,12 +6,13 @@ DATABASE_URL and REDIS_URL, and then passes `manage.py check --deploy`.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import django
 from django.core.exceptions import ImproperlyConfigured
 
-from mscomm.env import database_from_url, env_bool, env_int, env_list, env_str
+from mscomm.env import database_from_url, env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "ninja",
+    "axes",
     "mscomm.accounts",
     "mscomm.scenarios",
     "mscomm.runs",
@@ -63,12 +65,16 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "mscomm.middleware.BodySizeLimitMiddleware",
     "mscomm.middleware.SecurityHeadersMiddleware",
+    # Before SecurityMiddleware sees the answer: its Referrer-Policy is only a default.
+    "mscomm.sharing.headers.SharedHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it answers for a locked-out log-in.
+    "axes.middleware.AxesMiddleware",
 ]
 if django.VERSION >= (6, 0):
     # Django 6 sends the policy itself; our middleware then leaves the header alone.
@@ -121,6 +127,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Log-in lockout (django-axes): after AXES_FAILURE_LIMIT failures for one user name, or
+# from one address, log-ins from it are answered 429 for the cool-off time, even with the
+# right password. The first backend refuses locked-out attempts; the second checks them.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("MSCOMM_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(seconds=env_int("MSCOMM_LOGIN_COOLOFF_S", 900, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The same client address as every other limit (X-Forwarded-For only behind a proxy).
+AXES_CLIENT_IP_CALLABLE = "mscomm.ratelimit.client_ip"
+# Sign-ups per client address per window.
+MSCOMM_SIGNUPS_PER_WINDOW = env_int("MSCOMM_SIGNUPS_PER_WINDOW", 10, minimum=1)
+MSCOMM_SIGNUP_WINDOW_S = env_int("MSCOMM_SIGNUP_WINDOW_S", 3600, minimum=1)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -195,6 +219,13 @@ MSCOMM_HEARTBEAT_TIMEOUT_S = env_int("MSCOMM_HEARTBEAT_TIMEOUT_S", 30, minimum=1
 MSCOMM_QUEUED_TIMEOUT_S = env_int("MSCOMM_QUEUED_TIMEOUT_S", 3600, minimum=10)
 # The longest wall time a live run may be asked to take (duration / speed).
 MSCOMM_MAX_LIVE_WALL_S = env_int("MSCOMM_MAX_LIVE_WALL_S", 6 * 3600, minimum=60)
+# A paused live run ends after this long paused (it holds a worker thread meanwhile).
+MSCOMM_MAX_PAUSE_S = env_int("MSCOMM_MAX_PAUSE_S", 1800, minimum=1)
+# Control messages: at most this many waiting for a run's worker, and per connection a
+# burst of MSCOMM_CONTROL_BURST, then MSCOMM_CONTROLS_PER_S a second.
+MSCOMM_CONTROL_QUEUE_MAX = env_int("MSCOMM_CONTROL_QUEUE_MAX", 32, minimum=1)
+MSCOMM_CONTROL_BURST = env_int("MSCOMM_CONTROL_BURST", 10, minimum=1)
+MSCOMM_CONTROLS_PER_S = env_int("MSCOMM_CONTROLS_PER_S", 5, minimum=1)
 # How long a finished run's frame stream stays in Redis (the DB keeps the log).
 MSCOMM_STREAM_TTL_S = env_int("MSCOMM_STREAM_TTL_S", 3600, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MSCOMM_MAX_BODY_BYTES
@@ -227,6 +258,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
+    },
 }
 CSRF_FAILURE_VIEW = "mscomm.views.csrf_failure"

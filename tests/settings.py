@@ -12,6 +12,8 @@ os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", "test-only-" + "k3y" * 20)
 os.environ.setdefault("HTTPS", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
+# In-process websocket tests send no Host header: their Origin is trusted by name.
+os.environ.setdefault("CSRF_TRUSTED_ORIGINS", "http://testserver")
 
 from mscomm.settings import *  # noqa: F403
 

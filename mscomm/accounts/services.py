@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.http import HttpRequest
 
@@ -16,21 +18,27 @@ def workspace_for_user(*, user) -> Workspace:
     return workspace
 
 
+def workspace_find(*, user: Any, session: Any) -> Workspace | None:
+    """The workspace of a signed-in `user`, else of the visitor's `session`, else None.
+
+    One rule for every way in (HTTP requests and websocket scopes alike).
+    """
+    if user is not None and user.is_authenticated:
+        return workspace_for_user(user=user)
+    workspace_id = session.get(SESSION_KEY) if session is not None else None
+    if workspace_id:
+        return Workspace.objects.filter(id=workspace_id, user__isnull=True).first()
+    return None
+
+
 def workspace_get(*, request: HttpRequest, create: bool) -> Workspace | None:
     """The caller's workspace: the user's, or the one tied to the visitor's session.
 
     With `create`, a visitor without one gets a new workspace (and a session if needed).
     """
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        return workspace_for_user(user=user)
-    workspace_id = request.session.get(SESSION_KEY)
-    if workspace_id:
-        found = Workspace.objects.filter(id=workspace_id, user__isnull=True).first()
-        if found is not None:
-            return found
-    if not create:
-        return None
+    found = workspace_find(user=getattr(request, "user", None), session=request.session)
+    if found is not None or not create:
+        return found
     workspace = Workspace.objects.create()
     request.session[SESSION_KEY] = str(workspace.id)
     return workspace

@@ -12,11 +12,10 @@ from django.db import connection
 
 import patterns
 from mscomm.runs import stream
+from mscomm.runs.control import Action, control_decode
 from mscomm.runs.frames import FrameBuilder, state_key
 from mscomm.runs.models import Run, RunMode, RunState
 from mscomm.runs.services import (
-    SPEED_MAX,
-    SPEED_MIN,
     run_claim,
     run_finish,
     run_heartbeat,
@@ -30,6 +29,7 @@ FRAME_INTERVAL_S = 0.05  # at most one frame per 50 ms of wall time
 IDLE_FRAME_S = 1.0  # when nothing changes, still one frame a second (the clock moves)
 HEARTBEAT_S = 1.0
 BATCH_STEPS = 200  # an unpaced run reports progress this many times
+SKIP_FRAME_S = 1.0  # while skipping ahead to the `watch` moment, a frame per simulated second
 
 
 class _Lost(Exception):
@@ -54,6 +54,10 @@ class _Session:
         )
         self.speed = run.speed
         self.paused = False
+        self.paused_at = 0.0
+        self.started_at = time.monotonic()
+        # Why a limit ended the run early ("" when it ran its course or its owner ended it).
+        self.limit_reason = ""
         self.cancelled = False
         self.lost = False
         self.last_frame = 0.0
@@ -63,19 +67,41 @@ class _Session:
 
     def apply_controls(self) -> None:
         for message in stream.control_pop_all(self.run.id):
-            action = message.get("action")
-            if action == "pause":
+            control = control_decode(message)
+            if control is None:
+                log.warning("run %s: control message ignored: %.200r", self.run.id, message)
+                continue
+            action = control.action
+            if action is Action.PAUSE:
+                if not self.paused:
+                    self.paused_at = time.monotonic()
                 self.paused = True
-            elif action == "resume":
+            elif action is Action.RESUME:
                 self.paused = False
-            elif action == "speed":
-                self.speed = min(max(float(message["speed"]), SPEED_MIN), SPEED_MAX)
+            elif action is Action.SPEED:
+                self.speed = control.speed
                 run_set_speed(run_id=self.run.id, speed=self.speed)
-            elif action == "inject":
-                self._inject(message.get("fault"))
-            elif action in ("stop", "cancel"):
-                self.cancelled = action == "cancel"
+            elif action is Action.INJECT:
+                self._inject(control.fault)
+            elif action in (Action.STOP, Action.CANCEL):
+                self.cancelled = action is Action.CANCEL
                 self.sim.stop()
+
+    def check_limits(self, now: float) -> None:
+        """End a live run paused too long, or going on past the wall-time limit.
+
+        The limits hold a run however it is steered: pausing, or pausing and resuming
+        over and over, cannot keep a worker thread (and the run's heartbeat) forever.
+        """
+        pause_limit = settings.MSCOMM_MAX_PAUSE_S
+        wall_limit = settings.MSCOMM_MAX_LIVE_WALL_S
+        if self.paused and now - self.paused_at > pause_limit:
+            self.limit_reason = f"paused for longer than the limit of {pause_limit:g} s"
+        elif now - self.started_at > wall_limit:
+            self.limit_reason = f"ran longer than the limit of {wall_limit:g} s of wall time"
+        if self.limit_reason:
+            self.limit_reason += f"; ended at t={self.sim.now:g} s"
+            self.sim.stop()
 
     def _inject(self, fault: Any) -> None:
         try:
@@ -108,19 +134,41 @@ class _Session:
             return
         self.last_state = key
         self.last_frame = now
-        stream.frame_publish(self.run.id, self.frames.build(t=self.sim.now, state=state))
+        frame = self.frames.build(t=self.sim.now, state=state, incidents=self.sim.narrator.found)
+        stream.frame_publish(self.run.id, frame)
 
     # -- loops -------------------------------------------------------------------------
 
-    def run_live(self) -> None:
-        """Advance simulated time at `speed` per wall second, one frame per tick."""
+    def skip_to(self) -> float:
+        """Where a live run starts playing: the scenario's `watch.from_s` when the run is
+        at the `watch` speed (the speed was not asked for, or asked for as that), else 0."""
+        watch = self.run.doc.get("watch")
+        if not isinstance(watch, dict) or self.speed != float(watch.get("speed", 1.0)):
+            return 0.0
+        return min(float(watch.get("from_s", 0.0)), self.sim.end_s)
+
+    def skip_ahead(self, to_s: float) -> None:
+        """Run to `to_s` without sleeping, a frame per simulated second (the player jumps
+        ahead to the newest, and a replay still has the whole run)."""
         sim = self.sim
+        while not sim.done and sim.now < to_s:
+            self.apply_controls()
+            sim.advance(min(sim.now + SKIP_FRAME_S, to_s))
+            self.emit_frame(force=True)
+            self.heartbeat()
+
+    def run_live(self) -> None:
+        """Advance simulated time at `speed` per wall second, one frame per tick (after
+        skipping ahead to the scenario's `watch` moment)."""
+        sim = self.sim
+        self.emit_frame(force=True)
+        self.skip_ahead(self.skip_to())
         sim_target = sim.now
         wall_prev = time.monotonic()
-        self.emit_frame(force=True)
         while not sim.done:
             tick_start = time.monotonic()
             self.apply_controls()
+            self.check_limits(tick_start)
             if sim.done:
                 break
             if not self.paused:
@@ -214,6 +262,8 @@ def run_execute(*, run_id: Any) -> None:
     stop = result.get("stop") or {}
     if session.cancelled:
         state, error = RunState.CANCELLED, "cancelled by its owner"
+    elif session.limit_reason:
+        state, error = RunState.FAILED, session.limit_reason
     elif stop.get("reason") == "event_limit":
         limit = settings.MSCOMM_MAX_EVENTS
         state = RunState.FAILED

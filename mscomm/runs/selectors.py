@@ -45,9 +45,13 @@ def run_list(*, workspace: Workspace | None) -> QuerySet[Run]:
     return Run.objects.filter(workspace=workspace).defer("doc", "result", "frame_log")
 
 
-def run_get(*, workspace: Workspace | None, run_id: Any) -> Run:
-    """The workspace's run, or `NotFound` (also for someone else's)."""
-    return owned_get(Run.objects.all(), workspace=workspace, pk=run_id, what="run")
+def run_get(*, workspace: Workspace | None, run_id: Any, defer: tuple[str, ...] = ()) -> Run:
+    """The workspace's run, or `NotFound` (also for someone else's).
+
+    The one ownership rule for runs: the API and the run websocket both ask here.
+    `defer` leaves heavy columns unloaded.
+    """
+    return owned_get(Run.objects.defer(*defer), workspace=workspace, pk=run_id, what="run")
 
 
 SEQ_MAX = 2**53

@@ -15,8 +15,9 @@ from django.utils import timezone
 import patterns
 import patterns.variants
 from mscomm.accounts.models import Workspace
-from mscomm.errors import Invalid, LimitExceeded
+from mscomm.errors import Conflict, Invalid, LimitExceeded
 from mscomm.runs import stream
+from mscomm.runs.control import SPEED_MAX, SPEED_MIN, Action, Control
 from mscomm.runs.models import ACTIVE_STATES, Batch, Run, RunMode, RunState
 from mscomm.runs.selectors import run_public
 from mscomm.scenarios.models import Scenario
@@ -24,9 +25,20 @@ from mscomm.scenarios.services import scenario_validate
 
 log = logging.getLogger(__name__)
 
-SPEED_MIN = 0.001
-SPEED_MAX = 100.0
 SEED_MAX = 2**63 - 1
+
+
+DEFAULT_SPEED = 0.05  # simulated seconds per wall second when neither asker nor scenario says
+
+
+def start_speed(doc: dict, speed: float | None) -> float:
+    """The speed a run starts at: the one asked for, else the scenario's `watch` speed."""
+    if speed is not None:
+        return speed
+    watch = doc.get("watch")
+    if not isinstance(watch, dict):
+        return DEFAULT_SPEED
+    return float(watch.get("speed", 1.0))
 
 
 def _check_speed(speed: float) -> float:
@@ -35,12 +47,19 @@ def _check_speed(speed: float) -> float:
     return float(speed)
 
 
-def _check_wall_time(doc: dict, speed: float, mode: str) -> None:
-    """A live run must end within the limit (and so within the broker's visibility timeout)."""
+def _check_wall_time(
+    doc: dict, speed: float, mode: str, *, done_sim_s: float = 0.0, elapsed_s: float = 0.0
+) -> None:
+    """A live run must end within the limit (and so within the broker's visibility timeout).
+
+    For a run under way (a speed change), the wall time it has taken counts, and only the
+    simulated time still ahead of it goes at the new speed.
+    """
     if mode != RunMode.LIVE:
         return
     model = patterns.load(doc)
-    wall_s = (model.duration_s + model.drain_s) / speed
+    ahead_s = max(0.0, model.duration_s + model.drain_s - done_sim_s)
+    wall_s = elapsed_s + ahead_s / speed
     limit = settings.MSCOMM_MAX_LIVE_WALL_S
     if wall_s > limit:
         raise Invalid(
@@ -108,7 +127,7 @@ def run_start(
     *,
     scenario: Scenario | None,
     seed: int | None,
-    speed: float,
+    speed: float | None,
     mode: str,
     workspace: Workspace,
     doc: dict | None = None,
@@ -116,11 +135,13 @@ def run_start(
     """Queue a run of a snapshot of `scenario` (task id = run id, on commit).
 
     With `doc` (a valid scenario document, e.g. one shared with the caller) the run is of
-    that document instead, and `scenario` may be None.
+    that document instead, and `scenario` may be None. `speed` None: the scenario's
+    `watch` speed (a live run then skips ahead to its moment), else 0.05.
     """
     if mode not in RunMode.values:
         raise Invalid([{"loc": "mode", "msg": "must be live or batch"}])
     doc = copy.deepcopy(scenario.doc if doc is None else doc)
+    speed = start_speed(doc, speed)
     _check_wall_time(doc, _check_speed(speed), mode)
     with transaction.atomic():
         _check_capacity(workspace, 1, mode)
@@ -286,14 +307,31 @@ def run_cancel(*, run: Run) -> Run:
     if run.state == RunState.QUEUED:
         run_finish(run_id=run.id, state=RunState.CANCELLED, from_states=(RunState.QUEUED,))
     if Run.objects.filter(id=run.id, state=RunState.RUNNING).exists():
-        stream.control_push(run.id, {"action": "cancel"})
+        stream.control_push(run.id, Control(Action.CANCEL).message())
     run.refresh_from_db()
     return run
 
 
-def run_control(*, run: Run, message: dict) -> None:
-    """Pass an owner's control message (validated by the caller) to the run's worker."""
-    stream.control_push(run.id, message)
+def run_control(*, run_id: Any, control: Control) -> None:
+    """Pass an owner's control (parsed by `control.control_parse`) to the run's worker.
+
+    `Conflict` when the run is over; `Invalid` for a speed that would take the run
+    past the wall-time limit; `LimitExceeded` when too many messages already wait.
+    """
+    run = Run.objects.defer("result", "frame_log").filter(id=run_id).first()
+    if run is None or run.state not in ACTIVE_STATES:
+        state = run.state if run is not None else "gone"
+        raise Conflict(f"run {run_id} is {state}: only a queued or running run takes controls")
+    if control.action is Action.SPEED:
+        elapsed = (timezone.now() - run.started_at).total_seconds() if run.started_at else 0.0
+        _check_wall_time(
+            run.doc, control.speed, run.mode, done_sim_s=run.sim_time_s, elapsed_s=elapsed
+        )
+    message = control.message()
+    if not stream.control_push(run.id, message, limit=settings.MSCOMM_CONTROL_QUEUE_MAX):
+        raise LimitExceeded(
+            "too many control messages are waiting for the run's worker; try again in a moment"
+        )
 
 
 def run_reap(*, timeout_s: float | None = None) -> list[str]:

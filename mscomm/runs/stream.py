@@ -174,12 +174,26 @@ def stream_expire(run_id: Any) -> None:
     client.delete(control_key(run_id))
 
 
-def control_push(run_id: Any, message: dict) -> None:
-    """Queue an owner's control message for the worker."""
+CONTROL_TTL_S = 3600  # a list nobody pops (a run that never starts) goes after this
+
+# Append unless `limit` are waiting; the TTL is set when the list is made, never renewed,
+# so pushing cannot keep a forgotten list alive. Returns the new length, or 0 when full.
+_PUSH_CAPPED = """
+local length = redis.call('LLEN', KEYS[1])
+if length >= tonumber(ARGV[2]) then return 0 end
+length = redis.call('RPUSH', KEYS[1], ARGV[1])
+if length == 1 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+return length
+"""
+
+
+def control_push(run_id: Any, message: dict, *, limit: int = 1000) -> bool:
+    """Queue an owner's control message for the worker; False when `limit` already wait."""
     client = redis_client()
-    client.rpush(control_key(run_id), json.dumps(message))
-    # A run that never starts must not leave the list behind.
-    client.expire(control_key(run_id), 24 * 3600)
+    pushed = client.eval(
+        _PUSH_CAPPED, 1, control_key(run_id), json.dumps(message), limit, CONTROL_TTL_S
+    )
+    return bool(pushed)
 
 
 def control_pop_all(run_id: Any) -> list[dict]:

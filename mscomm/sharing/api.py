@@ -10,24 +10,21 @@ from typing import Any, Literal
 from uuid import UUID
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from mscomm.accounts.services import workspace_get
 from mscomm.api.common import no_content
 from mscomm.api.schemas import ErrorOut, FramesOut, RunOut, ScenarioOut
+from mscomm.ratelimit import client_ip, rate_check
 from mscomm.runs import selectors as run_selectors
 from mscomm.sharing import services
-from mscomm.sharing.headers import shared_headers
 from mscomm.sharing.models import ShareLink
-from mscomm.sharing.ratelimit import client_ip, rate_check
-from mscomm.sharing.selectors import share_get, share_list, share_resolve
+from mscomm.sharing.selectors import run_for_holder, share_get, share_list, share_resolve
 
 FRAMES_PAGE = 500
 ERRORS = {code: ErrorOut for code in (400, 404, 409, 413, 422, 429)}
-# What a link's holder sees of a run: no ids that lead back to the owner's things.
-PRIVATE_RUN_FIELDS = ("id", "scenario_id", "batch_id", "variant")
 
 shares_router = Router(tags=["shares"])
 
@@ -60,7 +57,7 @@ class ShareCreatedOut(ShareOut):
 
 class SharedRunIn(Schema):
     seed: int | None = None
-    speed: float = 0.05
+    speed: float | None = None  # None: the scenario's `watch` speed, else 0.05
 
 
 def share_public(share: ShareLink) -> dict[str, Any]:
@@ -80,8 +77,7 @@ def share_public(share: ShareLink) -> dict[str, Any]:
 def shared_run_public(share: ShareLink) -> dict[str, Any] | None:
     if not share.run_id:
         return None
-    run = run_selectors.run_public(share.run)
-    return {key: value for key, value in run.items() if key not in PRIVATE_RUN_FIELDS}
+    return run_for_holder(run_selectors.run_public(share.run))
 
 
 # -- the owner's links ----------------------------------------------------------------
@@ -129,17 +125,12 @@ def shares_revoke(request: HttpRequest, share_id: UUID):
 
 
 # -- a link's holder (anyone with the token) ------------------------------------------
-
-
-def _resolve(token: str, response: HttpResponse) -> ShareLink:
-    share = share_resolve(token=token)
-    shared_headers(response)
-    return share
+# Every answer under /api/shares/t/ gets the share headers from SharedHeadersMiddleware.
 
 
 @shares_router.get("/t/{token}", response={200: dict, **ERRORS})
-def shared_detail(request: HttpRequest, token: str, response: HttpResponse):
-    share = _resolve(token, response)
+def shared_detail(request: HttpRequest, token: str):
+    share = share_resolve(token=token)
     return {
         "kind": share.kind,
         "name": share.run.scenario_name if share.run_id else share.scenario.name,
@@ -151,16 +142,16 @@ def shared_detail(request: HttpRequest, token: str, response: HttpResponse):
 
 
 @shares_router.get("/t/{token}/result", response={200: dict, **ERRORS})
-def shared_result(request: HttpRequest, token: str, response: HttpResponse):
-    share = _resolve(token, response)
+def shared_result(request: HttpRequest, token: str):
+    share = share_resolve(token=token)
     if not share.run_id or share.run.result is None:
         raise HttpError(404, "this link has no run result")
     return share.run.result
 
 
 @shares_router.get("/t/{token}/frames", response={200: FramesOut, **ERRORS})
-def shared_frames(request: HttpRequest, token: str, response: HttpResponse, since: int = 0):
-    share = _resolve(token, response)
+def shared_frames(request: HttpRequest, token: str, since: int = 0):
+    share = share_resolve(token=token)
     if not share.run_id:
         raise HttpError(404, "this link is to a scenario, not a run")
     return run_selectors.run_frames_page(run=share.run, since=since, limit=FRAMES_PAGE)
@@ -176,8 +167,8 @@ def _limit(request: HttpRequest, action: str, workspace_id: Any) -> None:
 
 
 @shares_router.post("/t/{token}/run", response={201: RunOut, **ERRORS})
-def shared_run(request: HttpRequest, token: str, body: SharedRunIn, response: HttpResponse):
-    share = _resolve(token, response)
+def shared_run(request: HttpRequest, token: str, body: SharedRunIn):
+    share = share_resolve(token=token)
     workspace = workspace_get(request=request, create=True)
     _limit(request, "share-run", workspace.id)
     run = services.share_run_start(
@@ -187,8 +178,8 @@ def shared_run(request: HttpRequest, token: str, body: SharedRunIn, response: Ht
 
 
 @shares_router.post("/t/{token}/fork", response={201: ScenarioOut, **ERRORS})
-def shared_fork(request: HttpRequest, token: str, response: HttpResponse):
-    share = _resolve(token, response)
+def shared_fork(request: HttpRequest, token: str):
+    share = share_resolve(token=token)
     workspace = workspace_get(request=request, create=True)
     _limit(request, "share-fork", workspace.id)
     return Status(201, services.share_fork(share=share, workspace=workspace))

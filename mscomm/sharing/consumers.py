@@ -2,33 +2,46 @@
 
 from __future__ import annotations
 
-from channels.db import database_sync_to_async
+from typing import Any
 
-from mscomm.errors import NotFound
 from mscomm.runs.consumers import RunConsumer
-from mscomm.sharing.selectors import share_resolve
-
-
-@database_sync_to_async
-def _shared_run_id(token: str) -> str | None:
-    try:
-        share = share_resolve(token=token)
-    except NotFound:
-        return None
-    return str(share.run_id) if share.run_id else None
+from mscomm.runs.models import Run
+from mscomm.sharing.selectors import run_for_holder, token_hash
+from mscomm.sharing.watch import share_watch
 
 
 class SharedRunConsumer(RunConsumer):
-    """`/ws/shares/<token>/?since=N`: frames and run states; every control is refused."""
+    """`/ws/shares/<token>/?since=N`: frames and run states without the owner's ids.
+
+    Every control is refused. Open sockets close once the link is revoked or expires.
+    Routed without the session middleware: a link's socket is the same for everyone.
+    """
+
+    # Whoever holds a link only watches, even the run's owner (who has the run's page).
+    may_control = False
 
     async def connect(self) -> None:
-        self.reader = None
-        self.redis = None
-        run_id = await _shared_run_id(self.scope["url_route"]["kwargs"]["token"])
-        if run_id is None:
-            await self.close(code=4404)
-            return
-        self.scope["url_route"]["kwargs"]["run_id"] = run_id
+        self.digest: str | None = None
         await super().connect()
-        # Whoever holds a link only watches, even the run's owner (who has the run's page).
-        self.owner = False
+
+    async def find_run(self) -> Run | None:
+        token = self.scope["url_route"]["kwargs"]["token"]
+        watch = share_watch()
+        run = await watch.shared_run(token)
+        if run is not None:
+            self.digest = token_hash(token)
+            watch.add(self.digest, self._link_gone)
+        return run
+
+    def show_run(self, run: dict[str, Any]) -> dict[str, Any]:
+        return run_for_holder(run)
+
+    async def _link_gone(self, code: int) -> None:
+        self.digest = None  # the watch has let go of us already
+        await self.close(code=code)
+        await self._stop_reader()
+
+    async def disconnect(self, code: int) -> None:
+        if self.digest is not None:
+            share_watch().discard(self.digest, self._link_gone)
+        await super().disconnect(code)

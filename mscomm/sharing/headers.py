@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
+
+# Every URL that carries a token: the page and the holder's API.
+SHARED_PREFIXES = ("/s/", "/api/shares/t/")
 
 
 def shared_headers(response: HttpResponse) -> HttpResponse:
@@ -16,11 +18,18 @@ def shared_headers(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def shared_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Decorate a page view with `shared_headers`."""
+class SharedHeadersMiddleware:
+    """`shared_headers` on every answer to a token URL, whatever its status.
 
-    @wraps(view)
-    def wrapper(*args, **kwargs) -> HttpResponse:
-        return shared_headers(view(*args, **kwargs))
+    A 404 for a revoked, expired or made-up token names it in its URL just as a 200
+    does, so the headers cannot be left to the views (whose errors skip them).
+    """
 
-    return wrapper
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path.startswith(SHARED_PREFIXES):
+            shared_headers(response)
+        return response

@@ -1,4 +1,4 @@
-"""Websocket routes of share links."""
+"""Websocket routes of share links: no session middleware (a link is the same for all)."""
 
 from __future__ import annotations
 

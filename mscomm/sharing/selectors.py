@@ -14,6 +14,8 @@ from mscomm.accounts.models import Workspace
 from mscomm.errors import NotFound
 from mscomm.sharing.models import ShareLink
 
+# What a link's holder sees of a run: no ids that lead back to the owner's things.
+PRIVATE_RUN_FIELDS = ("id", "scenario_id", "batch_id", "variant")
 # secrets.token_urlsafe(32) gives 43 characters; anything unlike a token is not looked up.
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{32,128}")
 
@@ -47,8 +49,11 @@ def share_get(*, workspace: Workspace | None, share_id: Any) -> ShareLink:
     return found
 
 
-def share_resolve(*, token: str) -> ShareLink:
-    """The live link for `token` with its target; `NotFound` if unknown, revoked or expired."""
+def share_resolve(*, token: str, defer: tuple[str, ...] = ()) -> ShareLink:
+    """The live link for `token` with its target; `NotFound` if unknown, revoked or expired.
+
+    `defer` leaves more of the target's columns unloaded (`"run__doc"`, ...).
+    """
     missing = NotFound("this link does not exist, was revoked or has expired")
     if not isinstance(token, str) or not TOKEN_RE.fullmatch(token):
         raise missing
@@ -56,7 +61,7 @@ def share_resolve(*, token: str) -> ShareLink:
     share = (
         ShareLink.objects.filter(token_hash=digest)
         .select_related("scenario", "run")
-        .defer("run__frame_log")
+        .defer("run__frame_log", *defer)
         .first()
     )
     # The lookup is by hash (no timing signal about the token); compare in constant time
@@ -66,3 +71,8 @@ def share_resolve(*, token: str) -> ShareLink:
     if share.expires_at is not None and share.expires_at <= timezone.now():
         raise missing
     return share
+
+
+def run_for_holder(run: dict[str, Any]) -> dict[str, Any]:
+    """A run as `run_public` shows it, without the owner's ids (API and websocket alike)."""
+    return {key: value for key, value in run.items() if key not in PRIVATE_RUN_FIELDS}

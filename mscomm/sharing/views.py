@@ -8,12 +8,10 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
 from mscomm.errors import NotFound
-from mscomm.sharing.headers import shared_page
 from mscomm.sharing.selectors import share_resolve
 
 
 @require_GET
-@shared_page
 @ensure_csrf_cookie
 def shared(request: HttpRequest, token: str) -> HttpResponse:
     """The shared scenario or run, read-only; 404 once revoked or expired."""

@@ -277,22 +277,32 @@ def share_link_via_api(page: Page, scenario_id: str) -> dict:
     return api(page, "POST", "shares", {"scenario_id": scenario_id})
 
 
-def test_a_stranger_watches_a_live_run_then_replays_it(owner, watched):
+def watch_live_link(owner: dict, watched, *, seed: int, speed: float) -> tuple[dict, dict, Page]:
+    """Start a live run of the owner's, share it, and open the link as the stranger.
+
+    Returns (run, link, the stranger's page) once frames arrive over the link's socket.
+    """
     page = owner["page"]
     page.goto("/")
     run = api(
         page,
         "POST",
         "runs",
-        {"scenario_id": owner["scenario"]["id"], "seed": 4, "speed": 8, "mode": "live"},
+        {"scenario_id": owner["scenario"]["id"], "seed": seed, "speed": speed, "mode": "live"},
     )
     link = api(page, "POST", "shares", {"run_id": run["id"]})
     stranger = watched.page
     stranger.goto(link["url"])
-    # Live through the link's own websocket: frames arrive while the run is running.
     stranger.wait_for_function(
         "() => window.mscommPlayer && window.mscommPlayer.stats().frames > 3", timeout=30_000
     )
+    return run, link, stranger
+
+
+def test_a_stranger_watches_a_live_run_then_replays_it(owner, watched):
+    page = owner["page"]
+    # Live through the link's own websocket: frames arrive while the run is running.
+    run, _link, stranger = watch_live_link(owner, watched, seed=4, speed=8)
     assert stranger.evaluate("() => window.mscommReplay === undefined")
     expect(stranger.locator("#run-state")).to_have_text("running")
     # When the run ends the page turns into its replay.
@@ -318,3 +328,33 @@ def test_the_owner_shares_a_moment_of_the_run(owner, watched):
     assert shown(stranger)["clock"] == "t = 5.00 s"
     expect(stranger.locator("#charts .chart")).to_have_count(4)
     watched.shot("shared-run-at-5s")
+
+
+def test_the_shared_run_tells_what_happened_and_a_sentence_seeks_the_replay(owner, watched):
+    page = watched.page
+    open_replay(page, owner["run_link"])
+    token = owner["run_link"].rsplit("/", 1)[-1]
+    told = api(page, "GET", f"shares/t/{token}/result")["incidents"]
+    assert told, "the lab tells at least its first request"
+    log = page.get_by_role("log", name="What happened, as the run goes on")
+    # The replay opens at the end: everything is told.
+    expect(log.get_by_role("button")).to_have_count(len(told))
+    expect(log.get_by_role("button").first).to_contain_text(told[0]["text"])
+    log.get_by_role("button").first.click()
+    page.wait_for_function(f"() => Math.abs(window.mscommReplay.t - {told[0]['t']}) < 1e-6")
+    expect(log.get_by_role("button")).to_have_count(
+        len([i for i in told if i["t"] <= told[0]["t"]])
+    )
+
+
+def test_a_live_viewer_is_told_when_the_link_is_revoked(owner, watched):
+    page = owner["page"]
+    run, link, stranger = watch_live_link(owner, watched, seed=5, speed=1)
+    api(page, "DELETE", f"shares/{link['id']}")
+    # The server closes the open socket; the page says why and does not reconnect.
+    expect(stranger.locator("#shared-status")).to_have_text(
+        re.compile("This link was revoked"), timeout=3_000
+    )
+    expect(stranger.locator("#hint")).to_contain_text("no longer shares this run")
+    assert stranger.evaluate("() => window.mscommPlayer === null")
+    api(page, "POST", f"runs/{run['id']}/cancel")

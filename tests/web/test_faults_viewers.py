@@ -17,7 +17,7 @@ import redis
 
 from mscomm.runs import stream
 from mscomm.runs.models import Run, RunState
-from tests.web.conftest import wait_for
+from tests.web.conftest import cookie_header, wait_for
 from tests.web.processes import (  # noqa: F401 (fixtures)
     Processes,
     Viewer,
@@ -45,7 +45,10 @@ def test_a_viewer_that_drops_its_socket_again_and_again_misses_nothing(
     scenario_id = create_scenario(user_client, chain_doc())
     # Long enough for `drops` reconnections of a few frames each.
     run_id = start_run(user_client, scenario_id, speed=65 / (drops * 0.6 + 5))
-    viewer = asyncio.run(watch(url, run_id, drop_every=3, drops=drops, timeout_s=240))
+    cookie = cookie_header(user_client)[1].decode()
+    viewer = asyncio.run(
+        watch(url, run_id, cookie=cookie, drop_every=3, drops=drops, timeout_s=240)
+    )
     run = Run.objects.get(id=run_id)
     missing, duplicated, out_of_order = gaps(viewer.seqs)
     record_figure(
@@ -72,7 +75,7 @@ def heavy_doc(duration_s: float) -> dict:
     )
 
 
-def stuck_viewer(base_url: str, run_id: str) -> socket.socket:
+def stuck_viewer(base_url: str, run_id: str, cookie: str) -> socket.socket:
     """Open a websocket by hand and never read from it (a tiny receive buffer)."""
     parts = urlsplit(base_url)
     sock = socket.socket()
@@ -83,6 +86,7 @@ def stuck_viewer(base_url: str, run_id: str) -> socket.socket:
         (
             f"GET /ws/runs/{run_id}/ HTTP/1.1\r\nHost: {parts.netloc}\r\n"
             f"Upgrade: websocket\r\nConnection: Upgrade\r\nOrigin: {base_url}\r\n"
+            f"Cookie: {cookie}\r\n"
             f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
         ).encode()
     )
@@ -138,7 +142,8 @@ def test_a_viewer_that_stops_reading_does_not_hold_up_others_or_grow_memory(
 
     reader = threading.Thread(target=read_stream, daemon=True)
     reader.start()
-    stuck = [stuck_viewer(url, run_id) for _ in range(3)]
+    cookie = cookie_header(user_client)[1].decode()
+    stuck = [stuck_viewer(url, run_id, cookie) for _ in range(3)]
     viewers = [Viewer() for _ in range(3)]
     peak = baseline
     sampling = True
@@ -153,7 +158,9 @@ def test_a_viewer_that_stops_reading_does_not_hold_up_others_or_grow_memory(
     sampler.start()
 
     async def follow() -> None:
-        await asyncio.gather(*(watch(url, run_id, viewer=v, timeout_s=wall_s * 3) for v in viewers))
+        await asyncio.gather(
+            *(watch(url, run_id, cookie=cookie, viewer=v, timeout_s=wall_s * 3) for v in viewers)
+        )
 
     asyncio.run(follow())
     sampling = False

@@ -99,3 +99,27 @@ def test_the_event_limit_fails_the_run_but_keeps_its_result(user, scenario, sett
     assert finished.state == RunState.FAILED
     assert "limit of 1000 engine events" in finished.error
     assert finished.result["stop"]["reason"] == "event_limit"
+
+
+def test_a_run_paused_past_the_limit_ends_with_the_reason(user, scenario, settings):
+    settings.MSCOMM_MAX_PAUSE_S = 2
+    run, thread = running(user, scenario, speed=1)
+    stream.control_push(run.id, {"action": "pause"})
+    thread.join(timeout=30)
+    assert not thread.is_alive(), "the paused run still holds its worker thread"
+    finished = Run.objects.get(id=run.id)
+    assert finished.state == RunState.FAILED
+    assert "paused for longer than the limit of 2 s" in finished.error
+    assert finished.result["stop"]["reason"] == "stopped"
+
+
+def test_a_run_past_the_wall_time_limit_ends_with_the_reason(user, scenario, settings):
+    run, thread = running(user, scenario, speed=1)
+    # The limit is checked at the start and on speed changes; pausing and resuming over
+    # and over must not stretch a run past it either.
+    settings.MSCOMM_MAX_LIVE_WALL_S = 2
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    finished = Run.objects.get(id=run.id)
+    assert finished.state == RunState.FAILED
+    assert "longer than the limit of 2 s of wall time" in finished.error

@@ -66,3 +66,38 @@ def test_a_swallowed_cancel_is_still_seen():
         return before, cancel_requested()
 
     assert run_async(swallowed()) == (False, True)
+
+
+def test_catch_ups_come_from_the_feeds_window_while_it_reads_the_stream():
+    run_id = str(uuid.uuid4())
+
+    def publish(seq: int) -> None:
+        stream.frame_publish(run_id, {"seq": seq, "t": seq * 0.1, "events": [], "counts": {}})
+
+    for seq in range(1, 6):
+        publish(seq)
+
+    async def join() -> tuple[list[str], list[str], list[str]]:
+        run_hub = hub()
+        queue = await run_hub.subscribe(run_id)  # the feed reads the stream's tail once
+        for seq in range(6, 9):
+            await asyncio.to_thread(publish, seq)
+        for _ in range(3):
+            await asyncio.wait_for(queue.get(), 10)
+        from_redis = [
+            e[0]
+            for e in await asyncio.to_thread(
+                stream.redis_client().xrange, stream.frames_key(run_id), "(2-0"
+            )
+        ]
+        # Gone from Redis, still in the window: later viewers need no read of their own.
+        await asyncio.to_thread(stream.redis_client().delete, stream.frames_key(run_id))
+        from_window = [e[0] for e in await run_hub.catch_up(run_id, "2-0")]
+        run_hub.unsubscribe(run_id, queue)
+        without_feed = [e[0] for e in await run_hub.catch_up(run_id, "2-0")]
+        return from_redis, from_window, without_feed
+
+    from_redis, from_window, without_feed = run_async(join())
+    assert from_redis == [f"{seq}-0" for seq in range(3, 9)]
+    assert from_window == from_redis
+    assert without_feed == []

@@ -69,7 +69,7 @@ async def collect(
 def test_a_live_run_streams_every_frame_in_order(start_worker, user_client, scenario):
     start_worker()
     run = start_run(user_client, scenario, speed=100, mode="live")
-    frames, final = asyncio.run(collect(run["id"]))
+    frames, final = asyncio.run(collect(run["id"], headers=[cookie_header(user_client)]))
     assert final == "succeeded"
     seqs = [f["seq"] for f in frames]
     assert seqs == list(range(1, len(seqs) + 1))
@@ -101,7 +101,9 @@ def test_a_dropped_websocket_resumes_from_since_with_no_gap(start_worker, user_c
     )
     assert final is None
     assert Run.objects.get(id=run["id"]).state == RunState.RUNNING
-    rest, final = asyncio.run(collect(run["id"], since=first[-1]["seq"]))
+    rest, final = asyncio.run(
+        collect(run["id"], since=first[-1]["seq"], headers=[cookie_header(user_client)])
+    )
     assert final == "succeeded"
     seqs = [f["seq"] for f in first + rest]
     assert seqs == list(range(1, len(seqs) + 1))
@@ -129,7 +131,7 @@ def test_a_killed_worker_leaves_a_failed_run(start_worker, user_client, scenario
     failed = Run.objects.get(id=run["id"])
     assert "heartbeat" in failed.error and failed.finished_at is not None
     # Viewers see the end too: the stream ends with the failed state.
-    frames, final = asyncio.run(collect(run["id"]))
+    frames, final = asyncio.run(collect(run["id"], headers=[cookie_header(user_client)]))
     assert final == "failed"
     assert [f["seq"] for f in frames] == list(range(1, len(frames) + 1))
 

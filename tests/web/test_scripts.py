@@ -51,6 +51,42 @@ def started_by(marker: bytes) -> list[int]:
     return found
 
 
+def end_groups(pids: list[int]) -> None:
+    """SIGTERM the process group of each pid, then SIGKILL what is left after a while."""
+    groups = set()
+    for pid in pids:
+        try:
+            groups.add(os.getpgid(pid))
+        except ProcessLookupError:
+            continue
+    groups.discard(os.getpgrp())  # never this test's own group
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for group in groups:
+            try:
+                os.killpg(group, sig)
+            except ProcessLookupError:
+                continue
+        deadline = time.monotonic() + 10
+        while sig == signal.SIGTERM and time.monotonic() < deadline:
+            if not any(_group_alive(group) for group in groups):
+                return
+            time.sleep(0.2)
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+def _as_if_in_a_terminal() -> None:
+    # A parent shell that ran us in the background left SIGINT ignored, and bash cannot
+    # trap a signal ignored at its start: give the script Ctrl-C as a terminal would.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_start_serves_and_ctrl_c_stops_everything_it_started(tmp_path):
     port = free_port()
     env = {
@@ -67,9 +103,17 @@ def test_start_serves_and_ctrl_c_stops_everything_it_started(tmp_path):
     )
     log = tmp_path / "start.log"
     with log.open("wb") as out:
+        # Its own process group, as a terminal's foreground job: Ctrl-C goes to the group.
         script = subprocess.Popen(
-            ["bash", "scripts/start"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+            ["bash", "scripts/start"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_as_if_in_a_terminal,
         )
+        marker = f"DATABASE_URL={env['DATABASE_URL']}".encode()
         try:
             wait_for(
                 lambda: get(f"http://127.0.0.1:{port}/api/library") == 200 or script.poll(),
@@ -82,7 +126,6 @@ def test_start_serves_and_ctrl_c_stops_everything_it_started(tmp_path):
                 re.search(r"started Redis at redis://127\.0\.0\.1:(\d+)", log.read_text())[1]
             )
             assert answers(redis_port)
-            marker = f"DATABASE_URL={env['DATABASE_URL']}".encode()
             # daphne, two workers (and the batch pool's children), beat.
             assert len(started_by(marker)) >= 5
 
@@ -97,15 +140,18 @@ def test_start_serves_and_ctrl_c_stops_everything_it_started(tmp_path):
             assert again.returncode == 0 and "already" in again.stderr
             assert script.poll() is None  # the first one carries on
 
-            script.send_signal(signal.SIGINT)  # what Ctrl-C sends
+            os.killpg(script.pid, signal.SIGINT)  # what Ctrl-C sends
             script.wait(timeout=60)
+            # Checked before the clean-up below, which would hide what Ctrl-C left.
+            deadline = time.monotonic() + 30
+            while (answers(port) or answers(redis_port)) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert not answers(port), "daphne is still running"
+            assert not answers(redis_port), "Redis is still running"
+            assert "stopping" in log.read_text()
+            wait_for(lambda: not started_by(marker), timeout=30, what="the workers to stop")
         finally:
-            if script.poll() is None:
-                script.kill()
-    deadline = time.monotonic() + 30
-    while (answers(port) or answers(redis_port)) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not answers(port), "daphne is still running"
-    assert not answers(redis_port), "Redis is still running"
-    assert "stopping" in log.read_text()
-    wait_for(lambda: not started_by(marker), timeout=30, what="the workers to stop")
+            # Pass or fail, nothing it started outlives the test: the script's own group
+            # and each group it spawned (daphne, the workers, beat, Redis).
+            end_groups([script.pid, *started_by(marker)])
+            script.wait(timeout=30)

@@ -48,6 +48,21 @@ def test_production_refuses_to_start_without_a_secret():
     assert "SECRET_KEY must be set" in done.stderr
 
 
+def test_log_level_names_are_taken_in_any_case():
+    done = manage("check", LOG_LEVEL="warning")
+    assert done.returncode == 0, done.stderr
+    assert "no issues" in done.stdout
+
+
+def test_a_bad_log_level_is_refused_in_one_clear_line():
+    done = manage("check", LOG_LEVEL="loud")
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "LOG_LEVEL" in lines[0] and "'loud'" in lines[0] and "WARNING" in lines[0]
+
+
 def test_env_bool_refuses_nonsense(monkeypatch):
     monkeypatch.setenv("X_FLAG", "maybe")
     with pytest.raises(ImproperlyConfigured, match="X_FLAG"):

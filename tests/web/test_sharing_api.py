@@ -250,7 +250,11 @@ def test_a_holder_forks_into_their_workspace_and_keeps_it_on_login(
     copy = forked.json()
     assert copy["id"] != str(scenario.id) and copy["doc"] == scenario.doc
     assert [s["id"] for s in visitor.get("/api/scenarios").json()] == [copy["id"]]
-    visitor.login(username="bob", password="a-long-passphrase-2")
+    # Through the log-in page, as a person does (the lockout's backend needs the request).
+    logged_in = visitor.post(
+        "/accounts/login/", {"username": "bob", "password": "a-long-passphrase-2"}
+    )
+    assert logged_in.status_code == 302
     assert [s["id"] for s in visitor.get("/api/scenarios").json()] == [copy["id"]]
     signed_in = post_json(visitor, f"/api/shares/t/{token}/fork", {})
     assert signed_in.status_code == 201
@@ -280,6 +284,28 @@ def test_running_copies_is_rate_limited_per_address_and_visitor(user_client, sce
 # -- headers ------------------------------------------------------------------------------
 
 
+def test_a_dead_links_404_carries_the_share_headers_too(user_client, scenario, client):
+    revoked = share(user_client, scenario_id=str(scenario.id))
+    expired = share(user_client, scenario_id=str(scenario.id))
+    user_client.delete(f"/api/shares/{revoked['id']}")
+    ShareLink.objects.filter(id=expired["id"]).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    # A 404 names the token in its URL as much as a 200 does: no Referer, no cache.
+    for token in ("B" * 43, token_of(revoked), token_of(expired)):
+        for url in (
+            f"/s/{token}",
+            f"/api/shares/t/{token}",
+            f"/api/shares/t/{token}/frames",
+            f"/api/shares/t/{token}/result",
+        ):
+            response = client.get(url)
+            assert response.status_code == 404, url
+            assert response["Referrer-Policy"] == "no-referrer", url
+            assert "noindex" in response["X-Robots-Tag"], url
+            assert response["Cache-Control"] == "private, no-store", url
+
+
 def test_shared_pages_leak_no_referrer_and_ask_not_to_be_indexed(user_client, scenario, client):
     token = token_of(share(user_client, scenario_id=str(scenario.id)))
     for url in (f"/s/{token}", f"/s/{token}/", f"/api/shares/t/{token}"):
@@ -299,7 +325,11 @@ def test_a_visitors_links_follow_their_work_into_their_account(client, scenario,
     created = post_json(client, "/api/scenarios", {"doc": doc}).json()
     link = share(client, scenario_id=created["id"])
     assert [s["id"] for s in client.get("/api/shares").json()] == [link["id"]]
-    client.login(username="bob", password="a-long-passphrase-2")
+    # Through the log-in page, as a person does (the lockout's backend needs the request).
+    logged_in = client.post(
+        "/accounts/login/", {"username": "bob", "password": "a-long-passphrase-2"}
+    )
+    assert logged_in.status_code == 302
     assert [s["id"] for s in client.get("/api/shares").json()] == [link["id"]]
     assert Client().get(f"/api/shares/t/{link['token']}").status_code == 200
 

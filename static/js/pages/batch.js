@@ -5,9 +5,9 @@
 import uPlot from "../../vendor/uplot/uPlot.esm.js";
 import { api } from "../api.js";
 import { el, fmt, replace } from "../dom.js";
+import { isFinal } from "../run/states.js";
 
 const $ = (id) => document.getElementById(id);
-const FINAL = new Set(["succeeded", "failed", "cancelled"]);
 
 /** What a variant is, in words: `timeout_ms = 200`, or `variant 2`. */
 function variantName(v, param) {
@@ -83,7 +83,7 @@ async function main() {
         })
         .catch(() => {}); // the scenario may have been deleted since: the batch still shows
     }
-    const finished = batch.variants.filter((v) => FINAL.has(v.run.state)).length;
+    const finished = batch.variants.filter((v) => isFinal(v.run.state)).length;
     $("batch-state").textContent = batch.done ? "done" : `${finished} of ${batch.variants.length} finished`;
     $("batch-state").className = `badge ${batch.done ? "succeeded" : "running"}`;
     replace($("compare-table"), table(batch));

@@ -7,6 +7,7 @@ import uPlot from "../../vendor/uplot/uPlot.esm.js";
 import { api } from "../api.js";
 import { el, fmt, replace } from "../dom.js";
 import { spread, sweepMetrics, sweepParams } from "../analysis/sweep-model.js";
+import { isFinal } from "../run/states.js";
 
 const $ = (id) => document.getElementById(id);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -113,7 +114,7 @@ async function main() {
       let progress = 0;
       let finished = 0;
       batch.variants.forEach((v, i) => {
-        const over = !["queued", "running"].includes(v.run.state);
+        const over = isFinal(v.run.state);
         finished += over ? 1 : 0;
         progress += over ? 1 : v.run.progress || 0;
         if (v.result && points[i]) points[i].result = v.result;

@@ -1,12 +1,18 @@
 /**
  * A run's frames over the websocket `/ws/runs/<id>/?since=N` (docs/http-api.md). Reconnects
  * with the last seq it saw, so nothing is missed or repeated; stops once the run is over
- * and every frame has arrived. Emits `frame`, `run`, `error` and `status` (`open`,
- * `closed`, `reconnecting`).
+ * and every frame has arrived. Emits `frame`, `run`, `error`, `status` (`open`,
+ * `closed`, `reconnecting`) and `gone` (why, when the server ended a share link's socket
+ * for good: then it does not reconnect).
  */
 import { createHub } from "../hub.js";
+import { isFinal } from "./states.js";
 
-const FINAL = new Set(["succeeded", "failed", "cancelled"]);
+// Close codes of a share link that stopped working while open (docs/http-api.md).
+const GONE = new Map([
+  [4410, "This link was revoked: its owner no longer shares this run."],
+  [4411, "This link has expired."],
+]);
 
 export function createStream(runId, { since = 0, path = null } = {}) {
   const hub = createHub();
@@ -42,12 +48,16 @@ export function createStream(runId, { since = 0, path = null } = {}) {
         lastSeq = data.frame.seq;
         hub.emit("frame", data.frame);
       } else if (data.type === "run" && data.run) {
-        if (FINAL.has(data.run.state)) finished = true;
+        if (isFinal(data.run.state)) finished = true;
         hub.emit("run", data.run);
       } else if (data.type === "error") hub.emit("error", data.detail);
     });
-    socket.addEventListener("close", () => {
+    socket.addEventListener("close", (event) => {
       hub.emit("status", "closed");
+      if (GONE.has(event.code)) {
+        finished = true;
+        hub.emit("gone", GONE.get(event.code));
+      }
       if (closedByUs || finished) return;
       retries += 1;
       const wait = Math.min(8000, 250 * 2 ** Math.min(retries, 5));
