@@ -15,16 +15,13 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from mscomm.accounts.services import workspace_get
-from mscomm.api.common import no_content
-from mscomm.api.schemas import ErrorOut, FramesOut, RunOut, ScenarioOut
+from mscomm.api.common import ERRORS, FRAMES_PAGE, no_content
+from mscomm.api.schemas import FramesOut, RunOut, ScenarioOut
 from mscomm.ratelimit import client_ip, rate_check
 from mscomm.runs import selectors as run_selectors
 from mscomm.sharing import services
 from mscomm.sharing.models import ShareLink
 from mscomm.sharing.selectors import run_for_holder, share_get, share_list, share_resolve
-
-FRAMES_PAGE = 500
-ERRORS = {code: ErrorOut for code in (400, 404, 409, 413, 422, 429)}
 
 shares_router = Router(tags=["shares"])
 
