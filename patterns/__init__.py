@@ -15,7 +15,8 @@ NATIVE = native.activate(__path__)
 
 from patterns.engine import Control, Simulation, simulate  # noqa: E402
 from patterns.errors import PatternsError, Problem, ScenarioError  # noqa: E402
-from patterns.scenario import FORMAT, Scenario, json_schema, load, parse_fault  # noqa: E402
+from patterns.scenario import FORMAT, Scenario, load, parse_fault  # noqa: E402
+from patterns.schema import json_schema  # noqa: E402
 
 __all__ = [
     "FORMAT",

@@ -21,6 +21,26 @@ DIRECTIONS: dict[str, tuple[str, str]] = {
     "write": ("service", "datastore"),
     "poll": ("datastore", "service"),
 }
+# The link options and the styles they mean something for (scenario-format.md, Links);
+# the rest of a link's fields (id, from, to, style, label) belong to every style.
+_CALLS = ("sync", "async")
+OPTION_STYLES: dict[str, tuple[str, ...]] = {
+    "network_ms": _CALLS,
+    "timeout_ms": _CALLS,
+    "retries": _CALLS,
+    "backoff_ms": _CALLS,
+    "backoff_multiplier": _CALLS,
+    "circuit_breaker": _CALLS,
+    "optional": _CALLS,
+    "reply_work_ms": ("async",),
+    "step": CALL_STYLES,
+    "probability": CALL_STYLES,
+    "interval_ms": ("poll",),
+    "operation": (*_CALLS, "subscribe"),
+}
+# Fields a link of a style, or a fault of a mode, must have (and not null).
+STYLE_REQUIRES: dict[str, tuple[str, ...]] = {"poll": ("interval_ms",)}
+MODE_REQUIRES: dict[str, tuple[str, ...]] = {"timing": ("extra_ms",), "arbitrary": ("extra_ms",)}
 FAULT_TARGETS: dict[str, tuple[str, ...]] = {
     "crash": ("service", "topic"),
     "omission": ("service", "link"),
@@ -44,11 +64,21 @@ class Index:
             link_id = item.get("id")
             if isinstance(link_id, str) and link_id not in self.links:
                 self.links[link_id] = item
+        # Whether every node (link) has a readable id: only then is an id that is not
+        # among them unknown (a part with a bad id is reported on that part, once).
+        self.all_nodes: bool = _all_ids_read(doc.get("nodes"))
+        self.all_links: bool = _all_ids_read(doc.get("links"))
+
+    def unknown_node(self, node_id: str) -> bool:
+        return node_id not in self.nodes and self.all_nodes
+
+    def unknown_link(self, link_id: str) -> bool:
+        return link_id not in self.links and self.all_links
 
     def kind(self, node_id: Any) -> str | None:
         node = self.nodes.get(node_id) if isinstance(node_id, str) else None
         kind = node.get("kind") if node is not None else None
-        return kind if isinstance(kind, str) else None
+        return kind if kind in ("service", "topic", "datastore") else None
 
     def operation_ids(self, service_id: str) -> set[str] | None:
         """Ids of a service's operations, or None when they cannot be read."""
@@ -58,10 +88,18 @@ class Index:
         ops = node.get("operations")
         if ops is None:
             return {"default"}
-        if not isinstance(ops, list):
+        if not isinstance(ops, list) or not ops:
             return None
-        ids = (_str(op.get("id")) for op in ops if isinstance(op, Mapping))
-        return {i for i in ids if i is not None}
+        ids = [_str(op.get("id")) if isinstance(op, Mapping) else None for op in ops]
+        return None if None in ids else set(ids)  # type: ignore[arg-type]
+
+
+def _all_ids_read(section: Any) -> bool:
+    if section is None:
+        return True
+    if not isinstance(section, (list, tuple)):
+        return False
+    return all(isinstance(item, Mapping) and isinstance(item.get("id"), str) for item in section)
 
 
 def _items(value: Any) -> list[Mapping[str, Any]]:
@@ -118,7 +156,7 @@ def _check_links(doc: Mapping[str, Any], index: Index) -> list[Problem]:
         ends = {}
         for end in ("from", "to"):
             node_id = link.get(end)
-            if isinstance(node_id, str) and node_id not in index.nodes:
+            if isinstance(node_id, str) and index.unknown_node(node_id):
                 problems.append(Problem(f"{loc}.{end}", f'unknown node "{node_id}"'))
             ends[end] = index.kind(node_id)
         style = _str(link.get("style"))
@@ -134,8 +172,8 @@ def _check_links(doc: Mapping[str, Any], index: Index) -> list[Problem]:
                 )
             elif style in ("sync", "async", "subscribe"):
                 problems += _check_link_operation(link, loc, index)
-        if style == "poll" and link.get("interval_ms") is None:
-            problems.append(Problem(f"{loc}.interval_ms", "required for style poll"))
+        if style in DIRECTIONS:
+            problems += _check_style_fields(link, style, loc)
         topic, subscriber = _str(link.get("from")), _str(link.get("to"))
         if style == "subscribe" and topic and subscriber:
             first = subscriptions.setdefault((topic, subscriber), i)
@@ -150,10 +188,26 @@ def _check_links(doc: Mapping[str, Any], index: Index) -> list[Problem]:
     return problems
 
 
+def _check_style_fields(link: Mapping[str, Any], style: str, loc: str) -> list[Problem]:
+    problems = []
+    for key in link:
+        styles = OPTION_STYLES.get(key)
+        if styles is not None and style not in styles:
+            problems.append(Problem(f"{loc}.{key}", f"applies to {_either(styles)} links only"))
+    for key in STYLE_REQUIRES.get(style, ()):
+        if link.get(key) is None:
+            problems.append(Problem(f"{loc}.{key}", f"required for style {style}"))
+    return problems
+
+
+def _either(names: tuple[str, ...]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def _check_link_operation(link: Mapping[str, Any], loc: str, index: Index) -> list[Problem]:
     op = link.get("operation")
     target = link.get("to")
-    if not isinstance(target, str):
+    if not isinstance(target, str) or (op is not None and not isinstance(op, str)):
         return []
     ops = index.operation_ids(target)
     wanted = op if isinstance(op, str) else "default"
@@ -177,22 +231,27 @@ def _check_operations(doc: Mapping[str, Any], index: Index) -> list[Problem]:
                 if not isinstance(call, str):
                     continue
                 loc = f"nodes[{i}].operations[{j}].calls[{k}]"
-                link = index.links.get(call)
-                if link is None:
-                    problems.append(Problem(loc, f'unknown link "{call}"'))
-                elif link.get("from") != node.get("id"):
-                    problems.append(
-                        Problem(loc, f'link "{call}" does not start at service "{node.get("id")}"')
-                    )
-                elif link.get("style") not in CALL_STYLES:
-                    problems.append(
-                        Problem(
-                            loc,
-                            f'link "{call}" is a {link.get("style")} link; operations make '
-                            "sync, async, publish and write calls",
-                        )
-                    )
+                msg = _call_problem(call, node.get("id"), index)
+                if msg:
+                    problems.append(Problem(loc, msg))
     return problems
+
+
+def _call_problem(call: str, service_id: Any, index: Index) -> str | None:
+    """What is wrong with `call` in an operation of `service_id`, if anything."""
+    link = index.links.get(call)
+    if link is None:
+        return f'unknown link "{call}"' if index.unknown_link(call) else None
+    start, style = _str(link.get("from")), _str(link.get("style"))
+    if start is None or style not in DIRECTIONS:
+        return None  # the link's own bad `from` or `style` is reported on the link
+    if start != service_id:
+        return f'link "{call}" does not start at service "{service_id}"'
+    if style not in CALL_STYLES:
+        return (
+            f'link "{call}" is a {style} link; operations make sync, async, publish and write calls'
+        )
+    return None
 
 
 def _check_workload(doc: Mapping[str, Any], index: Index) -> list[Problem]:
@@ -203,12 +262,14 @@ def _check_workload(doc: Mapping[str, Any], index: Index) -> list[Problem]:
         entry = item.get("entry")
         if isinstance(entry, str):
             kind = index.kind(entry)
-            if entry not in index.nodes:
+            op = item.get("operation")
+            if index.unknown_node(entry):
                 problems.append(Problem(f"{loc}.entry", f'unknown node "{entry}"'))
+            elif kind is None or (op is not None and not isinstance(op, str)):
+                pass  # a bad kind or operation is reported there
             elif kind != "service":
                 problems.append(Problem(f"{loc}.entry", f'"{entry}" is a {kind}, not a service'))
             else:
-                op = item.get("operation")
                 wanted = op if isinstance(op, str) else "default"
                 ops = index.operation_ids(entry)
                 if ops is not None and wanted not in ops:
@@ -228,17 +289,32 @@ def _check_workload(doc: Mapping[str, Any], index: Index) -> list[Problem]:
 
 
 def check_fault(fault: Mapping[str, Any], loc: str, index: Index) -> list[Problem]:
-    target, mode = fault.get("target"), _str(fault.get("mode"))
+    mode = _str(fault.get("mode"))
+    problems = _check_fault_target(fault, mode, loc, index)
+    for key in MODE_REQUIRES.get(mode, ()) if mode else ():
+        if fault.get(key) is None:
+            problems.append(Problem(f"{loc}.{key}", f"required for mode {mode}"))
+    return problems
+
+
+def _check_fault_target(
+    fault: Mapping[str, Any], mode: str | None, loc: str, index: Index
+) -> list[Problem]:
+    target = fault.get("target")
     if not isinstance(target, str):
         return []
     is_node, is_link = target in index.nodes, target in index.links
     if not is_node and not is_link:
+        if not (index.all_nodes and index.all_links):
+            return []
         return [Problem(f"{loc}.target", f'unknown node or link "{target}"')]
     if is_node and is_link:
         return [Problem(f"{loc}.target", f'"{target}" names both a node and a link')]
     kind = index.kind(target) if is_node else "link"
     problems: list[Problem] = []
-    allowed = FAULT_TARGETS.get(mode) if isinstance(mode, str) else None
+    if kind is None:
+        return problems  # the node's bad kind is reported on the node
+    allowed = FAULT_TARGETS.get(mode) if mode else None
     if allowed is not None and kind not in allowed:
         problems.append(
             Problem(f"{loc}.mode", f"{mode} applies to a {' or '.join(allowed)}, not a {kind}")
@@ -256,8 +332,6 @@ def check_fault(fault: Mapping[str, Any], loc: str, index: Index) -> list[Proble
                         f'must be < {count} (service "{target}" has {count} instances)',
                     )
                 )
-    if mode in ("timing", "arbitrary") and fault.get("extra_ms") is None:
-        problems.append(Problem(f"{loc}.extra_ms", f"required for mode {mode}"))
     return problems
 
 

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -45,13 +46,23 @@ PositiveMs = Annotated[float, Field(gt=0, le=DAY_MS)]
 Share = Annotated[float, Field(ge=0, le=1)]
 
 
+def _whole_number(value: Any) -> Any:
+    # JSON has one kind of number: `2.0` is the integer 2 to JSON Schema and to the many
+    # writers that print every number as a float, so take it as one.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Int = Annotated[int, BeforeValidator(_whole_number)]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(
         strict=True,
         extra="forbid",
         frozen=True,
         allow_inf_nan=False,
-        populate_by_name=True,
     )
 
 
@@ -153,16 +164,16 @@ class Operation(_Model):
     label: Label = ""
     work_ms: Duration | None = None
     calls: tuple[Id, ...] = Field(default=(), strict=False, max_length=200)
-    max_concurrent: int | None = Field(default=None, ge=1, le=10_000)
+    max_concurrent: Int | None = Field(default=None, ge=1, le=10_000)
 
 
 class Service(_Model):
     id: Id
     kind: Literal["service"]
     label: Label = ""
-    instances: int = Field(default=1, ge=1, le=100)
-    workers: int = Field(default=10, ge=1, le=10_000)
-    queue_limit: int | None = Field(default=None, ge=0, le=10_000_000)
+    instances: Int = Field(default=1, ge=1, le=100)
+    workers: Int = Field(default=10, ge=1, le=10_000)
+    queue_limit: Int | None = Field(default=None, ge=0, le=10_000_000)
     load_balancing: Literal["round_robin", "random", "least_busy"] = "round_robin"
     health_checks: bool = False
     work_ms: Duration = 1.0
@@ -193,7 +204,7 @@ class Topic(_Model):
     kind: Literal["topic"]
     label: Label = ""
     delivery_ms: Duration = 1.0
-    max_deliveries: int | None = Field(default=5, ge=1, le=10_000)
+    max_deliveries: Int | None = Field(default=5, ge=1, le=10_000)
     redelivery_ms: Ms = 1000.0
     poison_probability: Share = 0.0
 
@@ -216,8 +227,8 @@ Style = Literal["sync", "async", "publish", "subscribe", "write", "poll"]
 
 class Breaker(_Model):
     failure_rate: float = Field(default=0.5, gt=0, le=1)
-    window: int = Field(default=20, ge=1, le=10_000)
-    min_calls: int = Field(default=10, ge=1, le=10_000)
+    window: Int = Field(default=20, ge=1, le=10_000)
+    min_calls: Int = Field(default=10, ge=1, le=10_000)
     open_ms: PositiveMs = 5000.0
 
     @model_validator(mode="after")
@@ -235,12 +246,12 @@ class Link(_Model):
     label: Label = ""
     network_ms: Duration = 1.0
     timeout_ms: PositiveMs | None = None
-    retries: int = Field(default=0, ge=0, le=100)
+    retries: Int = Field(default=0, ge=0, le=100)
     backoff_ms: Ms = 0.0
     backoff_multiplier: float = Field(default=2.0, ge=1, le=100)
     circuit_breaker: Breaker | None = None
     reply_work_ms: Duration = 0.0
-    step: int = Field(default=1, ge=1, le=1000)
+    step: Int = Field(default=1, ge=1, le=1000)
     probability: Share = 1.0
     optional: bool = False
     interval_ms: PositiveMs | None = None
@@ -273,7 +284,7 @@ class Fault(_Model):
     to_s: float | None = Field(default=None, gt=0, le=172_800)
     probability: Share = 1.0
     extra_ms: Duration | None = None
-    instance: int | None = Field(default=None, ge=0, le=99)
+    instance: Int | None = Field(default=None, ge=0, le=99)
     refuse: bool = False
 
     @model_validator(mode="after")
@@ -304,7 +315,7 @@ class Scenario(_Model):
     format: Literal["mscomm.scenario/1"]
     name: str = Field(min_length=1, max_length=120)
     description: str = Field(default="", max_length=4000)
-    seed: int = Field(default=1, ge=0, le=2**63 - 1)
+    seed: Int = Field(default=1, ge=0, le=2**63 - 1)
     duration_s: float = Field(default=60.0, gt=0, le=86_400)
     drain_s: float = Field(default=30.0, ge=0, le=86_400)
     warmup_s: float = Field(default=0.0, ge=0)
@@ -434,14 +445,6 @@ def parse_fault(doc: Any, scenario: Scenario, *, loc: str = "fault") -> Fault:
         raise ScenarioError(_unique(problems))
     assert fault is not None
     return fault
-
-
-def json_schema() -> dict[str, Any]:
-    """The scenario format as JSON Schema (draft 2020-12), for editors and clients."""
-    schema = Scenario.model_json_schema(by_alias=True)
-    schema["$id"] = "https://mscomm.invalid/schema/scenario-1.json"
-    schema["title"] = "mscomm scenario, format mscomm.scenario/1"
-    return schema
 
 
 _SECTIONS = {name: i for i, name in enumerate(Scenario.model_fields)}

@@ -37,10 +37,25 @@ def problems_from_pydantic(exc: ValidationError, *, prefix: str = "") -> list[Pr
     """One `Problem` per pydantic error, with a path and a short message."""
     problems = []
     for error in exc.errors(include_url=False):
+        if _counts_failed_items(error):
+            continue
         parts = _strip_tags(error["loc"])
         loc, msg = _message(error, parts, prefix)
         problems.append(Problem(loc, msg))
     return problems
+
+
+def _counts_failed_items(error: Any) -> bool:
+    """True for pydantic's "too short after validation" on a tuple whose items failed.
+
+    A tuple's minimum length is checked on the items that validated, so one bad item
+    in a one-item list also reports the list as too short; its own error says it all.
+    """
+    if error["type"] != "too_short":
+        return False
+    given = error.get("input")
+    wanted = (error.get("ctx") or {}).get("min_length", 0)
+    return isinstance(given, (list, tuple)) and len(given) >= wanted
 
 
 def _strip_tags(loc: tuple[Any, ...]) -> list[Any]:
@@ -103,7 +118,8 @@ def _message(error: Any, parts: list[Any], prefix: str) -> tuple[str, str]:
     if kind == "too_long":
         return loc, f"must have at most {ctx.get('max_length')} items"
     if kind == "too_short":
-        return loc, f"must have at least {ctx.get('min_length')} items"
+        n = ctx.get("min_length")
+        return loc, f"must have at least {n} item{'' if n == 1 else 's'}"
     if kind == "value_error":
         return loc, str(error["msg"]).removeprefix("Value error, ")
     msg = str(error["msg"])

@@ -13,19 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from patterns.errors import Problem, ScenarioError
+from patterns.references import OPTION_STYLES
 from patterns.scenario import load
-
-# Options that only mean something for calls that wait for a reply.
-_CALL_ONLY = (
-    "network_ms",
-    "timeout_ms",
-    "retries",
-    "backoff_ms",
-    "backoff_multiplier",
-    "circuit_breaker",
-    "optional",
-    "operation",
-)
 
 TOGGLES = ("timeout", "retries", "circuit_breaker", "health_checks", "dead_letter")
 DEFAULT_TIMEOUT_MS = 1000.0
@@ -49,8 +38,7 @@ def flip_link(doc: Mapping[str, Any], link_id: str, to: str) -> dict[str, Any]:
         )
     if to in ("sync", "async"):
         link["style"] = to
-        if to == "sync":
-            link.pop("reply_work_ms", None)
+        _drop_options_of_other_styles(link)
     elif to == "event":
         _call_to_event(new, link)
     else:
@@ -180,9 +168,8 @@ def _call_to_event(doc: dict[str, Any], link: dict[str, Any]) -> None:
     sub_id = _free_id(doc, f"{link['id']}-sub")
     caller, callee = link["from"], link["to"]
     operation = link.get("operation")
-    for key in (*_CALL_ONLY, "reply_work_ms"):
-        link.pop(key, None)
     link["style"] = "publish"
+    _drop_options_of_other_styles(link)
     link["to"] = topic_id
     doc.setdefault("nodes", []).append(
         {"id": topic_id, "kind": "topic", "label": f"{link.get('label') or link['id']} events"}
@@ -195,6 +182,13 @@ def _call_to_event(doc: dict[str, Any], link: dict[str, Any]) -> None:
     if isinstance(layout, dict) and caller in layout and callee in layout:
         a, b = layout[caller], layout[callee]
         layout[topic_id] = {"x": (a["x"] + b["x"]) / 2, "y": (a["y"] + b["y"]) / 2 + 60}
+
+
+def _drop_options_of_other_styles(link: dict[str, Any]) -> None:
+    for key in [
+        key for key in link if link["style"] not in OPTION_STYLES.get(key, (link["style"],))
+    ]:
+        del link[key]
 
 
 def _free_id(doc: Mapping[str, Any], wanted: str) -> str:

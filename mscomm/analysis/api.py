@@ -8,25 +8,21 @@ from uuid import UUID
 
 from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from mscomm.accounts.services import workspace_get
 from mscomm.analysis import services
+from mscomm.api import openapi
+from mscomm.api.common import errors, own_run
 from mscomm.api.schemas import BatchOut, ErrorOut
 from mscomm.runs import selectors as run_selectors
-from mscomm.runs.models import Run
 from mscomm.scenarios import services as scenario_services
 
-ERRORS = {404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+ERRORS = errors(404, 422, 429)
 EXPORTS = ("scenario.json", "result.json", "result.csv", "timeline.csv")
 
 router = Router(tags=["analysis"])
-
-
-def _own_run(request: HttpRequest, run_id: UUID) -> Run:
-    workspace = workspace_get(request=request, create=False)
-    return run_selectors.run_get(workspace=workspace, run_id=run_id)
 
 
 def _download(body: str, content_type: str, filename: str) -> HttpResponse:
@@ -41,13 +37,15 @@ async def _rerun(request: HttpRequest, run_id: UUID, fn: Callable[..., Any], **k
     Traces re-run the whole simulation (seconds of CPU for a big run). Under ASGI every
     sync view shares one thread, so a sync view would stall all the others meanwhile.
     """
-    run = await sync_to_async(_own_run)(request, run_id)
+    run = await sync_to_async(own_run)(request, run_id)
     return await sync_to_async(fn, thread_sensitive=False)(run=run, **kwargs)
 
 
 @router.get("/runs/{uuid:run_id}/requests", response={200: dict, **ERRORS})
-async def requests_sample(request: HttpRequest, run_id: UUID, size: int = 50):
-    """A sample of the run's requests, failed first, then the slowest."""
+async def requests_sample(
+    request: HttpRequest, run_id: UUID, size: int = Query(50, ge=1, le=services.SAMPLE_MAX)
+):
+    """A sample of the run's requests (at most 200), failed first, then the slowest."""
     return await _rerun(request, run_id, services.run_requests, size=size)
 
 
@@ -72,23 +70,31 @@ async def request_otlp(request: HttpRequest, run_id: UUID, corr: str):
     return response
 
 
-@router.get("/runs/{uuid:run_id}/requests/{corr}/mermaid", response={200: str, **ERRORS})
+@router.get(
+    "/runs/{uuid:run_id}/requests/{corr}/mermaid",
+    response={200: None, **ERRORS},
+    openapi_extra=openapi.download(("text/plain", openapi.TEXT)),
+)
 async def request_mermaid(request: HttpRequest, run_id: UUID, corr: str):
     """The request's trace as a Mermaid sequence diagram."""
     text = await _rerun(request, run_id, services.run_trace_mermaid, corr=corr)
     return _download(text, "text/plain", f"trace-{run_id}-{corr}.mmd")
 
 
-@router.get("/runs/{uuid:run_id}/export/{what}", response={200: str, **ERRORS})
+@router.get(
+    "/runs/{uuid:run_id}/export/{what}",
+    response={200: None, **ERRORS},
+    openapi_extra=openapi.download(("application/json", {}), ("text/csv", openapi.TEXT)),
+)
 def run_export(request: HttpRequest, run_id: UUID, what: str):
     """`scenario.json`, `result.json`, `result.csv` or `timeline.csv` as a download."""
-    return _download(*services.run_export(run=_own_run(request, run_id), what=what))
+    return _download(*services.run_export(run=own_run(request, run_id), what=what))
 
 
 @router.get("/compare/{uuid:run_a}/{uuid:run_b}", response={200: dict, **ERRORS})
 def compare(request: HttpRequest, run_a: UUID, run_b: UUID):
     """Two of the caller's runs side by side: states, metric differences, timelines."""
-    return services.runs_compare(run_a=_own_run(request, run_a), run_b=_own_run(request, run_b))
+    return services.runs_compare(run_a=own_run(request, run_a), run_b=own_run(request, run_b))
 
 
 class Change(Schema):
@@ -109,9 +115,6 @@ class VariantIn(Schema):
 @router.post("/variants", response={201: BatchOut, 400: ErrorOut, **ERRORS})
 def variant_start(request: HttpRequest, body: VariantIn):
     """A scenario (or a run's snapshot) and a variant with one change, run as a batch."""
-    # The API module mounts this router, so its batch shape is imported when first used.
-    from mscomm.api.api import _batch_out
-
     workspace = workspace_get(request=request, create=False)
     change: dict[str, Any] = body.change.dict()
     if body.run_id is not None:
@@ -126,4 +129,4 @@ def variant_start(request: HttpRequest, body: VariantIn):
     batch = services.variant_start(
         workspace=workspace, scenario=scenario, doc=doc, change=change, seed=seed
     )
-    return Status(201, _batch_out(batch))
+    return Status(201, run_selectors.batch_public(batch))

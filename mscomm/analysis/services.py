@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -96,8 +97,13 @@ def run_trace_otlp(*, run: Run, corr: str) -> dict[str, Any]:
     """The request's trace as OTLP JSON, timed from the moment the run started."""
     trace = run_trace(run=run, corr=corr)
     began = run.started_at or run.created_at
-    epoch_ns = int(began.timestamp()) * 1_000_000_000
-    return trace_otlp(trace, trace_key=f"{run.id}/{corr}", epoch_ns=epoch_ns)
+    return trace_otlp(trace, trace_key=f"{run.id}/{corr}", epoch_ns=unix_nanos(began))
+
+
+def unix_nanos(moment: datetime) -> int:
+    """`moment` in nanoseconds since the Unix epoch, exact to its microsecond."""
+    since = moment - datetime(1970, 1, 1, tzinfo=UTC)
+    return (since.days * 86_400 + since.seconds) * 1_000_000_000 + since.microseconds * 1000
 
 
 def run_trace_mermaid(*, run: Run, corr: str) -> str:

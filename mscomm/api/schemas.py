@@ -9,6 +9,8 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import Field
 
+from mscomm.api.openapi import ScenarioDoc
+
 
 class Problem(Schema):
     loc: str
@@ -27,7 +29,7 @@ class LabOut(Schema):
 
 
 class LabDetailOut(LabOut):
-    doc: dict
+    doc: ScenarioDoc
 
 
 class ScenarioSummaryOut(Schema):
@@ -39,15 +41,15 @@ class ScenarioSummaryOut(Schema):
 
 
 class ScenarioOut(ScenarioSummaryOut):
-    doc: dict
+    doc: ScenarioDoc
 
 
 class DocIn(Schema):
-    doc: dict
+    doc: ScenarioDoc
 
 
 class ScenarioUpdateIn(Schema):
-    doc: dict
+    doc: ScenarioDoc
     version: int
 
 

@@ -34,6 +34,21 @@ def run_public(run: Run) -> dict[str, Any]:
     }
 
 
+def batch_public(batch: Batch) -> dict[str, Any]:
+    """The batch as the API shows it: its runs (variants) in the order they were made."""
+    runs = list(batch.runs.order_by("created_at", "id"))
+    return {
+        "id": batch.id,
+        "scenario_id": batch.scenario_id,
+        "param": batch.param,
+        "created_at": batch.created_at,
+        "done": all(run.finished for run in runs),
+        "variants": [
+            {"variant": run.variant, "run": run_public(run), "result": run.result} for run in runs
+        ],
+    }
+
+
 def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 

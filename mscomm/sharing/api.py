@@ -15,15 +15,13 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from mscomm.accounts.services import workspace_get
-from mscomm.api.schemas import ErrorOut, FramesOut, RunOut, ScenarioOut
+from mscomm.api.common import ERRORS, FRAMES_PAGE, no_content
+from mscomm.api.schemas import FramesOut, RunOut, ScenarioOut
 from mscomm.ratelimit import client_ip, rate_check
 from mscomm.runs import selectors as run_selectors
 from mscomm.sharing import services
 from mscomm.sharing.models import ShareLink
 from mscomm.sharing.selectors import run_for_holder, share_get, share_list, share_resolve
-
-FRAMES_PAGE = 500
-ERRORS = {code: ErrorOut for code in (400, 404, 409, 413, 422, 429)}
 
 shares_router = Router(tags=["shares"])
 
@@ -120,7 +118,7 @@ def shares_set_expiry(request: HttpRequest, share_id: UUID, body: ShareExpiryIn)
 def shares_revoke(request: HttpRequest, share_id: UUID):
     workspace = workspace_get(request=request, create=False)
     services.share_revoke(workspace=workspace, share_id=share_id)
-    return Status(204, None)
+    return no_content()
 
 
 # -- a link's holder (anyone with the token) ------------------------------------------

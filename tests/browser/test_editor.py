@@ -248,3 +248,20 @@ def test_edits_made_just_before_leaving_the_page_are_saved(watched):
     assert api(page, "GET", f"scenarios/{scenario_id}")["doc"]["name"] == (
         "Edited just before leaving"
     )
+
+
+def test_a_new_link_style_drops_the_options_of_the_old_one(watched):
+    page = watched.page
+    scenario_id = build_chain(watched)
+    page.mouse.click(*element_xy(page, "mscommEditor", "link:service-1-service-2-1"))
+    page.locator("#f-link-style").select_option("async")
+    set_field(page, "links[0].reply_work_ms", "3")
+    wait_saved(page)
+    link = api(page, "GET", f"scenarios/{scenario_id}")["doc"]["links"][0]
+    assert (link["style"], link["reply_work_ms"]) == ("async", 3)
+    # reply_work_ms is an async option only: the server would refuse it on a sync link.
+    page.locator("#f-link-style").select_option("sync")
+    wait_saved(page)
+    link = api(page, "GET", f"scenarios/{scenario_id}")["doc"]["links"][0]
+    assert link["style"] == "sync" and "reply_work_ms" not in link
+    expect(page.locator("#problem-list")).to_have_count(0)

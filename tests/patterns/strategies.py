@@ -91,23 +91,23 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         src = draw(st.sampled_from(services))
         if style in ("sync", "async"):
             dst = draw(st.sampled_from(services))
-            links.append(
-                {
-                    "id": f"l{i}",
-                    "from": src,
-                    "to": dst,
-                    "style": style,
-                    "network_ms": draw(durations(0, 3)),
-                    "timeout_ms": draw(st.one_of(st.none(), st.sampled_from([5, 20, 200]))),
-                    "retries": draw(st.integers(0, 2)),
-                    "backoff_ms": draw(st.sampled_from([0, 5, 20])),
-                    "circuit_breaker": draw(breakers()),
-                    "reply_work_ms": draw(small_ms) if style == "async" else 0,
-                    "step": draw(st.integers(1, 3)),
-                    "probability": draw(st.sampled_from([1, 1, 0.5])),
-                    "optional": draw(st.booleans()),
-                }
-            )
+            link = {
+                "id": f"l{i}",
+                "from": src,
+                "to": dst,
+                "style": style,
+                "network_ms": draw(durations(0, 3)),
+                "timeout_ms": draw(st.one_of(st.none(), st.sampled_from([5, 20, 200]))),
+                "retries": draw(st.integers(0, 2)),
+                "backoff_ms": draw(st.sampled_from([0, 5, 20])),
+                "circuit_breaker": draw(breakers()),
+            }
+            if style == "async":  # an async option only
+                link["reply_work_ms"] = draw(small_ms)
+            link["step"] = draw(st.integers(1, 3))
+            link["probability"] = draw(st.sampled_from([1, 1, 0.5]))
+            link["optional"] = draw(st.booleans())
+            links.append(link)
         elif style == "publish" and topics:
             links.append(
                 {

@@ -146,6 +146,39 @@ def test_it_reports_every_problem_with_its_field_path():
     assert "nodes[1].workers: must be >= 1" in problems
 
 
+def test_whole_number_floats_are_the_integers_they_are():
+    doc = base_doc()
+    doc["seed"] = 42.0
+    doc["nodes"][0].update(instances=2.0, workers=10.0, queue_limit=0.0)
+    doc["links"][0].update(retries=1.0, step=2.0)
+    doc["links"][0]["circuit_breaker"].update(window=20.0, min_calls=10.0)
+    doc["faults"][1]["instance"] = 1.0
+    scenario = patterns.load(doc)
+    assert scenario.seed == 42 and type(scenario.seed) is int
+    assert (scenario.nodes[0].instances, scenario.nodes[0].workers) == (2, 10)
+    assert (scenario.links[0].retries, scenario.links[0].step) == (1, 2)
+    assert type(scenario.links[0].circuit_breaker.window) is int
+    assert scenario.faults[1].instance == 1
+    assert scenario.to_doc()["seed"] == 42 and isinstance(scenario.to_doc()["seed"], int)
+
+
+def test_one_bad_item_in_a_list_is_one_problem():
+    doc = {
+        "format": "mscomm.scenario/1",
+        "name": "x",
+        "nodes": [{"id": "a", "kind": "service", "operations": [{"id": "default", "work_ms": -3}]}],
+    }
+    assert problems_of(doc) == ["nodes[0].operations[0].work_ms: must be >= 0"]
+    doc["nodes"][0]["operations"] = []
+    assert problems_of(doc) == ["nodes[0].operations: must have at least 1 item"]
+
+
+def test_fields_go_by_their_names_in_the_format_only():
+    doc = base_doc()
+    doc["links"][0]["from_"] = doc["links"][0].pop("from")
+    assert problems_of(doc) == ["links[0].from: required", "links[0].from_: unknown field"]
+
+
 def test_problems_come_in_document_order():
     doc = base_doc()
     doc["faults"][0]["probability"] = 2

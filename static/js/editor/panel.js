@@ -184,7 +184,12 @@ export function createPanel({ container, document: model, schema, onSelect, onSh
     const styles = Object.entries(LINK_STYLES).filter(([, s]) => from && to && s.from === from.kind && s.to === to.kind);
     const style = el("select", { id: "f-link-style", dataset: { path: `links[${i}].style` } }, styles.map(([name, s]) => el("option", { value: name, text: `${name}: ${s.label}` })));
     style.value = link.style;
-    style.addEventListener("change", () => onChange(`links[${i}].style`, style.value));
+    // The server refuses options of another style, so a new style drops them in the same edit.
+    style.addEventListener("change", () => {
+      const next = { ...link, style: style.value };
+      for (const key of Object.keys(OPTION_STYLES)) if (key in next && !OPTION_STYLES[key].includes(style.value)) delete next[key];
+      onChange(`links[${i}]`, next);
+    });
     const defsLink = defs.Link;
     const skip = ["id", "from", "to", "style", ...Object.keys(OPTION_STYLES).filter((k) => !OPTION_STYLES[k].includes(link.style))];
     return [
