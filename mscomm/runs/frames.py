@@ -7,6 +7,21 @@ from collections import Counter
 from typing import Any
 
 MAX_EVENTS_PER_FRAME = 500
+# Kinds a sampled frame always keeps: few per run, and each is a moment the picture must
+# show (a crash, a breaker switching, a fault's start, a dead letter, a timeout burst).
+KEPT_KINDS = frozenset(
+    {
+        "crash",
+        "restart",
+        "breaker_open",
+        "breaker_half_open",
+        "breaker_close",
+        "fault_start",
+        "fault_end",
+        "dead_letter",
+        "timeout",
+    }
+)
 
 
 class FrameBuilder:
@@ -35,9 +50,7 @@ class FrameBuilder:
         counts = Counter(event["kind"] for event in events)
         sampled = len(events) > self.max_events
         if sampled:
-            # An even stride keeps the picture's shape and is the same on every replay.
-            stride = len(events) / self.max_events
-            events = [events[int(i * stride)] for i in range(self.max_events)]
+            events = _sample(events, self.max_events)
         return {
             "seq": self.seq,
             "t": t,
@@ -49,6 +62,18 @@ class FrameBuilder:
             "state": state,
             "incidents": new,
         }
+
+
+def _sample(events: list[dict], most: int) -> list[dict]:
+    """At most `most` events in time order: every one of a kept kind (up to `most`), the
+    rest at an even stride, which keeps the picture's shape and is the same on every replay."""
+    kept = [i for i, event in enumerate(events) if event["kind"] in KEPT_KINDS][:most]
+    room = most - len(kept)
+    rest = [i for i, event in enumerate(events) if event["kind"] not in KEPT_KINDS]
+    if room > 0 and rest:
+        stride = len(rest) / room
+        kept += [rest[int(i * stride)] for i in range(min(room, len(rest)))]
+    return [events[i] for i in sorted(kept)]
 
 
 def state_key(state: dict[str, Any]) -> dict[str, Any]:

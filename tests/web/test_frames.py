@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mscomm.runs.frames import MAX_EVENTS_PER_FRAME, FrameBuilder
+from mscomm.runs.frames import KEPT_KINDS, MAX_EVENTS_PER_FRAME, FrameBuilder
 
 
 def test_frames_are_numbered_and_carry_the_events_since_the_last_one():
@@ -28,3 +28,20 @@ def test_too_many_events_are_sampled_but_counted_exactly():
     times = [e["t"] for e in frame["events"]]
     assert times == sorted(times)  # still in simulated-time order
     assert times[0] == 0.0 and times[-1] > 1.2  # spread over the whole interval
+
+
+def test_a_sampled_frame_keeps_every_crash_breaker_fault_and_timeout():
+    builder = FrameBuilder()
+    rare = sorted(KEPT_KINDS)
+    for i in range(3000):
+        # One rare event in every 150: an even stride of 6 would keep none of them.
+        kind = rare[(i // 150) % len(rare)] if i % 150 == 7 else "send"
+        builder.observe({"t": i / 1000, "kind": kind})
+    frame = builder.build(t=3.0, state={})
+    assert frame["sampled"] is True
+    assert len(frame["events"]) == MAX_EVENTS_PER_FRAME
+    kept = [e for e in frame["events"] if e["kind"] in KEPT_KINDS]
+    assert len(kept) == 20 == sum(n for k, n in frame["counts"].items() if k in KEPT_KINDS)
+    times = [e["t"] for e in frame["events"]]
+    assert times == sorted(times)
+    assert times[0] == 0.0 and times[-1] > 2.9  # the rest still spread over the interval
