@@ -258,6 +258,7 @@ def batches_start(request: HttpRequest, body: BatchIn):
         param=body.param,
         values=body.values,
         variants=body.variants,
+        seeds=body.seeds,
     )
     return Status(201, _batch_out(batch))
 
@@ -269,17 +270,9 @@ def batches_detail(request: HttpRequest, batch_id: UUID):
 
 
 def _batch_out(batch) -> dict:
-    runs = list(batch.runs.order_by("created_at", "id"))
-    return {
-        "id": batch.id,
-        "scenario_id": batch.scenario_id,
-        "param": batch.param,
-        "created_at": batch.created_at,
-        "done": all(run.finished for run in runs),
-        "variants": [
-            {"variant": run.variant, "run": _run_out(run), "result": run.result} for run in runs
-        ],
-    }
+    from mscomm.analysis.batches import batch_public
+
+    return batch_public(batch)
 
 
 def _own_run(request: HttpRequest, run_id: UUID) -> Run:

@@ -30,6 +30,9 @@ FRAME_INTERVAL_S = 0.05  # at most one frame per 50 ms of wall time
 IDLE_FRAME_S = 1.0  # when nothing changes, still one frame a second (the clock moves)
 HEARTBEAT_S = 1.0
 BATCH_STEPS = 200  # an unpaced run reports progress this many times
+# An unpaced run reads its controls at most this often: a short run's 200 steps would
+# otherwise spend more time asking Redis than simulating.
+CONTROL_POLL_S = 0.1
 
 
 class _Lost(Exception):
@@ -44,8 +47,10 @@ class _Session:
         self.frames = FrameBuilder()
         live = run.mode == RunMode.LIVE
         # Batch runs keep frames too (one per progress step) so that a comparison can
-        # play them back; sweep points do not, as nobody watches them.
-        self.record = live or not (run.variant or {}).get("param")
+        # play them back; sweep points and a batch's extra seeds do not, as nobody
+        # watches them.
+        variant = run.variant or {}
+        self.record = live or not (variant.get("param") or variant.get("seed_index"))
         self.sim = patterns.Simulation(
             patterns.load(run.doc),
             seed=run.seed,
@@ -142,8 +147,11 @@ class _Session:
         step = sim.end_s / BATCH_STEPS
         if self.record:
             self.emit_frame(force=True)
+        polled = -CONTROL_POLL_S
         while not sim.done:
-            self.apply_controls()
+            if time.monotonic() - polled >= CONTROL_POLL_S:
+                polled = time.monotonic()
+                self.apply_controls()
             sim.advance(min(sim.now + step, sim.end_s))
             if self.record:
                 self.emit_frame(force=True)

@@ -21,6 +21,7 @@ from mscomm.runs.models import ACTIVE_STATES, Batch, Run, RunMode, RunState
 from mscomm.runs.selectors import run_public
 from mscomm.scenarios.models import Scenario
 from mscomm.scenarios.services import scenario_validate
+from patterns.stats import seeds_derive
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,11 @@ def _check_capacity(workspace: Workspace, adding: int, mode: str = RunMode.LIVE)
     """
     Workspace.objects.select_for_update().filter(id=workspace.id).first()
     # Live and batch runs have separate limits: one sweep is many short batch runs.
-    active = Run.objects.filter(workspace=workspace, state__in=ACTIVE_STATES, mode=mode).count()
+    active_runs = Run.objects.filter(workspace=workspace, state__in=ACTIVE_STATES, mode=mode)
+    # A batch's extra seeds (seed_index >= 1) ride on their variant's place: they are many
+    # short runs, bounded per batch by MSCOMM_MAX_BATCH_RUNS instead.
+    # (A count of the extras, not an exclude: SQL's NULL would exclude runs without one.)
+    active = active_runs.count() - active_runs.filter(variant__seed_index__gte=1).count()
     limit = (
         settings.MSCOMM_MAX_CONCURRENT_BATCH_RUNS
         if mode == RunMode.BATCH
@@ -153,11 +158,18 @@ def batch_start(
     param: str | None = None,
     values: list[Any] | None = None,
     variants: list[dict] | None = None,
+    seeds: int = 1,
 ) -> Batch:
-    """Queue one unpaced run per variant (a scenario doc each, or a sweep of one field).
+    """Queue `seeds` unpaced runs per variant (a scenario doc each, or a sweep of one field).
 
-    The runs go out as one Celery group, so they spread over the batch workers.
+    Variant i runs on `patterns.stats.seeds_derive(seed_i, seeds)`, where seed_i is `seed`
+    or else the variant's own: with one `seed` (or a sweep) every variant runs on the same
+    seeds. Past the first, a run's `variant` records its `seed_index`. All the runs go out
+    as one Celery group, so they spread over the batch workers.
     """
+    seed_max = settings.MSCOMM_MAX_SEEDS
+    if isinstance(seeds, bool) or not isinstance(seeds, int) or not 1 <= seeds <= seed_max:
+        raise Invalid([{"loc": "seeds", "msg": f"must be an integer in 1..{seed_max}"}])
     docs: list[tuple[Any, dict]] = []
     if param is not None:
         if not values:
@@ -186,23 +198,31 @@ def batch_start(
             ]
     if problems:
         raise Invalid(problems)
+    run_limit = settings.MSCOMM_MAX_BATCH_RUNS
+    if len(docs) * seeds > run_limit:
+        raise Invalid(
+            [{"loc": "seeds", "msg": f"at most {run_limit} runs per batch (variants x seeds)"}]
+        )
     with transaction.atomic():
         _check_capacity(workspace, len(docs), RunMode.BATCH)
         batch = Batch.objects.create(workspace=workspace, scenario=scenario, param=param or "")
-        runs = [
-            Run.objects.create(
-                workspace=workspace,
-                scenario=scenario,
-                scenario_name=doc["name"],
-                doc=doc,
-                seed=_check_seed(seed, doc),
-                speed=1.0,
-                mode=RunMode.BATCH,
-                batch=batch,
-                variant={"param": param, "value": label} if param else {"index": label},
-            )
-            for label, doc in docs
-        ]
+        runs = []
+        for label, doc in docs:
+            variant = {"param": param, "value": label} if param else {"index": label}
+            for index, run_seed in enumerate(seeds_derive(_check_seed(seed, doc), seeds)):
+                runs.append(
+                    Run.objects.create(
+                        workspace=workspace,
+                        scenario=scenario,
+                        scenario_name=doc["name"],
+                        doc=doc,
+                        seed=run_seed,
+                        speed=1.0,
+                        mode=RunMode.BATCH,
+                        batch=batch,
+                        variant={**variant, "seed_index": index} if index else variant,
+                    )
+                )
         _enqueue(runs)
     return batch
 
