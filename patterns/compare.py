@@ -16,10 +16,12 @@ from patterns.trace import FAILURES
 _REQUEST_ROWS: tuple[tuple[str, str, str | None], ...] = (
     ("requests.started", "requests started", None),
     ("requests.succeeded", "requests succeeded", "higher"),
+    ("requests.late", "requests late (after the deadline)", "lower"),
     ("requests.failed", "requests failed", "lower"),
     ("requests.unfinished", "requests unfinished", "lower"),
     ("requests.failure_rate", "failure rate", "lower"),
     ("requests.throughput_per_s", "throughput (req/s)", "higher"),
+    ("requests.goodput_per_s", "goodput (on-time req/s)", "higher"),
     ("requests.latency_ms.mean", "latency mean (ms)", "lower"),
     ("requests.latency_ms.p50", "latency p50 (ms)", "lower"),
     ("requests.latency_ms.p90", "latency p90 (ms)", "lower"),

@@ -9,6 +9,7 @@ from mscomm.errors import Invalid
 from mscomm.runs.models import Batch, Run, RunState
 from mscomm.runs.selectors import run_public
 from patterns.compare import figure, figure_rows
+from patterns.slos import slo_shares
 from patterns.stats import figure_stats, paired_diff
 
 KEY_MAX = 200
@@ -40,7 +41,7 @@ def _ok(run: Run) -> dict[str, Any] | None:
 
 def batch_public(batch: Batch) -> dict[str, Any]:
     """`{"id", "scenario_id", "param", "created_at", "done", "seeds", "progress",
-    "variants": [{"variant", "run", "result", "seeds", "stats"}], "diff"}`.
+    "variants": [{"variant", "run", "result", "seeds", "stats", "slos"}], "diff"}`.
 
     `run` and `result` are the variant's first seed (the batch as it was before seeds);
     `stats` summarise the seeds that succeeded so far, so they tighten while the batch
@@ -61,6 +62,8 @@ def batch_public(batch: Batch) -> dict[str, Any]:
                     "succeeded": len(results),
                 },
                 "stats": figure_stats(results),
+                # Each SLO of the variant's scenario: met in k of the n seeds so far.
+                "slos": slo_shares(group[0].doc.get("slos") or [], results),
             }
         )
     diff = None

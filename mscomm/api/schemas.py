@@ -103,6 +103,7 @@ class BatchVariantOut(Schema):
     result: dict | None
     seeds: dict
     stats: dict
+    slos: list[dict]
 
 
 class BatchOut(Schema):

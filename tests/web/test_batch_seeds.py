@@ -157,3 +157,46 @@ def test_seeds_fan_out_over_real_workers_and_a_rerun_gives_the_same_numbers(
     assert [v["stats"] for v in first["variants"]] == [v["stats"] for v in again["variants"]]
     assert first["diff"] == again["diff"]
     assert first["variants"][0]["stats"][P99]["n"] == 6
+
+
+def test_an_slo_naming_a_figure_that_does_not_exist_is_422(user_client):
+    doc = {
+        **small_doc(),
+        "slos": [{"id": "x", "metric": "services.nope.utilization", "op": "<=", "target": 1}],
+    }
+    response = post_json(user_client, "/api/scenarios", {"doc": doc})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == "slos[0].metric"
+
+
+def test_each_variant_says_in_how_many_seeds_each_slo_held(user_client):
+    slos = [
+        {
+            "id": "ran",
+            "label": "requests arrived",
+            "metric": "requests.started",
+            "op": ">=",
+            "target": 1,
+        },
+        {"id": "instant", "metric": "requests.latency_ms.p50", "op": "<=", "target": 0},
+    ]
+    doc = {**small_doc(), "slos": slos}
+    scenario = post_json(user_client, "/api/scenarios", {"doc": doc}).json()
+    batch = start(user_client, scenario["id"], variants=[doc], seeds=4).json()
+    execute_all(batch["id"])
+    body = user_client.get(f"/api/runs/batch/{batch['id']}").json()
+    ran, instant = body["variants"][0]["slos"]
+    assert (ran["id"], ran["label"], ran["met"], ran["n"], ran["share"]) == (
+        "ran",
+        "requests arrived",
+        4,
+        4,
+        1.0,
+    )
+    assert (instant["met"], instant["n"]) == (0, 4) and instant["ci95"][1] < 0.5
+    first = body["variants"][0]["result"]
+    assert first["slos"][1] == {
+        "id": "instant",
+        "value": first["requests"]["latency_ms"]["p50"],
+        "met": False,
+    }
