@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.pages import api
+from tests.browser.pages import api, set_field, wait_saved
 from tests.browser.test_analysis import finished_runs, open_sweep, pick_variant, small_doc
 
 SIGN = "[\u2212+]?"  # the pages write a minus sign, not a hyphen
@@ -141,3 +141,71 @@ def test_the_run_view_runs_its_scenario_on_n_seeds(watched):
     expect(page.locator("#variants tbody tr td").nth(1)).to_have_text("5 of 5 seeds")
     p99 = body["stats"][0]["requests.latency_ms.p99"]
     assert p99["n"] == 5 and p99["ci95"][0] <= p99["mean"] <= p99["ci95"][1]
+
+
+SLOS = [
+    {
+        "id": "arrived",
+        "label": "requests arrived",
+        "metric": "requests.started",
+        "op": ">=",
+        "target": 1,
+    },
+    {
+        "id": "instant",
+        "label": "instant p50",
+        "metric": "requests.latency_ms.p50",
+        "op": "<=",
+        "target": 0,
+    },
+]
+
+
+def test_slos_are_edited_in_the_editor_and_shown_as_badges(watched):
+    page = watched.page
+    page.goto("/")
+    doc = {**small_doc("With SLOs"), "slos": SLOS[:1]}
+    doc["workload"][0]["deadline_ms"] = 40
+    scenario = api(page, "POST", "scenarios", {"doc": doc})
+    page.goto(f"/scenarios/{scenario['id']}/")
+    expect(page.locator(".slo-box")).to_have_count(1)
+    page.locator("#btn-add-slo").click()
+    expect(page.locator(".slo-box")).to_have_count(2)
+    set_field(page, "slos[1].label", "instant p50")
+    set_field(page, "slos[1].target", "0")
+    metric = page.locator('#panel select[data-path="slos[1].metric"]')
+    metric.select_option("requests.latency_ms.p50")
+    metric.dispatch_event("change")
+    wait_saved(page)
+    stored = api(page, "GET", f"scenarios/{scenario['id']}")["doc"]
+    assert stored["slos"][1] == {**SLOS[1], "id": "slo-2"}
+    assert stored["workload"][0]["deadline_ms"] == 40
+    watched.shot("editor-slos")
+
+    # A run shows each SLO as met or missed, and its late requests.
+    run = api(page, "POST", "runs", {"scenario_id": scenario["id"], "mode": "batch", "seed": 2})
+    page.goto(f"/runs/{run['id']}/")
+    badges = page.locator("#results .slo-badges .badge")
+    expect(badges).to_have_count(2, timeout=60_000)
+    expect(badges.nth(0)).to_have_class(re.compile("slo-met"))
+    expect(badges.nth(0)).to_contain_text("requests arrived")
+    expect(badges.nth(1)).to_have_class(re.compile("slo-missed"))
+    expect(badges.nth(1)).to_contain_text("instant p50")
+    result = api(page, "GET", f"runs/{run['id']}/result")
+    assert result["requests"]["late"] > 0
+    requests = page.locator("#results table", has_text="goodput/s").locator("tbody td")
+    expect(requests.nth(2)).to_have_text(str(result["requests"]["late"]))
+
+    # Over seeds, the compare page says in how many seeds each held.
+    page.goto(f"/runs/{run['id']}/")
+    page.locator("#variant-seeds").fill("5")
+    pick_variant(page, "mscommRun", "link:charge", "Link charge (sync)", "Make it async")
+    page.wait_for_function(
+        "() => window.mscommSeeds && window.mscommSeeds.finished", timeout=120_000
+    )
+    a_badges = page.locator("#slos-a .badge")
+    expect(a_badges.nth(0)).to_contain_text("met in 5 of 5 seeds")
+    expect(a_badges.nth(0)).to_have_class(re.compile("slo-met"))
+    expect(a_badges.nth(1)).to_contain_text("met in 0 of 5 seeds [0\u201343 %]")
+    expect(page.locator("#slos-b .badge")).to_have_count(2)
+    watched.shot("compare-slos")

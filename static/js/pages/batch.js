@@ -7,6 +7,7 @@ import uPlot from "../../vendor/uplot/uPlot.esm.js";
 import { api } from "../api.js";
 import { el, fmt, replace } from "../dom.js";
 import { meanInterval, overSeeds } from "../analysis/intervals.js";
+import { sloShareBadges } from "../analysis/slo-badges.js";
 
 const $ = (id) => document.getElementById(id);
 const FINAL = new Set(["succeeded", "failed", "cancelled"]);
@@ -28,7 +29,7 @@ function seededRow(item, param) {
     el("td", {}, el("a", { href: `/runs/${encodeURIComponent(item.run.id)}/`, text: variantName(item.variant, param) })),
     el("td", {}, el("span", { class: `badge ${succeeded === total ? "succeeded" : "running"}`, text: `${succeeded} of ${total} seeds` })),
     ...SEEDED.map((key) => el("td", { class: "num", text: meanInterval(item.stats[key]) })),
-    el("td", { text: "–" }),
+    el("td", {}, item.slos.length ? sloShareBadges(item.slos) : "–"),
   );
 }
 
@@ -48,7 +49,7 @@ function row(item, param, seeds) {
 }
 
 function table(batch) {
-  const head = ["variant", "state", "started", "succeeded", "failed", "throughput/s", "p50 ms", "p95 ms", "p99 ms", "failures by cause"];
+  const head = ["variant", "state", "started", "succeeded", "failed", "throughput/s", "p50 ms", "p95 ms", "p99 ms", batch.seeds > 1 ? "SLOs" : "failures by cause"];
   return el(
     "table",
     { id: "variants" },

@@ -16,6 +16,7 @@ import { allFrames } from "../analysis/frames.js";
 import { overSeeds } from "../analysis/intervals.js";
 import { overlayCharts } from "../analysis/overlay-charts.js";
 import { createScrubber } from "../analysis/scrubber.js";
+import { sloBadges, sloShareBadges } from "../analysis/slo-badges.js";
 import { spreadChart } from "../analysis/spread.js";
 
 const FINAL = new Set(["succeeded", "failed", "cancelled"]);
@@ -33,9 +34,15 @@ async function untilFinished(a, b) {
   }
 }
 
-async function side(key, run) {
+async function side(key, run, seeded) {
   const [snapshot, frames] = await Promise.all([api(`runs/${run.id}/scenario`), allFrames(run.id)]);
   $(`name-${key}`).textContent = snapshot.name;
+  if (!seeded && (snapshot.slos || []).length) {
+    // One run's SLOs; over seeds, followSeeds shows in how many seeds each held instead.
+    api(`runs/${run.id}/result`)
+      .then((result) => replace($(`slos-${key}`), sloBadges(result.slos, snapshot.slos)))
+      .catch(() => {});
+  }
   // Sweep points keep no frames: their numbers still compare, their playback stays still.
   const kept = frames.length ? "" : " · no frames kept, nothing to play";
   $(`meta-${key}`).textContent = `seed ${run.seed} · ${run.state}${kept}`;
@@ -80,7 +87,10 @@ async function followSeeds(batch) {
       replace($("diff"), seedTable(batch.diff, { onPick: (row) => showSpread(batch.id, row) }));
     }
     seen.push({ done, n });
-    window.mscommSeeds = { done, total, n, finished: batch.done, diff: batch.diff, seen };
+    batch.variants.forEach((v, i) => {
+      if (v.slos.length) replace($(`slos-${"ab"[i]}`), sloShareBadges(v.slos));
+    });
+    window.mscommSeeds = { done, total, n, finished: batch.done, diff: batch.diff, seen, slos: batch.variants.map((v) => v.slos) };
     if (batch.done) return batch;
     await sleep(700);
     batch = await api(`runs/batch/${encodeURIComponent(batch.id)}`);
@@ -120,7 +130,7 @@ async function main() {
   const seeds = seeded ? followSeeds(batch) : null;
   const body = await untilFinished(runA, runB);
   $("cmp-progress").classList.add("hidden");
-  const [a, b] = await Promise.all([side("a", body.a), side("b", body.b)]);
+  const [a, b] = await Promise.all([side("a", body.a, seeded), side("b", body.b, seeded)]);
   const endS = Math.max(a.scrubber.endT, b.scrubber.endT);
   const seek = $("seek");
   seek.max = String(endS);

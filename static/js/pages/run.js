@@ -83,7 +83,7 @@ async function main() {
     try {
       const result = await api(`runs/${runId}/result`);
       const box = $("results");
-      renderResult(box, result);
+      renderResult(box, result, doc);
       box.classList.remove("hidden");
       series.fromTimeline(result.timeline);
       charts.update(series, true);
