@@ -270,12 +270,14 @@ def run_finish(
     error: str = "",
     from_states: tuple[str, ...] = ACTIVE_STATES,
     stale_before: Any = None,
+    frames: bool = True,
 ) -> bool:
     """End a run: keep its frame log, record the outcome, tell the viewers.
 
     Conditional on the run still being in `from_states`: False if someone else ended it.
+    `frames=False` says the run published none (a batch's extra seed): nothing to read.
     """
-    lines = list(stream.frames_all_raw(run_id))
+    lines = list(stream.frames_all_raw(run_id)) if frames else []
     fields: dict[str, Any] = {
         "state": state,
         "finished_at": timezone.now(),
