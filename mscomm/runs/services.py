@@ -93,15 +93,30 @@ def _check_capacity(workspace: Workspace, adding: int, mode: str = RunMode.LIVE)
         raise LimitExceeded(f"{recent} runs were started in the last minute; at most {rate} may be")
 
 
-def _enqueue(runs: list[Run]) -> None:
-    """Send the runs' tasks once the transaction that created them has committed."""
-    from mscomm.runs.tasks import run_execute_task
+SEED_CHUNK = 5  # a batch's extra seeds go out this many runs to a task
 
+
+def _enqueue(runs: list[Run]) -> None:
+    """Send the runs' tasks once the transaction that created them has committed.
+
+    A batch's extra seeds (short runs nobody watches) go in chunks of SEED_CHUNK per task:
+    a task's dispatch and acknowledgement would otherwise cost a good share of each run.
+    """
+    from mscomm.runs.tasks import run_execute_many_task, run_execute_task
+
+    alone = [run for run in runs if not (run.variant or {}).get("seed_index")]
+    extra = [str(run.id) for run in runs if (run.variant or {}).get("seed_index")]
     signatures = [
         run_execute_task.signature(
             (str(run.id),), task_id=str(run.id), queue=run.mode, immutable=True
         )
-        for run in runs
+        for run in alone
+    ]
+    signatures += [
+        run_execute_many_task.signature(
+            (extra[i : i + SEED_CHUNK],), queue=RunMode.BATCH, immutable=True
+        )
+        for i in range(0, len(extra), SEED_CHUNK)
     ]
     if len(signatures) == 1:
         transaction.on_commit(signatures[0].apply_async)
