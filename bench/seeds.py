@@ -11,11 +11,14 @@ alike:
   polls the batch as the pages do (`batch_public`) and notes when the first 95 % interval
   (two seeds in) is there to show;
 - bare: the same seeds one after another in this process with the bare engine
-  (`patterns.simulate`, no Django, no Redis, no frames).
+  (`patterns.simulate`, no Django, no Redis, no frames);
+- bare x2: the same seeds split over two processes with the bare engine, which measures
+  how much of a second core the machine gives right now (on a shared machine, often
+  little): the batch cannot beat it, so batch / (bare x2) is the pipeline's own cost.
 
-Prints both wall times (medians of `--repeat` turns), their ratio (target: the batch at
-most 0.6x the bare time on a 2-core machine) and the time to the first interval. Never
-part of the test run: it prints figures, it does not assert speed.
+Prints the wall times (medians of `--repeat` turns), the ratio batch / bare (target: at
+most 0.6x on a 2-core machine), the parallel headroom and the time to the first interval.
+Never part of the test run: it prints figures, it does not assert speed.
 """
 
 from __future__ import annotations
@@ -43,6 +46,18 @@ def _bare(doc: dict, seeds: list[int]) -> float:
     for seed in seeds:
         patterns.simulate(model, seed=seed)
     return time.perf_counter() - began
+
+
+def _bare_split(doc: dict, seeds: list[int]) -> float:
+    """The seeds over two processes at once (forked, the engine already imported)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    half = len(seeds) // 2
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(_bare, [doc, doc], [[], []]))  # start both before the clock
+        began = time.perf_counter()
+        list(pool.map(_bare, [doc, doc], [seeds[:half], seeds[half:]]))
+        return time.perf_counter() - began
 
 
 def _batch(scenario, workspace, doc: dict, count: int) -> tuple[float, float]:
@@ -86,12 +101,13 @@ def _bench(args: argparse.Namespace, env: dict[str, str], folder: Path) -> None:
     processes = _start_workers(args.workers, env, folder / "workers.log")
     try:
         _batch(scenario, workspace, doc, 2 * args.workers)  # each worker imports the engine
-        bare, batch, first = [], [], []
+        bare, split, batch, first = [], [], [], []
         for _ in range(args.repeat):
             wall, shown = _batch(scenario, workspace, doc, args.seeds)
             batch.append(wall)
             first.append(shown)
             bare.append(_bare(doc, seeds))
+            split.append(_bare_split(doc, seeds))
     finally:
         _stop(processes)
 
@@ -101,12 +117,16 @@ def _bench(args: argparse.Namespace, env: dict[str, str], folder: Path) -> None:
     print(f"machine: {os.cpu_count()} cores, load average now {load} (other work competes)")
     fmt = lambda xs: ", ".join(f"{x:.2f}" for x in xs)  # noqa: E731
     med_bare, med_batch = statistics.median(bare), statistics.median(batch)
+    med_split = statistics.median(split)
     print(f"  bare engine, one process:   median {med_bare:.2f} s  ({fmt(bare)})")
+    print(f"  bare engine, two processes: median {med_split:.2f} s  ({fmt(split)})")
+    print(f"  parallel headroom now:      {med_bare / med_split:.2f}x (2.0 on two idle cores)")
     print(f"  batch, {args.workers} Celery workers:   median {med_batch:.2f} s  ({fmt(batch)})")
     ratio = med_batch / med_bare
     print(f"  ratio batch / bare:         {ratio:.2f}x (ratio of medians; target <= 0.6)")
     ratios = [b / a for a, b in zip(bare, batch, strict=True)]
     print(f"  ratio per turn:             median {statistics.median(ratios):.2f}x  ({fmt(ratios)})")
+    print(f"  batch / bare x2:            {med_batch / med_split:.2f}x (the pipeline's own cost)")
     print(f"  first interval available:   median {statistics.median(first):.2f} s  ({fmt(first)})")
     print("    (from the enqueue until the batch API has a 95 % interval; the pages poll it")
     print("     every 0.5-0.7 s, which adds up to that much before it is drawn)")
