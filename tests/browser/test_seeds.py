@@ -143,6 +143,7 @@ def test_the_run_view_runs_its_scenario_on_n_seeds(watched):
     assert p99["n"] == 5 and p99["ci95"][0] <= p99["mean"] <= p99["ci95"][1]
 
 
+XSS = "<img src=x onerror=alert(1)>"
 SLOS = [
     {
         "id": "arrived",
@@ -164,7 +165,8 @@ SLOS = [
 def test_slos_are_edited_in_the_editor_and_shown_as_badges(watched):
     page = watched.page
     page.goto("/")
-    doc = {**small_doc("With SLOs"), "slos": SLOS[:1]}
+    # A label that looks like markup shows as text and runs nothing.
+    doc = {**small_doc("With SLOs"), "slos": [{**SLOS[0], "label": XSS}]}
     doc["workload"][0]["deadline_ms"] = 40
     scenario = api(page, "POST", "scenarios", {"doc": doc})
     page.goto(f"/scenarios/{scenario['id']}/")
@@ -179,6 +181,7 @@ def test_slos_are_edited_in_the_editor_and_shown_as_badges(watched):
     wait_saved(page)
     stored = api(page, "GET", f"scenarios/{scenario['id']}")["doc"]
     assert stored["slos"][1] == {**SLOS[1], "id": "slo-2"}
+    assert stored["slos"][0]["label"] == XSS
     assert stored["workload"][0]["deadline_ms"] == 40
     watched.shot("editor-slos")
 
@@ -188,7 +191,7 @@ def test_slos_are_edited_in_the_editor_and_shown_as_badges(watched):
     badges = page.locator("#results .slo-badges .badge")
     expect(badges).to_have_count(2, timeout=60_000)
     expect(badges.nth(0)).to_have_class(re.compile("slo-met"))
-    expect(badges.nth(0)).to_contain_text("requests arrived")
+    expect(badges.nth(0)).to_contain_text(XSS)
     expect(badges.nth(1)).to_have_class(re.compile("slo-missed"))
     expect(badges.nth(1)).to_contain_text("instant p50")
     result = api(page, "GET", f"runs/{run['id']}/result")
@@ -209,3 +212,5 @@ def test_slos_are_edited_in_the_editor_and_shown_as_badges(watched):
     expect(a_badges.nth(1)).to_contain_text("met in 0 of 5 seeds [0\u201343 %]")
     expect(page.locator("#slos-b .badge")).to_have_count(2)
     watched.shot("compare-slos")
+    assert not watched.dialogs
+    assert page.locator("#slos-a img").count() == 0
