@@ -39,10 +39,12 @@ def _iso(value) -> str | None:
 
 
 def run_list(*, workspace: Workspace | None) -> QuerySet[Run]:
-    """The workspace's runs, newest first, without their heavy columns."""
+    """The workspace's runs, newest first, without their heavy columns; a batch's extra
+    seeds are left out (a hundred of them would bury every other run)."""
     if workspace is None:
         return Run.objects.none()
-    return Run.objects.filter(workspace=workspace).defer("doc", "result", "frame_log")
+    runs = Run.objects.filter(workspace=workspace).exclude(variant__has_key="seed_index")
+    return runs.defer("doc", "result", "frame_log")
 
 
 def run_get(*, workspace: Workspace | None, run_id: Any) -> Run:

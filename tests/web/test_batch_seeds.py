@@ -65,6 +65,9 @@ def test_every_variant_runs_on_the_same_derived_seeds(user_client, small):
     assert [run.seed for run in runs] == seeds_derive(5, 4) * 2
     assert [(run.variant or {}).get("seed_index", 0) for run in runs] == [0, 1, 2, 3] * 2
     assert [v["run"]["seed"] for v in batch["variants"]] == [5, 5]
+    # The runs list shows each variant's first seed, not the extras.
+    listed = user_client.get("/api/runs").json()
+    assert sorted(r["id"] for r in listed) == sorted(v["run"]["id"] for v in batch["variants"])
 
 
 def test_extra_seeds_do_not_count_against_the_concurrent_batch_limit(user_client, small, settings):
