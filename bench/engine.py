@@ -14,7 +14,8 @@ and the ratios mscomm/SimPy and mscomm/Ciw, for
   runs its closest equivalent: an open network of four M/M/c nodes where Order feeds
   Payment and Loyalty and Warehouse each get an arrival stream at the publish rate.
 
-mscomm runs with metrics on and a counting observer attached, as a live run would, on
+mscomm runs with metrics on, its incident detector on (`--narrate off` leaves it out) and a
+counting observer attached, as a live run would, on
 the compiled engine when it is built and fresh (the first line says which ran;
 ``MSCOMM_PURE_PYTHON=1`` times the pure-Python one).
 Then it prints the peak traced memory of a 60 s and a 600 s simulated run of the
@@ -156,13 +157,16 @@ def network_scenario(duration_s: float) -> dict[str, Any]:
     }
 
 
+NARRATE = True  # --narrate off times the engine without its incident detector
+
+
 def run_mscomm(doc: dict[str, Any], seed: int) -> Outcome:
     import patterns
 
     scenario = patterns.load(doc)
     observer = CountingObserver()
     with Stopwatch() as watch:
-        result = patterns.simulate(scenario, seed=seed, observer=observer.observe)
+        result = patterns.simulate(scenario, seed=seed, observer=observer.observe, narrate=NARRATE)
     if not isinstance(result, dict):
         result = result.model_dump(mode="json")
     requests = result["requests"]
@@ -360,7 +364,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--engines", default="mscomm,simpy,ciw")
     parser.add_argument("--no-memory", action="store_true", help="skip the memory figures")
+    parser.add_argument(
+        "--narrate", choices=("on", "off"), default="on", help="the incident detector"
+    )
     args = parser.parse_args(argv)
+    global NARRATE
+    NARRATE = args.narrate == "on"
     engines = args.engines.split(",")
     n, net_s, repeat = args.customers, args.network_s, args.repeat
 
@@ -376,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     import patterns.native
 
-    print(f"mscomm engine: {patterns.native.status()}")
+    print(f"mscomm engine: {patterns.native.status()}, incidents {args.narrate}")
     print(f"python {sys.version.split()[0]}, median of {repeat} runs, engines taking turns")
     mm1 = compare({e: mm1_runs[e] for e in engines}, repeat)
     print_speed(f"M/M/1, rho = 0.9, {n:,} customers (theory: mean sojourn 10.00 ms)", mm1)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from heapq import heappush
 from typing import Any, Final
 
-from . import balancing, common_data, events, faults, metrics, resilience, services
+from . import balancing, common_data, events, faults, incidents, metrics, resilience, services
 from .dists import exponential, sampler, stream
 from .metrics import Histogram
 from .slos import slo_results
@@ -171,6 +171,7 @@ class Simulation:
         max_events: int | None = None,
         control: Control | None = None,
         detail: bool = False,
+        narrate: bool = True,
     ) -> None:
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else int(seed)
@@ -233,6 +234,8 @@ class Simulation:
             self.schedule(1.0, tick_seq, _tick, None)
         if self.warm_s > 0:
             self.at(self.warm_s, _warm, None, _TICK)
+        # Incidents (patterns/incidents.py) read the trace events and state snapshots.
+        self.narrator: Any = incidents.attach(self) if narrate else None
 
     # ------------------------------------------------------------ plumbing
 
@@ -530,6 +533,7 @@ def simulate(
     control: Control | None = None,
     max_events: int | None = None,
     detail: bool = False,
+    narrate: bool = True,
 ) -> dict[str, Any]:
     """Run a scenario to its end (or `until`) and return the result document."""
     sim = Simulation(
@@ -539,6 +543,7 @@ def simulate(
         max_events=max_events,
         control=control,
         detail=detail,
+        narrate=narrate,
     )
     end = sim.end_s if until is None else min(float(until), sim.end_s)
     step = 1.0 if control is not None else end

@@ -284,6 +284,7 @@ def result(sim: Any) -> dict[str, Any]:
         },
         "timeline": sim.tl.document(),
         "faults_injected": list(sim.faults_injected),
+        "incidents": list(sim.narrator.found) if sim.narrator is not None else [],
         "stop": sim.stop_info,
         "engine": {"events": sim.events, "wall_s": round(sim.wall_s, 6)},
     }
@@ -306,13 +307,15 @@ def state(sim: Any) -> dict[str, Any]:
                 }
             )
         services[svc.id] = {"instances": insts}
-    links = {}
+    links: dict[str, dict[str, Any]] = {}
     for link in sim.links.values():
         br = link.breaker
         links[link.id] = {
             "in_flight": link.in_flight,
             "breaker": br.state if br is not None else None,
         }
+    for lid, queued in _async_queued(sim).items():
+        links[lid]["queued"] = queued
     return {
         "t": round(sim.now, 6),
         "requests": {
@@ -330,6 +333,8 @@ def state(sim: Any) -> dict[str, Any]:
                 "published": t.published,
                 "redelivered": t.redelivered,
                 "dead_lettered": t.dead_lettered,
+                # A subscription link fails only when its event is dead-lettered.
+                "dead_letters": {sub.svc.id: sub.link.failed for sub in t.subs},
             }
             for t in sim.topics.values()
         },
@@ -342,3 +347,28 @@ def state(sim: Any) -> dict[str, Any]:
             for s in sim.stores.values()
         },
     }
+
+
+def _async_queued(sim: Any) -> dict[str, dict[str, int]]:
+    """Per `async` link: requests waiting for a callee worker (instance queues and the
+    service's own queue while no instance is up) and replies waiting for a caller's."""
+    from .services import ASYNC, OP, REPLY
+
+    out = {
+        link.id: {"request": 0, "reply": 0} for link in sim.links.values() if link.style == "async"
+    }
+    if not out:
+        return out
+    for svc in sim.services.values():
+        for inst in svc.instances:
+            for item in inst.queue:
+                if item.kind == OP:
+                    if item.pkind == ASYNC:
+                        out[item.parent.link.id]["request"] += 1
+                elif item.kind == REPLY:
+                    out[item.call.link.id]["reply"] += 1
+        for call, _ in svc.backlog:
+            out[call.link.id]["request"] += 1
+        for task in svc.reply_backlog:
+            out[task.call.link.id]["reply"] += 1
+    return out

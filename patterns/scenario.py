@@ -291,6 +291,13 @@ class Point(_Model):
     y: float = Field(ge=-1e7, le=1e7)
 
 
+class Watch(_Model):
+    """The moment worth watching and the speed to watch it at (a live run skips ahead)."""
+
+    from_s: float = Field(ge=0, le=172_800)
+    speed: float = Field(default=1.0, ge=0.001, le=100)
+
+
 # --- the scenario ----------------------------------------------------------------------
 
 
@@ -313,6 +320,7 @@ class Scenario(_Model):
     layout: dict[Annotated[str, StringConstraints(max_length=40)], Point] = Field(
         default_factory=dict, max_length=MAX_NODES
     )
+    watch: Watch | None = None
 
     _nodes: dict[str, Service | Topic | Datastore] = PrivateAttr(default_factory=dict)
     _links: dict[str, Link] = PrivateAttr(default_factory=dict)

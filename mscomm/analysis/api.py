@@ -57,6 +57,12 @@ async def request_trace(request: HttpRequest, run_id: UUID, corr: str):
     return await _rerun(request, run_id, services.run_trace, corr=corr)
 
 
+@router.get("/runs/{uuid:run_id}/requests/{corr}/events", response={200: dict, **ERRORS})
+async def request_events(request: HttpRequest, run_id: UUID, corr: str):
+    """One request's trace events (what the run view's sequence diagram is drawn from)."""
+    return await _rerun(request, run_id, services.run_request_events, corr=corr)
+
+
 @router.get("/runs/{uuid:run_id}/requests/{corr}/otlp", response={200: dict, **ERRORS})
 async def request_otlp(request: HttpRequest, run_id: UUID, corr: str):
     """The request's trace as an OTLP JSON download (opens in Jaeger)."""

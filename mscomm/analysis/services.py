@@ -20,7 +20,7 @@ from mscomm.runs.models import Batch, Run
 from mscomm.runs.selectors import run_public
 from mscomm.runs.services import batch_start
 from mscomm.scenarios.models import Scenario
-from patterns import tracing
+from patterns import incidents, tracing
 from patterns.compare import result_diff
 from patterns.export import result_csv, timeline_csv
 from patterns.trace_export import trace_mermaid, trace_otlp
@@ -65,15 +65,31 @@ def run_requests(*, run: Run, size: int = tracing.SAMPLE_SIZE) -> dict[str, Any]
     return {**counts, "sample": tracing.request_sample(outcomes, size)}
 
 
-def run_trace(*, run: Run, corr: str) -> dict[str, Any]:
-    """The trace of request `corr` of the run (see patterns.tracing.build_trace)."""
+def _request_events(run: Run, corr: str) -> tuple[Any, list[dict[str, Any]], bool]:
+    """The run's scenario, request `corr`'s trace events and whether they were cut short."""
     if not CORR.match(corr):
         raise NotFound(f"no request {corr[:20]!r} in run {run.id}")
     scenario = patterns.load(run.doc)
     events, cut = tracing.request_events(scenario, corr, **_rerun_args(run))
     if not events:
         raise NotFound(f"no request {corr} in run {run.id}")
+    return scenario, events, cut
+
+
+def run_trace(*, run: Run, corr: str) -> dict[str, Any]:
+    """The trace of request `corr` of the run (see patterns.tracing.build_trace)."""
+    scenario, events, cut = _request_events(run, corr)
     return tracing.build_trace(events, tracing.link_styles(scenario), truncated=cut)
+
+
+def run_request_events(*, run: Run, corr: str) -> dict[str, Any]:
+    """Every trace event of request `corr`, hop by hop and instance by instance.
+
+    `{"corr", "truncated", "events"}`: the events a live frame would carry for it, never
+    sampled, plus the worker `start`/`end` events (docs/core-api.md).
+    """
+    _, events, cut = _request_events(run, corr)
+    return {"corr": corr, "truncated": cut, "events": events}
 
 
 def run_trace_otlp(*, run: Run, corr: str) -> dict[str, Any]:
@@ -109,10 +125,15 @@ def _json(doc: Any) -> str:
 
 
 def runs_compare(*, run_a: Run, run_b: Run) -> dict[str, Any]:
-    """Both runs, their metric differences (when both have results) and timelines."""
-    rows = None
+    """Both runs, their metric differences (when both have results), timelines, incidents
+    and where their stories first part ways (`divergence`, None when told alike or
+    when a result is missing)."""
+    rows = divergence = None
+    told_a = (run_a.result or {}).get("incidents") or []
+    told_b = (run_b.result or {}).get("incidents") or []
     if run_a.result is not None and run_b.result is not None:
         rows = result_diff(run_a.result, run_b.result)
+        divergence = incidents.first_divergence(told_a, told_b)
     return {
         "a": run_public(run_a),
         "b": run_public(run_b),
@@ -121,6 +142,8 @@ def runs_compare(*, run_a: Run, run_b: Run) -> dict[str, Any]:
             "a": (run_a.result or {}).get("timeline"),
             "b": (run_b.result or {}).get("timeline"),
         },
+        "incidents": {"a": told_a, "b": told_b},
+        "divergence": divergence,
     }
 
 

@@ -58,7 +58,8 @@ class OkOut(Schema):
 class RunIn(Schema):
     scenario_id: UUID
     seed: int | None = None
-    speed: float = 0.05
+    # None: the scenario's `watch` speed (skipping ahead to its moment), else 0.05.
+    speed: float | None = None
     mode: Literal["live", "batch"] = "live"
 
 

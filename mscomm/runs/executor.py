@@ -36,6 +36,7 @@ QUIET_STEPS = 20
 # An unpaced run reads its controls at most this often: a short run's 200 steps would
 # otherwise spend more time asking Redis than simulating.
 CONTROL_POLL_S = 0.1
+SKIP_FRAME_S = 1.0  # while skipping ahead to the `watch` moment, a frame per simulated second
 
 
 class _Lost(Exception):
@@ -116,16 +117,37 @@ class _Session:
             return
         self.last_state = key
         self.last_frame = now
-        stream.frame_publish(self.run.id, self.frames.build(t=self.sim.now, state=state))
+        frame = self.frames.build(t=self.sim.now, state=state, incidents=self.sim.narrator.found)
+        stream.frame_publish(self.run.id, frame)
 
     # -- loops -------------------------------------------------------------------------
 
-    def run_live(self) -> None:
-        """Advance simulated time at `speed` per wall second, one frame per tick."""
+    def skip_to(self) -> float:
+        """Where a live run starts playing: the scenario's `watch.from_s` when the run is
+        at the `watch` speed (the speed was not asked for, or asked for as that), else 0."""
+        watch = self.run.doc.get("watch")
+        if not isinstance(watch, dict) or self.speed != float(watch.get("speed", 1.0)):
+            return 0.0
+        return min(float(watch.get("from_s", 0.0)), self.sim.end_s)
+
+    def skip_ahead(self, to_s: float) -> None:
+        """Run to `to_s` without sleeping, a frame per simulated second (the player jumps
+        ahead to the newest, and a replay still has the whole run)."""
         sim = self.sim
+        while not sim.done and sim.now < to_s:
+            self.apply_controls()
+            sim.advance(min(sim.now + SKIP_FRAME_S, to_s))
+            self.emit_frame(force=True)
+            self.heartbeat()
+
+    def run_live(self) -> None:
+        """Advance simulated time at `speed` per wall second, one frame per tick (after
+        skipping ahead to the scenario's `watch` moment)."""
+        sim = self.sim
+        self.emit_frame(force=True)
+        self.skip_ahead(self.skip_to())
         sim_target = sim.now
         wall_prev = time.monotonic()
-        self.emit_frame(force=True)
         while not sim.done:
             tick_start = time.monotonic()
             self.apply_controls()

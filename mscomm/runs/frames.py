@@ -16,13 +16,19 @@ class FrameBuilder:
         self.max_events = max_events
         self.pending: list[dict] = []
         self.seq = 0
+        self.told = 0  # incidents already in a frame
 
     def observe(self, event: dict) -> None:
         """The observer handed to `patterns.Simulation`."""
         self.pending.append(event)
 
-    def build(self, *, t: float, state: dict) -> dict:
-        """The next frame: events since the last one (evenly sampled), exact counts."""
+    def build(self, *, t: float, state: dict, incidents: list[dict] | None = None) -> dict:
+        """The next frame: events since the last one (evenly sampled), exact counts, and
+        the incidents found since the last one (`incidents` is the run's whole list so far,
+        so each frame carries those whose t falls in it)."""
+        found = incidents or []
+        new = found[self.told :]
+        self.told = len(found)
         events = self.pending
         self.pending = []
         self.seq += 1
@@ -41,6 +47,7 @@ class FrameBuilder:
             "counts": dict(counts),
             "sampled": sampled,
             "state": state,
+            "incidents": new,
         }
 
 

@@ -30,6 +30,19 @@ SPEED_MAX = 100.0
 SEED_MAX = 2**63 - 1
 
 
+DEFAULT_SPEED = 0.05  # simulated seconds per wall second when neither asker nor scenario says
+
+
+def start_speed(doc: dict, speed: float | None) -> float:
+    """The speed a run starts at: the one asked for, else the scenario's `watch` speed."""
+    if speed is not None:
+        return speed
+    watch = doc.get("watch")
+    if not isinstance(watch, dict):
+        return DEFAULT_SPEED
+    return float(watch.get("speed", 1.0))
+
+
 def _check_speed(speed: float) -> float:
     if not SPEED_MIN <= speed <= SPEED_MAX:
         raise Invalid([{"loc": "speed", "msg": f"must be in {SPEED_MIN}..{SPEED_MAX}"}])
@@ -128,7 +141,7 @@ def run_start(
     *,
     scenario: Scenario | None,
     seed: int | None,
-    speed: float,
+    speed: float | None,
     mode: str,
     workspace: Workspace,
     doc: dict | None = None,
@@ -136,11 +149,13 @@ def run_start(
     """Queue a run of a snapshot of `scenario` (task id = run id, on commit).
 
     With `doc` (a valid scenario document, e.g. one shared with the caller) the run is of
-    that document instead, and `scenario` may be None.
+    that document instead, and `scenario` may be None. `speed` None: the scenario's
+    `watch` speed (a live run then skips ahead to its moment), else 0.05.
     """
     if mode not in RunMode.values:
         raise Invalid([{"loc": "mode", "msg": "must be live or batch"}])
     doc = copy.deepcopy(scenario.doc if doc is None else doc)
+    speed = start_speed(doc, speed)
     _check_wall_time(doc, _check_speed(speed), mode)
     with transaction.atomic():
         _check_capacity(workspace, 1, mode)

@@ -59,7 +59,7 @@ class ShareCreatedOut(ShareOut):
 
 class SharedRunIn(Schema):
     seed: int | None = None
-    speed: float = 0.05
+    speed: float | None = None  # None: the scenario's `watch` speed, else 0.05
 
 
 def share_public(share: ShareLink) -> dict[str, Any]:

@@ -91,7 +91,7 @@ def share_fork(*, share: ShareLink, workspace: Workspace) -> Scenario:
 
 
 def share_run_start(
-    *, share: ShareLink, workspace: Workspace, seed: int | None, speed: float
+    *, share: ShareLink, workspace: Workspace, seed: int | None, speed: float | None
 ) -> Run:
     """Start a live run of the shared scenario in `workspace` (the caller's own).
 

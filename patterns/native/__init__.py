@@ -52,6 +52,7 @@ COMPILED = (
     "common_data",
     "faults",
     "items",
+    "incidents",
 )
 # Bumped when the way the build is made changes, so older builds count as stale.
 RECIPE = "2"

@@ -318,3 +318,20 @@ def test_the_owner_shares_a_moment_of_the_run(owner, watched):
     assert shown(stranger)["clock"] == "t = 5.00 s"
     expect(stranger.locator("#charts .chart")).to_have_count(4)
     watched.shot("shared-run-at-5s")
+
+
+def test_the_shared_run_tells_what_happened_and_a_sentence_seeks_the_replay(owner, watched):
+    page = watched.page
+    open_replay(page, owner["run_link"])
+    token = owner["run_link"].rsplit("/", 1)[-1]
+    told = api(page, "GET", f"shares/t/{token}/result")["incidents"]
+    assert told, "the lab tells at least its first request"
+    log = page.get_by_role("log", name="What happened, as the run goes on")
+    # The replay opens at the end: everything is told.
+    expect(log.get_by_role("button")).to_have_count(len(told))
+    expect(log.get_by_role("button").first).to_contain_text(told[0]["text"])
+    log.get_by_role("button").first.click()
+    page.wait_for_function(f"() => Math.abs(window.mscommReplay.t - {told[0]['t']}) < 1e-6")
+    expect(log.get_by_role("button")).to_have_count(
+        len([i for i in told if i["t"] <= told[0]["t"]])
+    )

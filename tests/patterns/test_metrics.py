@@ -11,7 +11,7 @@ import pytest
 import patterns
 from patterns.metrics import Histogram
 
-from .engine_helpers import link, poisson, scenario, service
+from .engine_helpers import constant, link, poisson, scenario, service
 
 
 def exact_quantile(values: list[float], q: float) -> float:
@@ -106,3 +106,80 @@ def test_a_ten_times_longer_run_does_not_need_ten_times_the_memory():
     short = peak_bytes(6)
     long = peak_bytes(60)
     assert long < 2 * short, (short, long)
+
+
+def _state_at(sc: patterns.Scenario, t: float) -> dict:
+    sim = patterns.Simulation(sc)
+    sim.advance(t)
+    return sim.state()
+
+
+def test_async_requests_waiting_for_a_callee_worker_are_counted_on_their_link():
+    # 10 requests a second reach Inventory 2 ms after they arrive; its one worker takes
+    # a second each, so at 0.55 s six have arrived, one is in hand and five wait.
+    sc = scenario(
+        [service("order", work_ms=1), service("inv", workers=1, work_ms=1000)],
+        [link("reserve", "order", "inv", "async", network_ms=1)],
+        [constant("order", 10)],
+    )
+    state = _state_at(sc, 0.55)
+    assert state["links"]["reserve"]["queued"] == {"request": 5, "reply": 0}
+    assert state["services"]["inv"]["instances"][0]["queue"] == 5
+
+
+def test_async_requests_wait_on_the_service_queue_while_no_callee_is_up():
+    sc = scenario(
+        [service("order", work_ms=1), service("inv", instances=2, work_ms=1)],
+        [link("reserve", "order", "inv", "async", network_ms=1)],
+        [constant("order", 10)],
+        [{"target": "inv", "mode": "crash", "from_s": 0, "to_s": 5}],
+    )
+    state = _state_at(sc, 0.55)
+    assert state["links"]["reserve"]["queued"] == {"request": 6, "reply": 0}
+    assert [i["queue"] for i in state["services"]["inv"]["instances"]] == [0, 0]
+
+
+def test_async_replies_waiting_for_a_caller_worker_are_counted_on_their_link():
+    # One request calls three services at once; their replies come back at 4, 5 and
+    # 6 ms to Order's single worker, which spends a second on each.
+    callees = [service(f"c{i}", work_ms=i) for i in (1, 2, 3)]
+    sc = scenario(
+        [service("order", workers=1, work_ms=1), *callees],
+        [link(f"to-c{i}", "order", f"c{i}", "async", network_ms=1, reply_work_ms=1000)
+         for i in (1, 2, 3)],
+        [constant("order", 1, to_s=0.5)],
+    )  # fmt: skip
+    links = _state_at(sc, 0.5)["links"]
+    assert [links[f"to-c{i}"]["queued"] for i in (1, 2, 3)] == [
+        {"request": 0, "reply": 0},
+        {"request": 0, "reply": 1},
+        {"request": 0, "reply": 1},
+    ]
+
+
+def test_only_async_links_report_queued():
+    sc = scenario(
+        [service("a"), service("b")], [link("call", "a", "b", "sync")], [constant("a", 1)]
+    )
+    assert "queued" not in _state_at(sc, 1.0)["links"]["call"]
+
+
+def test_dead_letters_are_counted_per_subscriber():
+    # Every event crashes S1 on its one delivery (straight to the dead-letter queue);
+    # S2 is down throughout, so its events wait and none is attempted.
+    sc = scenario(
+        [
+            service("a", work_ms=1),
+            {"id": "t", "kind": "topic", "poison_probability": 1, "max_deliveries": 1},
+            service("s1", work_ms=1, restart_ms=100),
+            service("s2", work_ms=1),
+        ],
+        [link("pub", "a", "t", "publish"), link("sub1", "t", "s1", "subscribe"),
+         link("sub2", "t", "s2", "subscribe")],
+        [constant("a", 1)],
+        [{"target": "s2", "mode": "crash", "from_s": 0}],
+    )  # fmt: skip
+    topic = _state_at(sc, 5.5)["topics"]["t"]
+    assert topic["dead_letters"] == {"s1": 6, "s2": 0}
+    assert topic["dead_lettered"] == 6
+    assert topic["backlog"] == {"s1": 0, "s2": 6}

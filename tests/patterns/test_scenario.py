@@ -420,3 +420,18 @@ def test_any_mutation_of_a_valid_document_loads_or_explains_itself(path, value, 
 @given(doc=st.dictionaries(st.sampled_from([*base_doc(), "x"]), json_values, max_size=8))
 def test_random_documents_load_or_explain_themselves(doc):
     _assert_loads_or_explains(doc)
+
+
+def test_watch_is_optional_and_names_its_bad_fields():
+    assert patterns.load(base_doc()).watch is None
+    doc = base_doc()
+    doc["watch"] = {"from_s": 18}
+    watch = patterns.load(doc).watch
+    assert (watch.from_s, watch.speed) == (18.0, 1.0)
+    doc["watch"] = {"from_s": -1, "speed": 0, "at": 3}
+    assert problems_of(doc) == [
+        "watch.at: unknown field",
+        "watch.from_s: must be >= 0",
+        "watch.speed: must be >= 0.001",
+    ]
+    assert "watch" in patterns.json_schema()["properties"]

@@ -13,6 +13,7 @@ from django.test import Client
 
 from mscomm.runs.executor import run_execute
 from mscomm.runs.models import Run, RunState
+from tests.narration_scenarios import CRASH_S, crash_doc
 from tests.web.conftest import post_json
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -83,6 +84,31 @@ def test_a_request_trace_matches_the_runs_result(user_client, small):
     assert mermaid["Content-Type"].startswith("text/plain")
     text = mermaid.content.decode()
     assert text.startswith("sequenceDiagram\n") and "failed timeout" in text
+
+
+def test_a_requests_events_are_its_stored_frames_events_and_never_sampled(user_client, small):
+    run_id = finished_run(user_client, small["id"])
+    first = user_client.get(f"/api/runs/{run_id}/requests?size=1").json()["sample"][0]
+    body = user_client.get(f"/api/runs/{run_id}/requests/{first['corr']}/events").json()
+    assert body["corr"] == first["corr"] and body["truncated"] is False
+    events = body["events"]
+    assert {e["corr"] for e in events} == {first["corr"]}
+    assert [e["t"] for e in events] == sorted(e["t"] for e in events)
+    kinds = [e["kind"] for e in events]
+    assert kinds[0] == "arrive" and "timeout" in kinds and "fail" in kinds
+    sends = [e for e in events if e["kind"] == "send"]
+    assert sends
+    assert all(e["src"].startswith("order/") and e["dst"].startswith("pay/") for e in sends)
+    # Every hop the stored frames kept for this request is among them.
+    stored = user_client.get(f"/api/runs/{run_id}/frames?since=0").json()["frames"]
+    hops = [
+        (e["kind"], e["t"], e.get("src"), e.get("dst"))
+        for f in stored
+        for e in f["events"]
+        if e.get("corr") == first["corr"]
+    ]
+    assert hops and set(hops) <= {(e["kind"], e["t"], e.get("src"), e.get("dst")) for e in events}
+    assert user_client.get(f"/api/runs/{run_id}/requests/r999999/events").status_code == 404
 
 
 def test_an_unknown_request_is_404(user_client, small):
@@ -238,3 +264,20 @@ def test_runs_too_big_to_re_run_in_a_request_are_not_traced(user_client, small, 
         assert response.status_code == 429 and f"at most {events - 1}" in response.json()["detail"]
     settings.MSCOMM_TRACE_MAX_EVENTS = events
     assert user_client.get(f"/api/runs/{run_id}/requests/r1").status_code == 200
+
+
+def test_compare_serves_both_stories_and_where_they_first_part_ways(user_client):
+    ids = []
+    for doc in (crash_doc(None), {**crash_doc(None), "faults": []}):
+        response = post_json(user_client, "/api/scenarios", {"doc": doc})
+        assert response.status_code == 201
+        ids.append(finished_run(user_client, response.json()["id"]))
+    body = user_client.get(f"/api/compare/{ids[0]}/{ids[1]}").json()
+    told = {k: Run.objects.get(id=i).result["incidents"] for k, i in zip("ab", ids, strict=True)}
+    assert body["incidents"] == told
+    # Both begin with the first request; only A's Customer crashes.
+    assert [i["kind"] for i in told["b"]] == ["first_request"]
+    assert body["divergence"] == {"index": 1, "t": CRASH_S, "a": told["a"][1], "b": None}
+    assert told["a"][1]["text"] == "Customer crashed (1 of 1 instances down)."
+    same = user_client.get(f"/api/compare/{ids[1]}/{ids[1]}").json()
+    assert same["divergence"] is None

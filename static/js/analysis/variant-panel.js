@@ -5,9 +5,10 @@
  * same seed (POST /api/variants: the run's snapshot and seed, or the editor's saved
  * scenario) and opens their comparison. On the run view it also links the run's requests
  * and exports page and a sweep. Loaded beside pages/run.js or pages/editor.js, which
- * expose their graph as `window.mscommRun` / `window.mscommEditor`.
+ * publish their graph in current.js.
  */
 import { api } from "../api.js";
+import { current } from "../current.js";
 import { el, replace } from "../dom.js";
 
 const CHANGES = {
@@ -26,17 +27,6 @@ const TOGGLES = [
   { setting: "retries", text: "Toggle retries" },
   { setting: "circuit_breaker", text: "Toggle circuit breaker" },
 ];
-
-function waitForGraph() {
-  return new Promise((resolve) => {
-    const check = () => {
-      const page = window.mscommRun || window.mscommEditor;
-      if (page && page.cy) resolve(page.cy);
-      else setTimeout(check, 100);
-    };
-    check();
-  });
-}
 
 /** What the variant is made from: `{run_id}` on the run view, `{scenario_id}` in the editor. */
 function source(runId) {
@@ -94,7 +84,7 @@ async function main() {
     }
   });
 
-  const cy = await waitForGraph();
+  const cy = await current.whenGraph();
 
   async function start(change) {
     status.textContent = "starting both runs…";

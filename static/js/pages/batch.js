@@ -8,9 +8,9 @@ import { api } from "../api.js";
 import { el, fmt, replace } from "../dom.js";
 import { meanInterval, overSeeds } from "../analysis/intervals.js";
 import { sloShareBadges } from "../analysis/slo-badges.js";
+import { isFinal } from "../run/states.js";
 
 const $ = (id) => document.getElementById(id);
-const FINAL = new Set(["succeeded", "failed", "cancelled"]);
 
 /** What a variant is, in words: `timeout_ms = 200`, or `variant 2`. */
 function variantName(v, param) {
@@ -101,7 +101,7 @@ async function main() {
         })
         .catch(() => {}); // the scenario may have been deleted since: the batch still shows
     }
-    const finished = batch.variants.filter((v) => FINAL.has(v.run.state)).length;
+    const finished = batch.variants.filter((v) => isFinal(v.run.state)).length;
     const count = batch.seeds > 1 ? `${batch.progress.done} of ${batch.progress.total} runs finished` : `${finished} of ${batch.variants.length} finished`;
     $("batch-state").textContent = batch.done ? "done" : count;
     window.mscommBatch = { done: batch.done, progress: batch.progress, seeds: batch.seeds, stats: batch.variants.map((v) => v.stats) };

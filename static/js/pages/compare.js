@@ -12,14 +12,16 @@ import { api } from "../api.js";
 import { el, replace } from "../dom.js";
 import { createGraph } from "../graph/create.js";
 import { diffTable, seedTable } from "../analysis/difftable.js";
-import { allFrames } from "../analysis/frames.js";
 import { overSeeds } from "../analysis/intervals.js";
 import { overlayCharts } from "../analysis/overlay-charts.js";
 import { createScrubber } from "../analysis/scrubber.js";
 import { sloBadges, sloShareBadges } from "../analysis/slo-badges.js";
 import { spreadChart } from "../analysis/spread.js";
+import { loadFrames } from "../replay/frames.js";
+import { isFinal } from "../run/states.js";
+import { fillSpeeds } from "../speeds.js";
+import { createNarration, incidentTime } from "../run/narration.js";
 
-const FINAL = new Set(["succeeded", "failed", "cancelled"]);
 const $ = (id) => document.getElementById(id);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -29,13 +31,19 @@ async function untilFinished(a, b) {
     const runs = [body.a, body.b];
     $("cmp-status").textContent = runs.map((r, i) => `${"AB"[i]}: ${r.state} ${Math.round((r.progress || 0) * 100)} %`).join(" · ");
     $("cmp-progress").value = (runs[0].progress + runs[1].progress) / 2;
-    if (runs.every((r) => FINAL.has(r.state))) return body;
+    if (runs.every((r) => isFinal(r.state))) return body;
     await sleep(700);
   }
 }
 
+/** Every stored frame of a run, in seq order. */
+async function runFrames(runId) {
+  const index = await loadFrames((since) => api(`runs/${encodeURIComponent(runId)}/frames?since=${since}`));
+  return index.frames;
+}
+
 async function side(key, run, seeded) {
-  const [snapshot, frames] = await Promise.all([api(`runs/${run.id}/scenario`), allFrames(run.id)]);
+  const [snapshot, frames] = await Promise.all([api(`runs/${run.id}/scenario`), runFrames(run.id)]);
   $(`name-${key}`).textContent = snapshot.name;
   if (!seeded && (snapshot.slos || []).length) {
     // One run's SLOs; over seeds, followSeeds shows in how many seeds each held instead.
@@ -133,15 +141,24 @@ async function main() {
   const [a, b] = await Promise.all([side("a", body.a, seeded), side("b", body.b, seeded)]);
   const endS = Math.max(a.scrubber.endT, b.scrubber.endT);
   const seek = $("seek");
+  fillSpeeds($("cmp-speed"), 1);
   seek.max = String(endS);
 
   let t = 0;
   let playing = false;
   let last = null;
   const speed = () => Number($("cmp-speed").value);
+  const goTo = (inc) => window.mscommCompare.seek(inc.t);
+  const told = {
+    a: createNarration($("narration-a"), { onPick: goTo }).add(body.incidents && body.incidents.a),
+    b: createNarration($("narration-b"), { onPick: goTo }).add(body.incidents && body.incidents.b),
+  };
+  showDivergence(body.divergence, goTo);
   function show() {
     a.scrubber.show(t, speed());
     b.scrubber.show(t, speed());
+    told.a.at(t);
+    told.b.at(t);
     seek.value = String(t);
     $("cmp-clock").textContent = `t = ${t.toFixed(2)} s of ${endS.toFixed(1)} s`;
   }
@@ -178,12 +195,30 @@ async function main() {
     stats: () => ({ t, playing, endS, a: a.scrubber.stats(), b: b.scrubber.stats() }),
   };
 
-  if (seeds) await seeds;
-  else if (body.rows) replace($("diff"), diffTable(body.rows));
-  else replace($("diff"), el("p", { class: "muted", text: "A run did not finish with a result: nothing to compare." }));
+  // Over seeds, followSeeds keeps the table up to date; two single runs have theirs now.
+  if (!seeds && body.rows) replace($("diff"), diffTable(body.rows));
+  else if (!seeds) replace($("diff"), el("p", { class: "muted", text: "A run did not finish with a result: nothing to compare." }));
   const width = Math.max(300, Math.floor(($("cmp-charts").clientWidth || 900) / 2) - 32);
   overlayCharts($("cmp-charts"), body.timelines, { labels: [`A ${a.doc.name}`, `B ${b.doc.name}`], width });
   $("cmp-status").textContent = "Both runs are over: play or seek to watch them side by side.";
+  if (seeds) await seeds;
+}
+
+/** The first incident that differs: both sentences, and a button to go to that moment. */
+function showDivergence(split, goTo) {
+  const box = $("divergence");
+  if (!split) {
+    box.textContent = "The two runs tell the same story: no incident differs.";
+    return;
+  }
+  const side = (key, inc) =>
+    el("li", {}, el("span", { class: `tag tag-${key}`, text: key.toUpperCase() }), " ", inc ? `${incidentTime(inc.t)}: ${inc.text}` : "nothing more happens.");
+  replace(
+    box,
+    el("button", { type: "button", id: "btn-divergence", onclick: () => goTo(split) }, `Go to ${incidentTime(split.t)}`),
+    el("ul", { class: "divergence-list" }, side("a", split.a), side("b", split.b)),
+  );
+  box.classList.remove("muted");
 }
 
 main().catch((err) => {

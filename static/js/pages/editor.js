@@ -13,6 +13,8 @@ import { mapProblems, markElements } from "../editor/problems.js";
 import { syncGraph } from "../editor/sync.js";
 import { createTools } from "../editor/tools.js";
 import { createTimeline } from "../run/timeline.js";
+import { current } from "../current.js";
+import { fillSpeeds } from "../speeds.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -24,7 +26,9 @@ async function main() {
   ]);
   const model = createDocument(stored ? stored.doc : emptyScenario());
   const cy = createGraph($("graph"), model.doc, { editable: true });
-  window.mscommEditor = { cy, model };
+  window.mscommEditor = { cy, model }; // a test hook; modules use current.js
+  current.setGraph(cy);
+  fillSpeeds($("run-speed"), 0.05);
   $("legend").append(legend());
 
   const autosave = createAutosave({ model, scenarioId: stored ? stored.id : null, version: stored ? stored.version : null });

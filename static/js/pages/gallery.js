@@ -11,8 +11,20 @@ function status(text, kind = "") {
 }
 
 async function startRun(scenarioId) {
-  const run = await api("runs", { method: "POST", body: { scenario_id: scenarioId, seed: null, speed: 0.05, mode: "live" } });
+  const run = await api("runs", { method: "POST", body: { scenario_id: scenarioId, seed: null, speed: null, mode: "live" } });
   location.assign(`/runs/${encodeURIComponent(run.id)}/`);
+}
+
+/** "Topology of <name>: Order, Payment (services); Placed (topic)." */
+export function topologyText(name, doc) {
+  const groups = new Map();
+  for (const node of doc.nodes || []) {
+    const kind = node.kind || "service";
+    groups.set(kind, [...(groups.get(kind) || []), node.label || node.id]);
+  }
+  const parts = [...groups].map(([kind, labels]) => `${labels.join(", ")} (${kind}${labels.length > 1 ? "s" : ""})`);
+  const links = (doc.links || []).length;
+  return `Topology of ${name}: ${parts.join("; ") || "empty"}; ${links} link${links === 1 ? "" : "s"}.`;
 }
 
 function labCard(lab) {
@@ -27,7 +39,12 @@ function labCard(lab) {
     }
   };
   api(`library/${encodeURIComponent(lab.slug)}`)
-    .then((full) => picture.append(thumbnail(full.doc)))
+    .then((full) => {
+      const svg = thumbnail(full.doc);
+      // The picture's text alternative: what it draws, in the scenario's own labels.
+      svg.setAttribute("aria-label", topologyText(lab.name, full.doc));
+      picture.append(svg);
+    })
     .catch(() => picture.append(el("p", { class: "muted", text: "no preview" })));
   return el(
     "article",

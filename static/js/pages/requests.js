@@ -9,6 +9,7 @@ import { el, fmt, replace } from "../dom.js";
 import { createGraph } from "../graph/create.js";
 import { saveBlob } from "../analysis/download.js";
 import { waterfall } from "../analysis/waterfall.js";
+import { isFinal } from "../run/states.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -74,7 +75,7 @@ function requestRow(runId, item) {
 
 /** "Compare with…": the caller's other finished runs; picking one opens the comparison. */
 async function offerCompare(run) {
-  const others = (await api("runs")).filter((r) => r.id !== run.id && !["queued", "running"].includes(r.state));
+  const others = (await api("runs")).filter((r) => r.id !== run.id && isFinal(r.state));
   const select = $("compare-with");
   replace(
     select,
@@ -101,7 +102,7 @@ async function main() {
     saveBlob(cy.png({ output: "blob", bg: "#ffffff", full: true, scale: 2 }), `topology-${runId}.png`);
   });
   window.mscommRequests = { cy };
-  if (!run.state || ["queued", "running"].includes(run.state)) {
+  if (!isFinal(run.state)) {
     $("req-status").textContent = `the run is ${run.state}: requests can be traced once it is over`;
     return;
   }

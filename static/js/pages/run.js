@@ -9,15 +9,20 @@ import { createGraph } from "../graph/create.js";
 import { legend } from "../graph/legend.js";
 import { createPlayer } from "../player/player.js";
 import { mountReplay } from "../replay/mount.js";
+import { mountCapture } from "../run/capture.js";
 import { createCharts } from "../run/charts.js";
 import { createDetails } from "../run/details.js";
+import { createFollow } from "../run/follow.js";
 import { createInjectPanel } from "../run/inject.js";
+import { createNarration } from "../run/narration.js";
 import { renderResult } from "../run/results.js";
 import { createSeries } from "../run/series.js";
 import { createStream } from "../run/stream.js";
+import { isFinal } from "../run/states.js";
 import { createTimeline } from "../run/timeline.js";
+import { current } from "../current.js";
+import { fillSpeeds } from "../speeds.js";
 
-const FINAL = new Set(["succeeded", "failed", "cancelled"]);
 const $ = (id) => document.getElementById(id);
 
 async function main() {
@@ -38,21 +43,56 @@ async function main() {
   $("legend").append(legend({ messages: true }));
 
   const cy = createGraph($("graph"), doc);
-  const wasOver = FINAL.has(run.state);
+  const wasOver = isFinal(run.state);
   const player = createPlayer({ cy, canvas: $("particles"), speed: run.speed || 0.05 });
   window.mscommPlayer = player;
-  window.mscommRun = { cy };
+  window.mscommRun = { cy }; // a test hook; modules use current.js
+  current.setGraph(cy);
   const services = (doc.nodes || []).filter((n) => n.kind === "service").map((n) => n.id);
   // About two chart points per wall second at the run's speed, and at most ~4000 in all.
   const series = createSeries(services, { every: Math.max(endS / 4000, Math.min(endS / 400, (run.speed || 0.05) * 0.5)) });
   const charts = createCharts($("charts"), services);
   const timeline = createTimeline($("timeline"), endS);
   for (const f of doc.faults || []) timeline.fault(f);
-  selectSpeed(run.speed || 0.05);
+  fillSpeeds($("speed"), run.speed || 0.05);
 
   let state = run.state;
   let paused = false;
   const stream = createStream(runId);
+  const follow = createFollow({ cy, stage: $("graph").parentElement, panel: $("follow"), doc });
+  window.mscommFollow = follow; // a test hook
+  window.mscommCapture = mountCapture({
+    stage: $("graph").parentElement,
+    toolbar: $("capture"),
+    name: () => `mscomm-run-${runId}-t${(current.replay ? current.replay.t : player.stats().simNow).toFixed(2)}`,
+    replay: () => current.replay,
+  });
+  const failedAndSlowest = () => api(`runs/${runId}/requests?size=20`).then((body) => body.sample);
+  const exactEvents = (corr) => api(`runs/${runId}/requests/${encodeURIComponent(corr)}/events`).then((body) => body.events);
+  follow.use({
+    clock: () => player.stats().simNow,
+    playing: () => !paused && !isFinal(state),
+    // Live, a breakpoint is the Pause button: the run stops where the server is.
+    pause: () => {
+      if (!paused) $("btn-pause").click();
+    },
+    speed: () => player.speed(),
+  });
+  // "What happened": sentences from the frames (live) or the result; a click seeks there.
+  const narration = createNarration($("narration"), { onPick: (inc) => pickIncident(inc) });
+  window.mscommNarration = narration;
+  function pickIncident(inc) {
+    if (replayLoad || isFinal(state)) {
+      // Over: open the replay (if it is not yet) and go to that moment.
+      showReplay({ startAt: inc.t }).then((replay) => replay && replay.pause().seek(inc.t));
+      return;
+    }
+    // Live, the moment cannot be replayed yet: point at what it is about.
+    const target = inc.link ? cy.getElementById(`link:${inc.link}`) : cy.getElementById(inc.node || "");
+    cy.elements().unselect();
+    if (target && target.length) target.select();
+    $("hint").textContent = `${inc.t.toFixed(1)} s: ${inc.text} (the replay can go back to it once the run is over)`;
+  }
   createInjectPanel({
     cy,
     send: (action) => stream.send(action),
@@ -67,7 +107,7 @@ async function main() {
     badge.className = `badge ${r.state}`;
     if (typeof r.progress === "number") $("run-progress").value = r.progress;
     for (const f of r.faults_injected || []) timeline.fault(f, { injected: true });
-    const over = FINAL.has(r.state);
+    const over = isFinal(r.state);
     for (const id of ["btn-pause", "btn-stop", "btn-inject"]) if (over) $(id).disabled = true;
     $("btn-replay").disabled = !over;
     if (r.error) $("conn-status").textContent = r.error;
@@ -79,10 +119,12 @@ async function main() {
     if (finished) return;
     finished = true;
     player.finish();
+    follow.use({ exact: exactEvents, sample: failedAndSlowest });
     $("hint").textContent = `The run ${r.state}. Replay it, or change the seed and run again.`;
     try {
       const result = await api(`runs/${runId}/result`);
       const box = $("results");
+      narration.add(result.incidents);
       renderResult(box, result, doc);
       box.classList.remove("hidden");
       series.fromTimeline(result.timeline);
@@ -94,6 +136,8 @@ async function main() {
   }
 
   player.on("frame", (frame) => {
+    follow.observe(frame);
+    narration.add(frame.incidents);
     if (series.add(frame)) charts.update(series);
     $("run-progress").value = Math.min(1, frame.t / endS);
   });
@@ -119,6 +163,7 @@ async function main() {
     timeline.at(t);
   }
   player.on("state", showState);
+  player.on("tick", (t) => narration.at(t));
 
   /** A finished run plays from its stored frames, with the scrubber (replay/). */
   let replayLoad = null; // resolves to the replay (null without frames)
@@ -151,6 +196,20 @@ async function main() {
     });
     if (!replay) return null;
     replay.on("state", showState);
+    follow
+      .reset()
+      .observeAll(replay.frames)
+      .use({
+        clock: () => replay.t,
+        playing: () => replay.playing,
+        // A breakpoint in the replay stops the scrubber at the very moment.
+        pause: (t) => replay.pause().seek(t),
+        speed: () => replay.speed(),
+        exact: exactEvents,
+        sample: failedAndSlowest,
+      });
+    replay.on("time", (t) => narration.at(t));
+    narration.at(replay.t);
     if (replay.player.state) showState(replay.player.state, replay.t);
     $("hint").textContent = "Replay: play, drag the timeline or step frame by frame (← →).";
     return replay;
@@ -181,7 +240,7 @@ async function main() {
     showRun({ state });
   });
   function explainSpeed(speed) {
-    if (FINAL.has(state)) return;
+    if (isFinal(state)) return;
     const wall = 1 / speed;
     $("hint").textContent = `${speed}× speed: one simulated second lasts ${wall >= 1 ? `${fmt(wall)} s` : `${fmt(wall * 1000)} ms`} here. Click a service, topic or link to inject a fault.`;
   }
@@ -191,7 +250,7 @@ async function main() {
     explainSpeed(speed);
     player.speed(speed);
     if (replayLoad) replayLoad.then((replay) => replay && replay.speed(speed));
-    if (!FINAL.has(state)) stream.send({ action: "speed", speed });
+    if (!isFinal(state)) stream.send({ action: "speed", speed });
   });
   $("btn-stop").addEventListener("click", () => stream.send({ action: "stop" }));
   $("btn-rerun").addEventListener("click", async () => {
@@ -207,13 +266,6 @@ async function main() {
     }
   });
   $("btn-replay").addEventListener("click", () => showReplay({ startAt: 0, play: true }));
-}
-
-function selectSpeed(speed) {
-  const select = $("speed");
-  const values = [...select.options].map((o) => Number(o.value));
-  const nearest = values.reduce((a, b) => (Math.abs(b - speed) < Math.abs(a - speed) ? b : a));
-  select.value = String(nearest);
 }
 
 main().catch((err) => {

@@ -10,13 +10,17 @@ import { createGraph } from "../graph/create.js";
 import { legend } from "../graph/legend.js";
 import { createPlayer } from "../player/player.js";
 import { mountReplay } from "../replay/mount.js";
+import { mountCapture } from "../run/capture.js";
 import { createCharts } from "../run/charts.js";
+import { createFollow } from "../run/follow.js";
+import { createNarration } from "../run/narration.js";
 import { renderResult } from "../run/results.js";
 import { createSeries } from "../run/series.js";
 import { createStream } from "../run/stream.js";
+import { isFinal } from "../run/states.js";
 import { createTimeline } from "../run/timeline.js";
+import { current } from "../current.js";
 
-const FINAL = new Set(["succeeded", "failed", "cancelled"]);
 const $ = (id) => document.getElementById(id);
 
 function status(text, kind = "") {
@@ -25,6 +29,8 @@ function status(text, kind = "") {
 }
 
 let timeline = null;
+let narration = null;
+let replayShown = null; // the replay once the run is over
 
 function showNumbers(s, t) {
   if (timeline) timeline.at(t);
@@ -54,22 +60,39 @@ async function main() {
   for (const f of doc.faults || []) timeline.fault(f);
   for (const f of (shared.run && shared.run.faults_injected) || []) timeline.fault(f, { injected: true });
   window.mscommShared = { cy, shared };
+  current.setGraph(cy);
 
   $("btn-run-copy").addEventListener("click", () =>
-    act(`${base}/run`, { seed: shared.run ? shared.run.seed : null, speed: shared.run ? shared.run.speed : 0.05 }, (run) => `/runs/${encodeURIComponent(run.id)}/`),
+    act(`${base}/run`, { seed: shared.run ? shared.run.seed : null, speed: shared.run ? shared.run.speed : null }, (run) => `/runs/${encodeURIComponent(run.id)}/`),
   );
   $("btn-fork").addEventListener("click", () => act(`${base}/fork`, undefined, (scenario) => `/scenarios/${encodeURIComponent(scenario.id)}/`));
 
   if (shared.kind !== "run") {
     $("hint").textContent = "A shared scenario, read-only. Run it yourself to watch it, or fork it to change your own copy.";
     // Nothing moves on a scenario: no particles, playhead or numbers of a moment.
-    for (const id of ["particles", "timeline-now", "stats"]) $(id).classList.add("hidden");
+    for (const id of ["particles", "timeline-now", "stats", "follow"]) $(id).classList.add("hidden");
     return;
   }
   const run = shared.run;
   showRunState(run);
-  const replay = () => showReplay({ cy, base, run, endS, doc });
-  if (FINAL.has(run.state)) {
+  const follow = createFollow({ cy, stage: $("graph").parentElement, panel: $("follow"), doc });
+  window.mscommFollow = follow; // a test hook
+  window.mscommCapture = mountCapture({
+    stage: $("graph").parentElement,
+    toolbar: $("capture"),
+    name: () => `mscomm-shared-t${(current.replay ? current.replay.t : 0).toFixed(2)}`,
+    replay: () => current.replay,
+  });
+  $("narration").classList.remove("hidden");
+  narration = createNarration($("narration"), {
+    onPick: (inc) => {
+      if (replayShown) replayShown.pause().seek(inc.t);
+      else $("hint").textContent = `${inc.t.toFixed(1)} s: ${inc.text} (the replay can go back to it once the run is over)`;
+    },
+  });
+  window.mscommNarration = narration;
+  const replay = () => showReplay({ cy, base, run, endS, doc, follow });
+  if (isFinal(run.state)) {
     await replay();
     return;
   }
@@ -78,13 +101,18 @@ async function main() {
   const player = createPlayer({ cy, canvas: $("particles"), speed: run.speed || 0.05 });
   window.mscommPlayer = player;
   player.on("state", showNumbers);
+  player.on("frame", (frame) => follow.observe(frame));
+  // Watching through a link cannot pause the owner's run: breakpoints only report.
+  follow.use({ clock: () => player.stats().simNow, playing: () => true, pause: () => {}, speed: () => player.speed() });
+  player.on("frame", (frame) => narration.add(frame.incidents));
+  player.on("tick", (t) => narration.at(t));
   const stream = createStream(null, { path: `/ws/shares/${encodeURIComponent(token)}/` });
   stream
     .on("frame", (frame) => player.push(frame))
     .on("status", (s) => status(s === "open" ? "live" : s))
     .on("run", (r) => {
       showRunState(r);
-      if (!FINAL.has(r.state)) return;
+      if (!isFinal(r.state)) return;
       stream.close();
       player.stop();
       window.mscommPlayer = null;
@@ -94,7 +122,7 @@ async function main() {
   player.start();
 }
 
-async function showReplay({ cy, base, run, endS, doc }) {
+async function showReplay({ cy, base, run, endS, doc, follow }) {
   $("hint").textContent = `This run ${run.state}. Play it, drag the timeline, or step frame by frame (← →).`;
   const replay = await mountReplay({
     cy,
@@ -104,10 +132,20 @@ async function showReplay({ cy, base, run, endS, doc }) {
     speed: run.speed || 0.05,
     endS,
   });
-  if (replay) replay.on("state", showNumbers);
+  if (replay) {
+    replay.on("state", showNumbers);
+    follow
+      .reset()
+      .observeAll(replay.frames)
+      .use({ clock: () => replay.t, playing: () => replay.playing, pause: (t) => replay.pause().seek(t), speed: () => replay.speed() });
+    replay.on("time", (t) => narration.at(t));
+    replayShown = replay;
+  }
   if (replay && replay.player && replay.player.state) showNumbers(replay.player.state, replay.t);
   try {
     const result = await api(`${base}/result`);
+    narration.add(result.incidents);
+    if (replay) narration.at(replay.t);
     renderResult($("results"), result);
     $("results").classList.remove("hidden");
     const services = (doc.nodes || []).filter((n) => n.kind === "service").map((n) => n.id);

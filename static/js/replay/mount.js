@@ -1,9 +1,10 @@
 /**
  * Replace a page's live view with the replay of a finished run: load its frames, put the
  * scrubber in `container`, and open at the URL's playhead (else at `startAt`, else the end).
- * Resolves to the replay (null when the run stored no frames). Exposed as
- * `window.mscommReplay` for the status line and tests.
+ * Resolves to the replay (null when the run stored no frames). Published as
+ * `current.replay` (current.js) and `window.mscommReplay` for tests.
  */
+import { current } from "../current.js";
 import { el, replace } from "../dom.js";
 import { loadFrames } from "./frames.js";
 import { playheadFrom, playheadUrl } from "./playhead.js";
@@ -29,7 +30,8 @@ export async function mountReplay({ cy, canvas, container, fetchPage, speed, end
     // Resting on a moment puts it in the address bar, so copying the URL shares it.
     onSettle: (t) => history.replaceState(history.state, "", playheadUrl(t)),
   });
-  window.mscommReplay = replay;
+  window.mscommReplay = replay; // a test hook; modules use current.js
+  current.setReplay(replay);
   const at = playheadFrom();
   if (at !== null) replay.seek(at);
   else if (startAt !== null) replay.seek(startAt);

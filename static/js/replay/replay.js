@@ -145,6 +145,10 @@ export function createReplay({ cy, canvas, index, speed = 1 }) {
     get player() {
       return player;
     },
+    /** The run's frames, in seq order (read-only). */
+    get frames() {
+      return frames;
+    },
   };
   return replay;
 }

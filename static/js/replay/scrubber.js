@@ -4,12 +4,7 @@
  * or pauses, ← and → step a frame (when no form field has the focus).
  */
 import { el, replace } from "../dom.js";
-
-const SPEEDS = [0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20];
-
-function nearest(value) {
-  return SPEEDS.reduce((a, b) => (Math.abs(b - value) < Math.abs(a - value) ? b : a));
-}
+import { fillSpeeds, nearestSpeed } from "../speeds.js";
 
 /** Build the controls in `container` for `replay`; `onSettle(t)` runs when the playhead rests. */
 export function createScrubber(container, replay, { endS, onSettle = () => {} }) {
@@ -27,12 +22,7 @@ export function createScrubber(container, replay, { endS, onSettle = () => {} })
   });
   const clock = el("span", { id: "replay-clock", class: "clock", text: "t = 0.00 s" });
   const frame = el("span", { id: "replay-frame", class: "muted", text: "" });
-  const speed = el(
-    "select",
-    { id: "replay-speed", "aria-label": "Replay speed" },
-    SPEEDS.map((s) => el("option", { value: String(s), text: `${s}×` })),
-  );
-  speed.value = String(nearest(replay.speed()));
+  const speed = fillSpeeds(el("select", { id: "replay-speed", "aria-label": "Replay speed" }), replay.speed());
   replace(
     container,
     el("div", { class: "replay-bar", role: "group", "aria-label": "Replay" }, back, play, next, seek, clock, frame, el("label", {}, "Speed ", speed)),
@@ -45,7 +35,7 @@ export function createScrubber(container, replay, { endS, onSettle = () => {} })
     frame.textContent = `frame ${i + 1} / ${replay.length}`;
   });
   replay.on("speed", (value) => {
-    speed.value = String(nearest(value));
+    speed.value = String(nearestSpeed(value));
   });
   replay.on("play", (playing) => {
     play.textContent = playing ? "Pause" : "Play";

@@ -5,8 +5,7 @@
  * `closed`, `reconnecting`).
  */
 import { createHub } from "../hub.js";
-
-const FINAL = new Set(["succeeded", "failed", "cancelled"]);
+import { isFinal } from "./states.js";
 
 export function createStream(runId, { since = 0, path = null } = {}) {
   const hub = createHub();
@@ -42,7 +41,7 @@ export function createStream(runId, { since = 0, path = null } = {}) {
         lastSeq = data.frame.seq;
         hub.emit("frame", data.frame);
       } else if (data.type === "run" && data.run) {
-        if (FINAL.has(data.run.state)) finished = true;
+        if (isFinal(data.run.state)) finished = true;
         hub.emit("run", data.run);
       } else if (data.type === "error") hub.emit("error", data.detail);
     });

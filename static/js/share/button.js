@@ -3,6 +3,7 @@
  * this scenario or run (optionally expiring, optionally at the replay's current moment),
  * shows it once to copy, and lists this page's links with a Revoke button each.
  */
+import { current } from "../current.js";
 import { el, replace } from "../dom.js";
 import { expiresAt, expirySelect, expiryText, shareUrl, shares } from "./links.js";
 
@@ -76,7 +77,7 @@ function createPanel() {
     }
     try {
       const share = await shares.create(what, expiresAt(expiry.value));
-      const replay = window.mscommReplay;
+      const replay = current.replay;
       url.value = shareUrl(share.url, atMoment.checked && replay ? replay.t : null);
       made.classList.remove("hidden");
       url.select();
@@ -99,7 +100,7 @@ function createPanel() {
   return {
     panel,
     open() {
-      momentRow.classList.toggle("hidden", !window.mscommReplay);
+      momentRow.classList.toggle("hidden", !current.replay);
       panel.classList.remove("hidden");
       refresh().catch((err) => {
         status.textContent = `Could not list links: ${err.message}`;
