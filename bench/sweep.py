@@ -46,6 +46,34 @@ def _setup_env(folder: Path) -> tuple[dict[str, str], subprocess.Popen]:
     return env, redis
 
 
+def with_deployment(prefix: str, body) -> None:
+    """Call `body(env, folder)` with a private Redis and SQLite file; stop Redis after."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    env, redis = _setup_env(folder)
+    try:
+        body(env, folder)
+    finally:
+        redis.terminate()
+        redis.wait(timeout=10)
+
+
+def lab_scenario(env: dict[str, str], lab: str):
+    """Migrate, set Django up, and store built-in `lab` in a new workspace:
+    (workspace, doc, scenario)."""
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+
+    import django
+
+    django.setup()
+    import patterns.library
+    from mscomm.accounts.models import Workspace
+    from mscomm.scenarios.models import Scenario
+
+    workspace = Workspace.objects.create()
+    doc = patterns.library.get_lab(lab).doc
+    return workspace, doc, Scenario.objects.create(workspace=workspace, name=doc["name"], doc=doc)
+
+
 def _start_workers(n: int, env: dict[str, str], log: Path) -> list[subprocess.Popen]:
     out = log.open("ab")
     return [
@@ -109,29 +137,11 @@ def main() -> None:
     parser.add_argument("--lab", default="sync-chain")
     parser.add_argument("--max-rate", type=float, default=500.0)
     args = parser.parse_args()
-
-    folder = Path(tempfile.mkdtemp(prefix="mscomm-bench-sweep-"))
-    env, redis = _setup_env(folder)
-    try:
-        _bench(args, env, folder)
-    finally:
-        redis.terminate()
-        redis.wait(timeout=10)
+    with_deployment("mscomm-bench-sweep-", lambda env, folder: _bench(args, env, folder))
 
 
 def _bench(args: argparse.Namespace, env: dict[str, str], folder: Path) -> None:
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-
-    import django
-
-    django.setup()
-    import patterns.library
-    from mscomm.accounts.models import Workspace
-    from mscomm.scenarios.models import Scenario
-
-    workspace = Workspace.objects.create()
-    doc = patterns.library.get_lab(args.lab).doc
-    scenario = Scenario.objects.create(workspace=workspace, name=doc["name"], doc=doc)
+    workspace, _doc, scenario = lab_scenario(env, args.lab)
     step = (args.max_rate - 10.0) / max(args.points - 1, 1)
     values = [round(10.0 + i * step, 3) for i in range(args.points)]
 

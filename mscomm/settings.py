@@ -213,6 +213,9 @@ MSCOMM_MAX_RUN_STARTS_PER_MINUTE = env_int("MSCOMM_MAX_RUN_STARTS_PER_MINUTE", 6
 # Batch runs (compare, sweeps) queued or running at once per workspace: two full sweeps.
 MSCOMM_MAX_CONCURRENT_BATCH_RUNS = env_int("MSCOMM_MAX_CONCURRENT_BATCH_RUNS", 40, minimum=1)
 MSCOMM_MAX_BATCH_VARIANTS = env_int("MSCOMM_MAX_BATCH_VARIANTS", 20, minimum=1)
+# Seeds per variant of a batch, and runs (variants x seeds) per batch.
+MSCOMM_MAX_SEEDS = env_int("MSCOMM_MAX_SEEDS", 200, minimum=1)
+MSCOMM_MAX_BATCH_RUNS = env_int("MSCOMM_MAX_BATCH_RUNS", 1000, minimum=1)
 MSCOMM_MAX_BODY_BYTES = env_int("MSCOMM_MAX_BODY_BYTES", 1_000_000, minimum=1024)
 # A run whose worker has not reported for this long is failed by the reaper.
 MSCOMM_HEARTBEAT_TIMEOUT_S = env_int("MSCOMM_HEARTBEAT_TIMEOUT_S", 30, minimum=1)

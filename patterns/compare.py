@@ -16,10 +16,12 @@ from patterns.trace import FAILURES
 _REQUEST_ROWS: tuple[tuple[str, str, str | None], ...] = (
     ("requests.started", "requests started", None),
     ("requests.succeeded", "requests succeeded", "higher"),
+    ("requests.late", "requests late (after the deadline)", "lower"),
     ("requests.failed", "requests failed", "lower"),
     ("requests.unfinished", "requests unfinished", "lower"),
     ("requests.failure_rate", "failure rate", "lower"),
     ("requests.throughput_per_s", "throughput (req/s)", "higher"),
+    ("requests.goodput_per_s", "goodput (on-time req/s)", "higher"),
     ("requests.latency_ms.mean", "latency mean (ms)", "lower"),
     ("requests.latency_ms.p50", "latency p50 (ms)", "lower"),
     ("requests.latency_ms.p90", "latency p90 (ms)", "lower"),
@@ -79,22 +81,34 @@ def _row(group: str, key: str, label: str, a: Any, b: Any, better: str | None) -
     }
 
 
+def figure_rows(*results: Mapping[str, Any]) -> list[tuple[str, str, str, str | None]]:
+    """`(group, key, label, better_when)` of every figure the comparison shows for these
+    results (their services in first-seen order)."""
+    rows: list[tuple[str, str, str, str | None]] = [
+        ("requests", key, label, better) for key, label, better in _REQUEST_ROWS
+    ]
+    rows += [("failures", f"requests.failures.{c}", f"failed: {c}", "lower") for c in FAILURES]
+    services: list[str] = []
+    for result in results:
+        services += [s for s in result.get("services") or {} if s not in services]
+    for service in services:
+        for sub, label, better in _SERVICE_ROWS:
+            rows.append((f"service {service}", f"services.{service}.{sub}", label, better))
+    return rows
+
+
+def figure(result: Mapping[str, Any], key: str) -> Any:
+    """The value of figure `key` (a dotted path, or `requests.failure_rate`) in a result."""
+    if key == "requests.failure_rate":
+        return _failure_rate(result)
+    return _get(result, key)
+
+
 def result_diff(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Rows `{group, key, label, a, b, delta, relative, better_when, verdict}` comparing
     result `b` with result `a`; `verdict` is `better`, `worse`, `same`, `changed` (no
     better direction) or `n/a` (a figure is missing on one side)."""
-    rates = {"requests.failure_rate": (_failure_rate(a), _failure_rate(b))}
-    rows = []
-    for key, label, better in _REQUEST_ROWS:
-        va, vb = rates.get(key) or (_get(a, key), _get(b, key))
-        rows.append(_row("requests", key, label, va, vb, better))
-    for cause in FAILURES:
-        key = f"requests.failures.{cause}"
-        rows.append(_row("failures", key, f"failed: {cause}", _get(a, key), _get(b, key), "lower"))
-    services = list(a.get("services") or {})
-    services += [s for s in b.get("services") or {} if s not in services]
-    for service in services:
-        for sub, label, better in _SERVICE_ROWS:
-            key = f"services.{service}.{sub}"
-            rows.append(_row(f"service {service}", key, label, _get(a, key), _get(b, key), better))
-    return rows
+    return [
+        _row(group, key, label, figure(a, key), figure(b, key), better)
+        for group, key, label, better in figure_rows(a, b)
+    ]

@@ -37,6 +37,7 @@ from .runtime import (
     AS_EXTENSION,
     DROPPED,
     EXTERNAL,
+    INF,
     REJECTED,
     TICK,
     Event,
@@ -118,6 +119,7 @@ class Simulation(Sim):
         self.n_req = 0
         self.all_ok = self.all_failed = 0  # every request, warm-up included (live state)
         self.started = self.succeeded = self.failed = 0
+        self.late = 0  # successes after their deadline (not counted as succeeded)
         self.failures = dict.fromkeys(FAILURES, 0)
         self.met = dict.fromkeys(FAULT_MODES, 0)
         self.h_lat = Histogram(self.histograms)
@@ -180,15 +182,16 @@ class Simulation(Sim):
         rate = float(work.arrival.rate_per_s)
         to_s = self.duration_s if work.to_s is None else float(work.to_s)
         first = float(work.from_s)
+        wait = INF if work.deadline_ms is None else float(work.deadline_ms) / 1000.0
         if work.arrival.process == "constant":
             # Times as from_s + k / rate, not a running sum, so they do not drift.
             if first < to_s:
-                self.at(first, _constant, (svc, op, first, 1.0 / rate, 0, to_s))
+                self.at(first, _constant, (svc, op, first, 1.0 / rate, 0, to_s, wait))
             return
         gap = exponential(1.0 / rate, rng)
         first += gap()
         if first < to_s:
-            self.at(first, _poisson, (svc, op, gap, to_s))
+            self.at(first, _poisson, (svc, op, gap, to_s, wait))
 
     # ------------------------------------------------------------ requests
 
@@ -296,35 +299,41 @@ class Simulation(Sim):
 
     def result(self) -> dict[str, Any]:
         """The result document (scenario-format.md); valid once the run is done."""
-        return metrics.result(self)
+        doc = metrics.result(self)
+        doc["slos"] = self.scenario.slo_results(doc)
+        return doc
 
 
 def _constant(
-    sim: Simulation, arg: tuple[services.ServiceRT, services.OpRT, float, float, int, float]
+    sim: Simulation,
+    arg: tuple[services.ServiceRT, services.OpRT, float, float, int, float, float],
 ) -> None:
-    svc, op, base, gap, k, to_s = arg
+    svc, op, base, gap, k, to_s, wait = arg
     nxt = base + (k + 1) * gap
     if nxt < to_s:
-        sim.push(nxt, _constant, (svc, op, base, gap, k + 1, to_s))
-    _arrival(sim, svc, op)
+        sim.push(nxt, _constant, (svc, op, base, gap, k + 1, to_s, wait))
+    _arrival(sim, svc, op, wait)
 
 
 def _poisson(
-    sim: Simulation, arg: tuple[services.ServiceRT, services.OpRT, Callable[[], float], float]
+    sim: Simulation,
+    arg: tuple[services.ServiceRT, services.OpRT, Callable[[], float], float, float],
 ) -> None:
-    svc, op, gap, to_s = arg
+    svc, op, gap, to_s, wait = arg
     nxt = sim.now + gap()
     if nxt < to_s:
         sim.push(nxt, _poisson, arg)
-    _arrival(sim, svc, op)
+    _arrival(sim, svc, op, wait)
 
 
-def _arrival(sim: Simulation, svc: services.ServiceRT, op: services.OpRT) -> None:
-    """An external request enters its entry service."""
+def _arrival(
+    sim: Simulation, svc: services.ServiceRT, op: services.OpRT, wait: float = INF
+) -> None:
+    """An external request enters its entry service (`wait`: its deadline, in seconds)."""
     sim.n_req += 1
     now = sim.now
     counted = now >= sim.warm_s
-    req = Request(f"r{sim.n_req}", now, counted, sim.met)
+    req = Request(f"r{sim.n_req}", now, counted, sim.met, wait)
     sim.tl.arrived += 1
     if counted:
         sim.started += 1
@@ -403,7 +412,10 @@ class _External(Origin):
             tl.failed += 1
         if req.counted:
             if ok:
-                run.succeeded += 1
+                if latency > req.deadline:
+                    run.late += 1
+                else:
+                    run.succeeded += 1
                 run.h_lat.add(latency)
             else:
                 run.failed += 1

@@ -251,12 +251,15 @@ def result(sim: Any) -> dict[str, Any]:
         "requests": {
             "started": sim.started,
             "succeeded": sim.succeeded,
+            "late": sim.late,
             "failed": sim.failed,
-            "unfinished": sim.started - sim.succeeded - sim.failed,
+            "unfinished": sim.started - sim.succeeded - sim.late - sim.failed,
             "failures": dict(sim.failures),
             "met_fault": dict(sim.met),
             "latency_ms": sim.h_lat.summary_ms(with_p90=True),
-            "throughput_per_s": sig(sim.succeeded / span) if span > 0 else 0.0,
+            # Throughput counts every completion, goodput only those within the deadline.
+            "throughput_per_s": sig((sim.succeeded + sim.late) / span) if span > 0 else 0.0,
+            "goodput_per_s": sig(sim.succeeded / span) if span > 0 else 0.0,
         },
         "services": {svc.id: _service_figures(sim, svc) for svc in sim.services.values()},
         "links": links,

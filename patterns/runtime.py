@@ -35,6 +35,7 @@ AS_EXTENSION: Final = not __file__.endswith((".py", ".pyc"))
 
 # How many hops a request may make (calls and deliveries) before a call fails.
 HOP_LIMIT: Final = 64
+INF: Final = float("inf")  # a request without a deadline waits for ever
 
 # Who started a job (its origin's kind).
 EXTERNAL: Final = 0
@@ -292,11 +293,15 @@ class LinkRT:
 class Request:
     """An external request from the workload (alive only while something refers to it)."""
 
-    __slots__ = ("corr", "counted", "done", "met", "t0", "tally")
+    __slots__ = ("corr", "counted", "deadline", "done", "met", "t0", "tally")
 
-    def __init__(self, corr: str, t0: float, counted: bool, tally: dict[str, int]) -> None:
+    def __init__(
+        self, corr: str, t0: float, counted: bool, tally: dict[str, int], deadline: float = INF
+    ) -> None:
         self.corr = corr
         self.t0 = t0
+        # Seconds the client waits (its workload's deadline_ms): a success after it is late.
+        self.deadline = deadline
         self.counted = counted
         self.met = 0  # bits of the fault modes met so far
         self.done = False

@@ -29,6 +29,7 @@ from pydantic import (
 
 from patterns.errors import Problem, ScenarioError
 from patterns.references import CALL_STYLES, Index, check_fault, check_references
+from patterns.slos import MAX_SLOS, Slo, check_slos, slo_results
 from patterns.validation import problems_from_pydantic
 
 FORMAT = "mscomm.scenario/1"
@@ -272,6 +273,8 @@ class Workload(_Model):
     arrival: Arrival
     from_s: float = Field(default=0.0, ge=0, le=86_400)
     to_s: float | None = Field(default=None, gt=0, le=86_400)
+    # SLOs and deadlines (docs/scenario-format.md): how long the client waits.
+    deadline_ms: PositiveMs | None = None
 
 
 FaultMode = Literal["crash", "omission", "timing", "response", "arbitrary"]
@@ -323,6 +326,8 @@ class Scenario(_Model):
     links: tuple[Link, ...] = Field(default=(), strict=False, max_length=MAX_LINKS)
     workload: tuple[Workload, ...] = Field(default=(), strict=False, max_length=MAX_WORKLOAD)
     faults: tuple[Fault, ...] = Field(default=(), strict=False, max_length=MAX_FAULTS)
+    # SLOs and deadlines: targets on result figures (patterns/slos.py checks the metrics).
+    slos: tuple[Slo, ...] = Field(default=(), strict=False, max_length=MAX_SLOS)
     layout: dict[Annotated[str, StringConstraints(max_length=40)], Point] = Field(
         default_factory=dict, max_length=MAX_NODES
     )
@@ -351,6 +356,11 @@ class Scenario(_Model):
         """`parse_fault(doc, self)`: one fault checked against this scenario (how the
         engine checks a fault document injected into a run without importing this module)."""
         return parse_fault(doc, self, loc=loc)
+
+    def slo_results(self, result: dict[str, Any]) -> list[dict[str, Any]]:
+        """This scenario's SLOs read on a result document (how the engine adds them to its
+        result without importing this module or the figures' vocabulary)."""
+        return slo_results(self.slos, result)
 
     def link(self, link_id: str) -> Link:
         return self._links[link_id]
@@ -407,6 +417,7 @@ def load(doc: Mapping[str, Any] | str | bytes) -> Scenario:
     except ValidationError as exc:
         problems.extend(problems_from_pydantic(exc))
     problems.extend(check_references(doc))
+    problems.extend(check_slos(doc))  # SLOs and deadlines
     if problems:
         raise ScenarioError(_unique(problems))
     assert scenario is not None

@@ -12,7 +12,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from mscomm.accounts.services import workspace_get
-from mscomm.analysis import services
+from mscomm.analysis import batches, services
 from mscomm.api import openapi
 from mscomm.api.common import errors, own_run
 from mscomm.api.schemas import BatchOut, ErrorOut
@@ -109,6 +109,7 @@ class VariantIn(Schema):
     run_id: UUID | None = None
     scenario_id: UUID | None = None
     seed: int | None = None
+    seeds: int = 1
     change: Change
 
 
@@ -127,6 +128,14 @@ def variant_start(request: HttpRequest, body: VariantIn):
     else:
         return Status(422, {"detail": [{"loc": "run_id", "msg": "give run_id or scenario_id"}]})
     batch = services.variant_start(
-        workspace=workspace, scenario=scenario, doc=doc, change=change, seed=seed
+        workspace=workspace, scenario=scenario, doc=doc, change=change, seed=seed, seeds=body.seeds
     )
-    return Status(201, run_selectors.batch_public(batch))
+    return Status(201, batches.batch_public(batch))
+
+
+@router.get("/runs/batch/{uuid:batch_id}/values", response={200: dict, **ERRORS})
+def batch_values(request: HttpRequest, batch_id: UUID, key: str):
+    """One figure of every variant, seed by seed (for its distribution)."""
+    workspace = workspace_get(request=request, create=False)
+    batch = run_selectors.batch_get(workspace=workspace, batch_id=batch_id)
+    return batches.batch_values(batch=batch, key=key)

@@ -176,10 +176,16 @@ def variant_start(
     doc: dict[str, Any],
     change: dict[str, Any],
     seed: int | None,
+    seeds: int = 1,
 ) -> Batch:
     """Run `doc` (a scenario's, or a run's snapshot) and its changed variant as one
-    batch, with the same seed and workload: variant 0 is as it was, 1 is changed."""
+    batch, on the same `seeds` seeds and workload: variant 0 is as it was, 1 is changed."""
     if scenario is None:
         raise Invalid([{"loc": "run_id", "msg": "the run's scenario was deleted"}])
     changed = variant_doc(doc=doc, change=change)
-    return batch_start(scenario=scenario, workspace=workspace, seed=seed, variants=[doc, changed])
+    if seed is None:
+        # Both variants on the same seeds, even when the change touched the doc's seed.
+        seed = doc.get("seed", 1)
+    return batch_start(
+        scenario=scenario, workspace=workspace, seed=seed, variants=[doc, changed], seeds=seeds
+    )

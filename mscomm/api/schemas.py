@@ -96,12 +96,17 @@ class BatchIn(Schema):
     param: str | None = Field(None, max_length=200)
     values: list[Any] | None = None
     variants: list[dict] | None = None
+    # Checked (1..MSCOMM_MAX_SEEDS, a 422 naming "seeds") by the service.
+    seeds: int = 1
 
 
 class BatchVariantOut(Schema):
     variant: Any
     run: RunOut
     result: dict | None
+    seeds: dict
+    stats: dict
+    slos: list[dict]
 
 
 class BatchOut(Schema):
@@ -110,4 +115,7 @@ class BatchOut(Schema):
     param: str
     created_at: datetime
     done: bool
+    seeds: int
+    progress: dict
     variants: list[BatchVariantOut]
+    diff: list[dict] | None

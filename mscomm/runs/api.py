@@ -12,6 +12,7 @@ from ninja import Router, Status
 from ninja.errors import HttpError
 
 from mscomm.accounts.services import workspace_get
+from mscomm.analysis import batches
 from mscomm.api import openapi
 from mscomm.api.common import ERRORS, FRAMES_PAGE, own_run
 from mscomm.api.schemas import BatchIn, BatchOut, FramesOut, RunIn, RunOut
@@ -55,16 +56,15 @@ def batches_start(request: HttpRequest, body: BatchIn):
         param=body.param,
         values=body.values,
         variants=body.variants,
+        seeds=body.seeds,
     )
-    return Status(201, run_selectors.batch_public(batch))
+    return Status(201, batches.batch_public(batch))
 
 
 @runs_router.get("/batch/{uuid:batch_id}", response={200: BatchOut, **ERRORS})
 def batches_detail(request: HttpRequest, batch_id: UUID):
     workspace = workspace_get(request=request, create=False)
-    return run_selectors.batch_public(
-        run_selectors.batch_get(workspace=workspace, batch_id=batch_id)
-    )
+    return batches.batch_public(run_selectors.batch_get(workspace=workspace, batch_id=batch_id))
 
 
 @runs_router.get("/{uuid:run_id}", response={200: RunOut, **ERRORS})

@@ -28,7 +28,13 @@ log = logging.getLogger(__name__)
 FRAME_INTERVAL_S = 0.05  # at most one frame per 50 ms of wall time
 IDLE_FRAME_S = 1.0  # when nothing changes, still one frame a second (the clock moves)
 HEARTBEAT_S = 1.0
-BATCH_STEPS = 200  # an unpaced run reports progress this many times
+BATCH_STEPS = 200  # an unpaced run that keeps frames records this many
+# One that keeps none steps only to read its controls now and then: its progress goes out
+# from the pulse thread, whatever the step.
+QUIET_STEPS = 20
+# An unpaced run reads its controls at most this often: a short run's 200 steps would
+# otherwise spend more time asking Redis than simulating.
+CONTROL_POLL_S = 0.1
 SKIP_FRAME_S = 1.0  # while skipping ahead to the `watch` moment, a frame per simulated second
 
 
@@ -44,8 +50,10 @@ class _Session:
         self.frames = FrameBuilder()
         live = run.mode == RunMode.LIVE
         # Batch runs keep frames too (one per progress step) so that a comparison can
-        # play them back; sweep points do not, as nobody watches them.
-        self.record = live or not (run.variant or {}).get("param")
+        # play them back; sweep points and a batch's extra seeds do not, as nobody
+        # watches them.
+        variant = run.variant or {}
+        self.record = live or not (variant.get("param") or variant.get("seed_index"))
         self.sim = patterns.Simulation(
             patterns.load(run.doc),
             seed=run.seed,
@@ -187,11 +195,14 @@ class _Session:
     def run_batch(self) -> None:
         """Run to the end as fast as possible, reporting progress in steps."""
         sim = self.sim
-        step = sim.end_s / BATCH_STEPS
+        step = sim.end_s / (BATCH_STEPS if self.record else QUIET_STEPS)
         if self.record:
             self.emit_frame(force=True)
+        polled = -CONTROL_POLL_S
         while not sim.done:
-            self.apply_controls()
+            if time.monotonic() - polled >= CONTROL_POLL_S:
+                polled = time.monotonic()
+                self.apply_controls()
             sim.advance(min(sim.now + step, sim.end_s))
             if self.record:
                 self.emit_frame(force=True)
@@ -270,4 +281,4 @@ def run_execute(*, run_id: Any) -> None:
         error = f"stopped at the limit of {limit} engine events at t={stop.get('t_s')} s"
     else:
         state, error = RunState.SUCCEEDED, ""
-    run_finish(run_id=run_id, state=state, result=result, error=error)
+    run_finish(run_id=run_id, state=state, result=result, error=error, frames=session.record)

@@ -34,30 +34,17 @@ def run_public(run: Run) -> dict[str, Any]:
     }
 
 
-def batch_public(batch: Batch) -> dict[str, Any]:
-    """The batch as the API shows it: its runs (variants) in the order they were made."""
-    runs = list(batch.runs.order_by("created_at", "id"))
-    return {
-        "id": batch.id,
-        "scenario_id": batch.scenario_id,
-        "param": batch.param,
-        "created_at": batch.created_at,
-        "done": all(run.finished for run in runs),
-        "variants": [
-            {"variant": run.variant, "run": run_public(run), "result": run.result} for run in runs
-        ],
-    }
-
-
 def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
 def run_list(*, workspace: Workspace | None) -> QuerySet[Run]:
-    """The workspace's runs, newest first, without their heavy columns."""
+    """The workspace's runs, newest first, without their heavy columns; a batch's extra
+    seeds are left out (a hundred of them would bury every other run)."""
     if workspace is None:
         return Run.objects.none()
-    return Run.objects.filter(workspace=workspace).defer("doc", "result", "frame_log")
+    runs = Run.objects.filter(workspace=workspace).exclude(variant__has_key="seed_index")
+    return runs.defer("doc", "result", "frame_log")
 
 
 def run_get(*, workspace: Workspace | None, run_id: Any, defer: tuple[str, ...] = ()) -> Run:

@@ -22,6 +22,7 @@ from mscomm.runs.models import ACTIVE_STATES, Batch, Run, RunMode, RunState
 from mscomm.runs.selectors import run_public
 from mscomm.scenarios.models import Scenario
 from mscomm.scenarios.services import scenario_validate
+from patterns.stats import seeds_derive
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,11 @@ def _check_capacity(workspace: Workspace, adding: int, mode: str = RunMode.LIVE)
     """
     Workspace.objects.select_for_update().filter(id=workspace.id).first()
     # Live and batch runs have separate limits: one sweep is many short batch runs.
-    active = Run.objects.filter(workspace=workspace, state__in=ACTIVE_STATES, mode=mode).count()
+    active_runs = Run.objects.filter(workspace=workspace, state__in=ACTIVE_STATES, mode=mode)
+    # A batch's extra seeds (seed_index >= 1) ride on their variant's place: they are many
+    # short runs, bounded per batch by MSCOMM_MAX_BATCH_RUNS instead.
+    # (A count of the extras, not an exclude: SQL's NULL would exclude runs without one.)
+    active = active_runs.count() - active_runs.filter(variant__seed_index__gte=1).count()
     limit = (
         settings.MSCOMM_MAX_CONCURRENT_BATCH_RUNS
         if mode == RunMode.BATCH
@@ -107,15 +112,30 @@ def _check_capacity(workspace: Workspace, adding: int, mode: str = RunMode.LIVE)
         raise LimitExceeded(f"{recent} runs were started in the last minute; at most {rate} may be")
 
 
-def _enqueue(runs: list[Run]) -> None:
-    """Send the runs' tasks once the transaction that created them has committed."""
-    from mscomm.runs.tasks import run_execute_task
+SEED_CHUNK = 5  # a batch's extra seeds go out this many runs to a task
 
+
+def _enqueue(runs: list[Run]) -> None:
+    """Send the runs' tasks once the transaction that created them has committed.
+
+    A batch's extra seeds (short runs nobody watches) go in chunks of SEED_CHUNK per task:
+    a task's dispatch and acknowledgement would otherwise cost a good share of each run.
+    """
+    from mscomm.runs.tasks import run_execute_many_task, run_execute_task
+
+    alone = [run for run in runs if not (run.variant or {}).get("seed_index")]
+    extra = [str(run.id) for run in runs if (run.variant or {}).get("seed_index")]
     signatures = [
         run_execute_task.signature(
             (str(run.id),), task_id=str(run.id), queue=run.mode, immutable=True
         )
-        for run in runs
+        for run in alone
+    ]
+    signatures += [
+        run_execute_many_task.signature(
+            (extra[i : i + SEED_CHUNK],), queue=RunMode.BATCH, immutable=True
+        )
+        for i in range(0, len(extra), SEED_CHUNK)
     ]
     if len(signatures) == 1:
         transaction.on_commit(signatures[0].apply_async)
@@ -174,11 +194,18 @@ def batch_start(
     param: str | None = None,
     values: list[Any] | None = None,
     variants: list[dict] | None = None,
+    seeds: int = 1,
 ) -> Batch:
-    """Queue one unpaced run per variant (a scenario doc each, or a sweep of one field).
+    """Queue `seeds` unpaced runs per variant (a scenario doc each, or a sweep of one field).
 
-    The runs go out as one Celery group, so they spread over the batch workers.
+    Variant i runs on `patterns.stats.seeds_derive(seed_i, seeds)`, where seed_i is `seed`
+    or else the variant's own: with one `seed` (or a sweep) every variant runs on the same
+    seeds. Past the first, a run's `variant` records its `seed_index`. All the runs go out
+    as one Celery group, so they spread over the batch workers.
     """
+    seed_max = settings.MSCOMM_MAX_SEEDS
+    if isinstance(seeds, bool) or not isinstance(seeds, int) or not 1 <= seeds <= seed_max:
+        raise Invalid([{"loc": "seeds", "msg": f"must be an integer in 1..{seed_max}"}])
     docs: list[tuple[Any, dict]] = []
     if param is not None:
         if not values:
@@ -207,23 +234,31 @@ def batch_start(
             ]
     if problems:
         raise Invalid(problems)
+    run_limit = settings.MSCOMM_MAX_BATCH_RUNS
+    if len(docs) * seeds > run_limit:
+        raise Invalid(
+            [{"loc": "seeds", "msg": f"at most {run_limit} runs per batch (variants x seeds)"}]
+        )
     with transaction.atomic():
         _check_capacity(workspace, len(docs), RunMode.BATCH)
         batch = Batch.objects.create(workspace=workspace, scenario=scenario, param=param or "")
-        runs = [
-            Run.objects.create(
-                workspace=workspace,
-                scenario=scenario,
-                scenario_name=doc["name"],
-                doc=doc,
-                seed=_check_seed(seed, doc),
-                speed=1.0,
-                mode=RunMode.BATCH,
-                batch=batch,
-                variant={"param": param, "value": label} if param else {"index": label},
-            )
-            for label, doc in docs
-        ]
+        runs = []
+        for label, doc in docs:
+            variant = {"param": param, "value": label} if param else {"index": label}
+            for index, run_seed in enumerate(seeds_derive(_check_seed(seed, doc), seeds)):
+                runs.append(
+                    Run.objects.create(
+                        workspace=workspace,
+                        scenario=scenario,
+                        scenario_name=doc["name"],
+                        doc=doc,
+                        seed=run_seed,
+                        speed=1.0,
+                        mode=RunMode.BATCH,
+                        batch=batch,
+                        variant={**variant, "seed_index": index} if index else variant,
+                    )
+                )
         _enqueue(runs)
     return batch
 
@@ -271,12 +306,14 @@ def run_finish(
     error: str = "",
     from_states: tuple[str, ...] = ACTIVE_STATES,
     stale_before: Any = None,
+    frames: bool = True,
 ) -> bool:
     """End a run: keep its frame log, record the outcome, tell the viewers.
 
     Conditional on the run still being in `from_states`: False if someone else ended it.
+    `frames=False` says the run published none (a batch's extra seed): nothing to read.
     """
-    lines = list(stream.frames_all_raw(run_id))
+    lines = list(stream.frames_all_raw(run_id)) if frames else []
     fields: dict[str, Any] = {
         "state": state,
         "finished_at": timezone.now(),

@@ -14,6 +14,14 @@ def run_execute_task(run_id: str) -> None:
     run_execute(run_id=run_id)
 
 
+@shared_task(acks_late=True, ignore_result=True)
+def run_execute_many_task(run_ids: list[str]) -> None:
+    """Run queued runs one after another (a chunk of a batch's extra seeds); each is
+    claimed on its own, so a second delivery runs only those still queued."""
+    for run_id in run_ids:
+        run_execute(run_id=run_id)
+
+
 @shared_task(ignore_result=True)
 def run_reap_task() -> list[str]:
     """Fail runs whose worker stopped sending heartbeats."""

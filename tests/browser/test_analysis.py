@@ -298,13 +298,18 @@ def test_each_export_downloads_its_document(watched):
     expect(page.locator("#trace-title")).to_have_text(f"Request {corr}")
 
 
-def test_a_sweep_shows_progress_and_plots_the_metric(watched):
-    page = watched.page
+def open_sweep(page, name: str) -> None:
+    """The sweep page of a new scenario, sweeping the arrival rate."""
     page.goto("/")
-    scenario = api(page, "POST", "scenarios", {"doc": small_doc("Sweep me")})
+    scenario = api(page, "POST", "scenarios", {"doc": small_doc(name)})
     page.goto(f"/sweeps/new?scenario={scenario['id']}")
     page.wait_for_function("() => document.getElementById('metric').options.length > 4")
     page.locator("#param").select_option("workload[0].arrival.rate_per_s")
+
+
+def test_a_sweep_shows_progress_and_plots_the_metric(watched):
+    page = watched.page
+    open_sweep(page, "Sweep me")
     expect(page.locator("#param-path")).to_have_value("workload[0].arrival.rate_per_s")
     page.locator("#from").fill("20")
     page.locator("#to").fill("140")

@@ -36,21 +36,25 @@ export function spread(from, to, points, integer = false) {
   return [...new Set(values)];
 }
 
-/** `[{key, label, read(result)}]`: the figures a sweep can plot. */
+/**
+ * `[{key, stat, label, read(result)}]`: the figures a sweep can plot; `stat` is the
+ * figure's dotted key in a batch's `stats` (its summary across seeds).
+ */
 export function sweepMetrics(doc) {
   const out = [
-    { key: "p50", label: "latency p50 (ms)", read: (r) => r.requests?.latency_ms?.p50 ?? null },
-    { key: "p99", label: "latency p99 (ms)", read: (r) => r.requests?.latency_ms?.p99 ?? null },
-    { key: "throughput", label: "throughput (req/s)", read: (r) => r.requests?.throughput_per_s ?? null },
+    { key: "p50", stat: "requests.latency_ms.p50", label: "latency p50 (ms)", read: (r) => r.requests?.latency_ms?.p50 ?? null },
+    { key: "p99", stat: "requests.latency_ms.p99", label: "latency p99 (ms)", read: (r) => r.requests?.latency_ms?.p99 ?? null },
+    { key: "throughput", stat: "requests.throughput_per_s", label: "throughput (req/s)", read: (r) => r.requests?.throughput_per_s ?? null },
     {
       key: "failure_rate",
+      stat: "requests.failure_rate",
       label: "failure rate",
       read: (r) => (r.requests?.started ? r.requests.failed / r.requests.started : null),
     },
   ];
   for (const node of doc.nodes || []) {
     if (node.kind !== "service") continue;
-    out.push({ key: `util:${node.id}`, label: `utilisation of ${node.id}`, read: (r) => r.services?.[node.id]?.utilization ?? null });
+    out.push({ key: `util:${node.id}`, stat: `services.${node.id}.utilization`, label: `utilisation of ${node.id}`, read: (r) => r.services?.[node.id]?.utilization ?? null });
   }
   return out;
 }

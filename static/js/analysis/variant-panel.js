@@ -50,9 +50,40 @@ async function main() {
   }
   const status = el("p", { class: "muted", id: "variant-status", text: HINT });
   const buttons = el("div", { class: "variant-buttons", id: "variant-buttons" });
-  const panel = el("section", { class: "inject", id: "variant", "aria-label": "Compare with a variant" }, el("h3", { text: "What if…" }), status, buttons);
+  const seedsInput = el("input", { type: "number", id: "variant-seeds", min: 1, max: 200, step: 1, value: 20 });
+  const spreadButton = el("button", { type: "button", id: "btn-run-seeds", text: "Run these seeds" });
+  const seedsRow = el("div", { class: "seeds-form" }, el("label", { for: "variant-seeds", text: "Run" }), seedsInput, el("span", { text: "seeds" }), spreadButton);
+  const panel = el("section", { class: "inject", id: "variant", "aria-label": "Compare with a variant" }, el("h3", { text: "What if…" }), seedsRow, status, buttons);
   const side = document.querySelector(".side");
   if (side) side.prepend(panel);
+  const seeds = () => Number(seedsInput.value);
+  const failed = (what, err) => {
+    const problems = (err.problems || []).map((p) => p.msg).join("; ");
+    status.textContent = `could not start ${what}: ${problems || err.message}`;
+  };
+
+  /** The scenario as it is (the run's snapshot and seed, or the saved one) on N seeds. */
+  spreadButton.addEventListener("click", async () => {
+    status.textContent = `starting ${seeds()} seeds…`;
+    try {
+      const from = source(runId);
+      if (!from) throw new Error("save the scenario first");
+      let body;
+      if (from.run_id) {
+        const [run, doc] = await Promise.all([api(`runs/${encodeURIComponent(runId)}`), api(`runs/${encodeURIComponent(runId)}/scenario`)]);
+        if (!run.scenario_id) throw new Error("the run's scenario was deleted");
+        body = { scenario_id: run.scenario_id, seed: run.seed, variants: [doc], seeds: seeds() };
+      } else {
+        const scenario = await api(`scenarios/${encodeURIComponent(from.scenario_id)}`);
+        body = { scenario_id: scenario.id, variants: [scenario.doc], seeds: seeds() };
+      }
+      const batch = await api("runs/batch", { method: "POST", body });
+      location.assign(`/batches/${encodeURIComponent(batch.id)}/`);
+    } catch (err) {
+      failed("the seeds", err);
+    }
+  });
+
   const cy = await current.whenGraph();
 
   async function start(change) {
@@ -60,12 +91,11 @@ async function main() {
     try {
       const from = source(runId);
       if (!from) throw new Error("save the scenario first");
-      const batch = await api("variants", { method: "POST", body: { ...from, change } });
+      const batch = await api("variants", { method: "POST", body: { ...from, change, seeds: seeds() } });
       const [a, b] = batch.variants.map((v) => encodeURIComponent(v.run.id));
       location.assign(`/compare/${a}/${b}/`);
     } catch (err) {
-      const problems = err.problems.map((p) => p.msg).join("; ");
-      status.textContent = `could not start the variant: ${problems || err.message}`;
+      failed("the variant", err);
     }
   }
 
@@ -90,7 +120,7 @@ async function main() {
       return;
     }
     const text = setting === "health_checks" ? "Toggle health checks" : "Toggle dead-letter queue";
-    status.textContent = `${node.data("kind")} ${id}: run it both ways with the same seed and compare.`;
+    status.textContent = `${node.data("kind")} ${id}: run it both ways on the same seeds and compare.`;
     buttonsFor([{ text, change: { kind: "toggle", target: id, setting } }]);
   }
 
@@ -103,7 +133,7 @@ async function main() {
       replace(buttons);
       return;
     }
-    status.textContent = `Link ${link} (${style}): run it both ways with the same seed and compare.`;
+    status.textContent = `Link ${link} (${style}): run it both ways on the same seeds and compare.`;
     const items = [
       ...changes.map((c) => ({ text: c.text, change: { kind: "flip", link, to: c.to } })),
       ...TOGGLES.map((t) => ({ text: t.text, change: { kind: "toggle", target: link, setting: t.setting } })),

@@ -6,6 +6,7 @@
 import { el, replace } from "../dom.js";
 import { LINK_STYLES } from "../graph/palette.js";
 import { objectFields } from "./schemaform.js";
+import { newSlo, sloMetrics } from "./slos.js";
 
 // Which link options mean something for which style (scenario-format.md, Links).
 const CALLS = ["sync", "async"];
@@ -90,9 +91,19 @@ export function createPanel({ container, document: model, schema, onSelect, onSh
         el("button", { type: "button", class: "danger", text: "Remove", onclick: () => model.set(`faults[${i}]`, undefined) }),
       ),
     );
+    // SLOs: targets every run is checked against (scenario-format.md, SLOs).
+    const slos = (doc.slos || []).map((slo, i) =>
+      el(
+        "fieldset",
+        { class: "subtle-box slo-box" },
+        el("legend", { text: `SLO ${i + 1}: ${slo.label || slo.id}` }),
+        objectFields(defs.Slo, defs, slo, { prefix: `slos[${i}]`, onChange, errors: problems.byPath, choices: { metric: sloMetrics(doc) } }),
+        el("button", { type: "button", class: "danger", text: "Remove", onclick: () => model.set(`slos[${i}]`, undefined) }),
+      ),
+    );
     const firstService = doc.nodes.find((n) => n.kind === "service");
     return [
-      section("Scenario", ...objectFields(root, defs, doc, { prefix: "", onChange, errors: problems.byPath, skip: ["nodes", "links", "workload", "faults", "layout", "format"] })),
+      section("Scenario", ...objectFields(root, defs, doc, { prefix: "", onChange, errors: problems.byPath, skip: ["nodes", "links", "workload", "faults", "layout", "format", "slos"] })),
       section(
         "Workload",
         el("p", { class: "muted", text: "External requests entering an entry service." }),
@@ -103,6 +114,12 @@ export function createPanel({ container, document: model, schema, onSelect, onSh
           disabled: !firstService,
           onclick: () => model.set(`workload[${doc.workload.length}]`, { entry: firstService.id, arrival: { process: "poisson", rate_per_s: 10 } }),
         }),
+      ),
+      section(
+        "SLOs",
+        el("p", { class: "muted", text: "Targets on a run's figures: each run says met or missed, a batch over seeds in how many seeds." }),
+        ...slos,
+        el("button", { type: "button", id: "btn-add-slo", text: "Add SLO", onclick: () => model.set(`slos[${(doc.slos || []).length}]`, newSlo(doc)) }),
       ),
       section(
         "Faults",

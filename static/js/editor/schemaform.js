@@ -81,7 +81,8 @@ export function field(key, prop, defs, value, { path, onChange, errors }) {
   if (inner) {
     const target = resolve(inner, defs);
     if (target.type === "object" || target.properties) {
-      const enabled = el("input", { type: "checkbox", checked: value !== null && value !== undefined });
+      // The legend's text names the box for people; assistive technology needs the label too.
+      const enabled = el("input", { type: "checkbox", "aria-label": label, checked: value !== null && value !== undefined });
       enabled.addEventListener("change", () => change(enabled.checked ? {} : undefined));
       const nested = value ? objectFields(target, defs, value, { prefix: path, onChange, errors }) : [];
       return el("fieldset", { class: "subtle-box", dataset: { path } }, el("legend", {}, enabled, ` ${label}`), nested, error ? el("span", { class: "error", text: error }) : null);

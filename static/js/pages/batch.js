@@ -1,10 +1,13 @@
 /**
  * A batch (`/batches/<id>/`): variants side by side (requests, failures, latency), and,
- * for a numeric sweep, latency and throughput charted against the swept value.
+ * for a numeric sweep, latency and throughput charted against the swept value. A batch
+ * over several seeds shows each figure's mean and 95 % interval, tightening as seeds finish.
  */
 import uPlot from "../../vendor/uplot/uPlot.esm.js";
 import { api } from "../api.js";
 import { el, fmt, replace } from "../dom.js";
+import { meanInterval, overSeeds } from "../analysis/intervals.js";
+import { sloShareBadges } from "../analysis/slo-badges.js";
 import { isFinal } from "../run/states.js";
 
 const $ = (id) => document.getElementById(id);
@@ -16,7 +19,22 @@ function variantName(v, param) {
   return String(v ?? "–");
 }
 
-function row(item, param) {
+const SEEDED = ["requests.started", "requests.succeeded", "requests.failed", "requests.throughput_per_s", "requests.latency_ms.p50", "requests.latency_ms.p95", "requests.latency_ms.p99"];
+
+function seededRow(item, param) {
+  const { succeeded, total } = item.seeds;
+  return el(
+    "tr",
+    { dataset: { seeds: String(succeeded) } },
+    el("td", {}, el("a", { href: `/runs/${encodeURIComponent(item.run.id)}/`, text: variantName(item.variant, param) })),
+    el("td", {}, el("span", { class: `badge ${succeeded === total ? "succeeded" : "running"}`, text: `${succeeded} of ${total} seeds` })),
+    ...SEEDED.map((key) => el("td", { class: "num", text: meanInterval(item.stats[key]) })),
+    el("td", {}, item.slos.length ? sloShareBadges(item.slos) : "–"),
+  );
+}
+
+function row(item, param, seeds) {
+  if (seeds > 1) return seededRow(item, param);
   const r = (item.result && item.result.requests) || {};
   const lat = r.latency_ms || {};
   const failures = Object.entries(r.failures || {}).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(", ");
@@ -31,13 +49,13 @@ function row(item, param) {
 }
 
 function table(batch) {
-  const head = ["variant", "state", "started", "succeeded", "failed", "throughput/s", "p50 ms", "p95 ms", "p99 ms", "failures by cause"];
+  const head = ["variant", "state", "started", "succeeded", "failed", "throughput/s", "p50 ms", "p95 ms", "p99 ms", batch.seeds > 1 ? "SLOs" : "failures by cause"];
   return el(
     "table",
     { id: "variants" },
-    el("caption", { text: batch.param ? `Sweep of ${batch.param}` : "Variants" }),
+    el("caption", { text: (batch.param ? `Sweep of ${batch.param}` : "Variants") + (batch.seeds > 1 ? `: means and 95 % intervals ${overSeeds(batch.seeds)} (t-interval)` : "") }),
     el("thead", {}, el("tr", {}, head.map((h) => el("th", { text: h })))),
-    el("tbody", {}, batch.variants.map((item) => row(item, batch.param))),
+    el("tbody", {}, batch.variants.map((item) => row(item, batch.param, batch.seeds))),
   );
 }
 
@@ -84,7 +102,9 @@ async function main() {
         .catch(() => {}); // the scenario may have been deleted since: the batch still shows
     }
     const finished = batch.variants.filter((v) => isFinal(v.run.state)).length;
-    $("batch-state").textContent = batch.done ? "done" : `${finished} of ${batch.variants.length} finished`;
+    const count = batch.seeds > 1 ? `${batch.progress.done} of ${batch.progress.total} runs finished` : `${finished} of ${batch.variants.length} finished`;
+    $("batch-state").textContent = batch.done ? "done" : count;
+    window.mscommBatch = { done: batch.done, progress: batch.progress, seeds: batch.seeds, stats: batch.variants.map((v) => v.stats) };
     $("batch-state").className = `badge ${batch.done ? "succeeded" : "running"}`;
     replace($("compare-table"), table(batch));
     if (batch.done) {

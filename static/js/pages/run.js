@@ -130,7 +130,7 @@ async function main() {
       const result = await api(`runs/${runId}/result`);
       const box = $("results");
       narration.add(result.incidents);
-      renderResult(box, result);
+      renderResult(box, result, doc);
       box.classList.remove("hidden");
       series.fromTimeline(result.timeline);
       charts.update(series, true);

@@ -1,5 +1,6 @@
 /** The final result document (scenario-format.md, "Result") as tables. */
 import { el, fmt, replace } from "../dom.js";
+import { sloBadges } from "../analysis/slo-badges.js";
 
 function table(caption, head, rows) {
   return el(
@@ -15,12 +16,13 @@ const P = ["mean", "p50", "p95", "p99", "max"];
 const percent = (x) => (typeof x === "number" ? `${(100 * x).toFixed(1)}%` : x);
 const pct = (o) => P.map((k) => (o ? o[k] : null));
 
-/** Render `result` into `container` (replacing what was there). */
-export function renderResult(container, result) {
+/** Render `result` into `container` (replacing what was there); `doc` names its SLOs. */
+export function renderResult(container, result, doc = null) {
   const r = result.requests || {};
   const parts = [
-    table("Requests", ["started", "succeeded", "failed", "unfinished", "throughput/s"], [
-      [r.started, r.succeeded, r.failed, r.unfinished, r.throughput_per_s],
+    result.slos && result.slos.length ? sloBadges(result.slos, (doc && doc.slos) || []) : null,
+    table("Requests", ["started", "succeeded", "late", "failed", "unfinished", "throughput/s", "goodput/s"], [
+      [r.started, r.succeeded, r.late, r.failed, r.unfinished, r.throughput_per_s, r.goodput_per_s],
     ]),
     table("Request latency (ms, succeeded requests)", P, [pct(r.latency_ms)]),
     table("Failures by first cause", ["cause", "requests"], Object.entries(r.failures || {})),

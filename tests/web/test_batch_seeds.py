@@ -1,0 +1,205 @@
+"""Batches over several seeds: derived seeds, statistics and paired differences."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from mscomm.runs.executor import run_execute
+from mscomm.runs.models import Run, RunState
+from patterns.stats import seeds_derive
+from tests.web.conftest import post_json, wait_for
+from tests.web.test_analysis_api import small_doc
+
+pytestmark = pytest.mark.django_db(transaction=True)
+P99 = "requests.latency_ms.p99"
+
+
+@pytest.fixture
+def small(user_client):
+    response = post_json(user_client, "/api/scenarios", {"doc": small_doc()})
+    assert response.status_code == 201
+    return response.json()
+
+
+def two_variants(workers: int = 1) -> list[dict]:
+    changed = copy.deepcopy(small_doc())
+    changed["nodes"][1]["workers"] = workers
+    return [small_doc(), changed]
+
+
+def start(client, scenario_id: str, **body):
+    return post_json(client, "/api/runs/batch", {"scenario_id": scenario_id, **body})
+
+
+def execute_all(batch_id: str) -> None:
+    for run in Run.objects.filter(batch_id=batch_id).order_by("created_at"):
+        run_execute(run_id=run.id)
+
+
+@pytest.mark.parametrize("seeds", [0, 201, -1])
+def test_seeds_outside_1_to_200_are_422_naming_seeds(user_client, small, seeds):
+    response = start(user_client, small["id"], param="seed", values=[1], seeds=seeds)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == "seeds"
+    assert not Run.objects.exists()
+
+
+def test_more_runs_than_a_batch_may_have_is_422(user_client, small, settings):
+    settings.MSCOMM_MAX_BATCH_RUNS = 10
+    response = start(user_client, small["id"], variants=two_variants(), seeds=6)
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        {"loc": "seeds", "msg": "at most 10 runs per batch (variants x seeds)"}
+    ]
+
+
+def test_every_variant_runs_on_the_same_derived_seeds(user_client, small):
+    response = start(user_client, small["id"], variants=two_variants(), seed=5, seeds=4)
+    assert response.status_code == 201, response.content
+    batch = response.json()
+    assert (batch["seeds"], batch["progress"]) == (4, {"done": 0, "total": 8})
+    assert [v["variant"] for v in batch["variants"]] == [{"index": 0}, {"index": 1}]
+    runs = list(Run.objects.filter(batch_id=batch["id"]).order_by("created_at"))
+    assert [run.seed for run in runs] == seeds_derive(5, 4) * 2
+    assert [(run.variant or {}).get("seed_index", 0) for run in runs] == [0, 1, 2, 3] * 2
+    assert [v["run"]["seed"] for v in batch["variants"]] == [5, 5]
+    # The runs list shows each variant's first seed, not the extras.
+    listed = user_client.get("/api/runs").json()
+    assert sorted(r["id"] for r in listed) == sorted(v["run"]["id"] for v in batch["variants"])
+
+
+def test_extra_seeds_do_not_count_against_the_concurrent_batch_limit(user_client, small, settings):
+    settings.MSCOMM_MAX_CONCURRENT_BATCH_RUNS = 2
+    assert start(user_client, small["id"], variants=two_variants(), seeds=10).status_code == 201
+    refused = start(user_client, small["id"], param="seed", values=[1])
+    assert refused.status_code == 429 and "at most 2" in refused.json()["detail"]
+
+
+def test_one_seed_keeps_one_run_per_variant_and_has_no_interval(user_client, small):
+    batch = start(user_client, small["id"], variants=two_variants()).json()
+    assert Run.objects.filter(batch_id=batch["id"]).count() == 2
+    execute_all(batch["id"])
+    body = user_client.get(f"/api/runs/batch/{batch['id']}").json()
+    assert body["done"] and body["seeds"] == 1
+    stats = body["variants"][0]["stats"][P99]
+    assert stats["n"] == 1 and stats["ci95"] is None
+    assert stats["mean"] == body["variants"][0]["result"]["requests"]["latency_ms"]["p99"]
+    rows = {row["key"]: row for row in body["diff"]}
+    assert rows[P99]["verdict"] in ("same", "uncertain")
+
+
+def test_stats_and_diff_over_seeds_and_a_figures_values(user_client, small):
+    batch = start(user_client, small["id"], variants=two_variants(workers=4), seeds=5).json()
+    execute_all(batch["id"])
+    runs = list(Run.objects.filter(batch_id=batch["id"]).order_by("created_at"))
+    assert all(run.state == RunState.SUCCEEDED for run in runs)
+    # Only each variant's first seed keeps frames for playback.
+    assert [run.frame_count > 0 for run in runs] == [True, False, False, False, False] * 2
+    body = user_client.get(f"/api/runs/batch/{batch['id']}").json()
+    assert body["progress"] == {"done": 10, "total": 10}
+    p99s = [run.result["requests"]["latency_ms"]["p99"] for run in runs[:5]]
+    stats = body["variants"][0]["stats"][P99]
+    assert stats["n"] == 5
+    assert stats["mean"] == pytest.approx(sum(p99s) / 5, abs=1e-5)
+    assert stats["ci95"][0] < stats["mean"] < stats["ci95"][1]
+    assert body["variants"][0]["seeds"] == {"total": 5, "done": 5, "succeeded": 5}
+    rows = {row["key"]: row for row in body["diff"]}
+    # Four workers instead of one at pay: the timeouts and blocked time go, every seed.
+    blocked = rows["services.order.blocked_fraction"]
+    assert blocked["n"] == 5 and blocked["ci95"][1] < 0 and blocked["verdict"] == "better"
+    values = user_client.get(f"/api/runs/batch/{batch['id']}/values", {"key": P99}).json()
+    assert values["variants"][0]["values"] == p99s
+    bad = user_client.get(f"/api/runs/batch/{batch['id']}/values", {"key": "requests.nope"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == "key"
+
+
+def test_a_variant_from_a_run_on_many_seeds(user_client, small):
+    response = post_json(
+        user_client,
+        "/api/variants",
+        {
+            "scenario_id": small["id"],
+            "seeds": 3,
+            "change": {"kind": "flip", "link": "charge", "to": "async"},
+        },
+    )
+    assert response.status_code == 201, response.content
+    runs = Run.objects.filter(batch_id=response.json()["id"]).order_by("created_at")
+    assert [run.seed for run in runs] == seeds_derive(3, 3) * 2
+    bad = post_json(
+        user_client,
+        "/api/variants",
+        {"scenario_id": small["id"], "seeds": 500, "change": {"kind": "flip", "link": "charge"}},
+    )
+    assert bad.status_code == 422
+
+
+@pytest.mark.slow
+def test_seeds_fan_out_over_real_workers_and_a_rerun_gives_the_same_numbers(
+    start_worker, user_client, small
+):
+    start_worker()
+
+    def finished(body: dict) -> dict:
+        url = f"/api/runs/batch/{body['id']}"
+        return wait_for(
+            lambda: (got := user_client.get(url).json())["done"] and got,
+            timeout=120,
+            what="the batch to finish",
+        )
+
+    same = [small_doc(), small_doc()]
+    first = finished(start(user_client, small["id"], variants=same, seed=9, seeds=6).json())
+    again = finished(start(user_client, small["id"], variants=same, seed=9, seeds=6).json())
+    assert first["progress"] == {"done": 12, "total": 12}
+    assert all(v["seeds"]["succeeded"] == 6 for v in first["variants"])
+    # A against A: every figure is the same on every seed.
+    assert {row["verdict"] for row in first["diff"]} <= {"same", "n/a"}
+    assert [v["stats"] for v in first["variants"]] == [v["stats"] for v in again["variants"]]
+    assert first["diff"] == again["diff"]
+    assert first["variants"][0]["stats"][P99]["n"] == 6
+
+
+def test_an_slo_naming_a_figure_that_does_not_exist_is_422(user_client):
+    doc = {
+        **small_doc(),
+        "slos": [{"id": "x", "metric": "services.nope.utilization", "op": "<=", "target": 1}],
+    }
+    response = post_json(user_client, "/api/scenarios", {"doc": doc})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == "slos[0].metric"
+
+
+def test_each_variant_says_in_how_many_seeds_each_slo_held(user_client):
+    slos = [
+        {
+            "id": "ran",
+            "label": "requests arrived",
+            "metric": "requests.started",
+            "op": ">=",
+            "target": 1,
+        },
+        {"id": "instant", "metric": "requests.latency_ms.p50", "op": "<=", "target": 0},
+    ]
+    doc = {**small_doc(), "slos": slos}
+    scenario = post_json(user_client, "/api/scenarios", {"doc": doc}).json()
+    batch = start(user_client, scenario["id"], variants=[doc], seeds=4).json()
+    execute_all(batch["id"])
+    body = user_client.get(f"/api/runs/batch/{batch['id']}").json()
+    ran, instant = body["variants"][0]["slos"]
+    assert (ran["id"], ran["label"], ran["met"], ran["n"], ran["share"]) == (
+        "ran",
+        "requests arrived",
+        4,
+        4,
+        1.0,
+    )
+    assert (instant["met"], instant["n"]) == (0, 4) and instant["ci95"][1] < 0.5
+    first = body["variants"][0]["result"]
+    assert first["slos"][1] == {
+        "id": "instant",
+        "value": first["requests"]["latency_ms"]["p50"],
+        "met": False,
+    }
