@@ -133,7 +133,8 @@ def variant_start(request: HttpRequest, body: VariantIn):
     return Status(201, batches.batch_public(batch))
 
 
-@router.get("/runs/batch/{uuid:batch_id}/values", response={200: dict, **ERRORS})
+# Without `key`, or with a malformed one, the query is refused with a 400 like every other.
+@router.get("/runs/batch/{uuid:batch_id}/values", response={200: dict, **errors(400, 404, 422)})
 def batch_values(request: HttpRequest, batch_id: UUID, key: str):
     """One figure of every variant, seed by seed (for its distribution)."""
     workspace = workspace_get(request=request, create=False)
