@@ -133,10 +133,10 @@ def variant_start(request: HttpRequest, body: VariantIn):
     return Status(201, batches.batch_public(batch))
 
 
-# Without `key`, or with a malformed one, the query is refused with a 400 like every other.
-@router.get("/runs/batch/{uuid:batch_id}/values", response={200: dict, **errors(400, 404, 422)})
-def batch_values(request: HttpRequest, batch_id: UUID, key: str):
-    """One figure of every variant, seed by seed (for its distribution)."""
+@router.get("/runs/batch/{uuid:batch_id}/values", response={200: dict, **ERRORS})
+def batch_values(request: HttpRequest, batch_id: UUID, key: str = ""):
+    """One figure of every variant, seed by seed (for its distribution). `key` is checked
+    after the batch is found, so a stranger gets 404 whatever the query."""
     workspace = workspace_get(request=request, create=False)
     batch = run_selectors.batch_get(workspace=workspace, batch_id=batch_id)
     return batches.batch_values(batch=batch, key=key)
