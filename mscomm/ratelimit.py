@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import time
 
 from django.conf import settings
@@ -11,14 +12,24 @@ from mscomm.errors import LimitExceeded
 from mscomm.runs.stream import redis_client
 
 
+# Stands for a caller whose address is missing or not an IP address: the log-in lockout
+# stores addresses in an IP column (PostgreSQL's inet refuses anything else).
+NO_ADDRESS = "0.0.0.0"
+
+
 def client_ip(request: HttpRequest) -> str:
-    """The caller's address: the proxy's X-Forwarded-For only when we sit behind one."""
+    """The caller's address: the proxy's X-Forwarded-For only when we sit behind one;
+    `NO_ADDRESS` when there is none or it is not an IP address."""
+    address = str(request.META.get("REMOTE_ADDR", ""))
     if settings.MSCOMM_TRUST_X_FORWARDED_FOR:
         forwarded = request.headers.get("X-Forwarded-For", "")
         if forwarded:
             # The proxy appends the address it saw: the last entry is the one it vouches for.
-            return forwarded.split(",")[-1].strip()[:64]
-    return str(request.META.get("REMOTE_ADDR", "unknown"))[:64]
+            address = forwarded.split(",")[-1].strip()
+    try:
+        return str(ipaddress.ip_address(address[:64]))
+    except ValueError:
+        return NO_ADDRESS
 
 
 def rate_check(*, action: str, keys: list[str], limit: int, window_s: int) -> None:
