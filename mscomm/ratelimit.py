@@ -11,7 +11,6 @@ from django.http import HttpRequest
 from mscomm.errors import LimitExceeded
 from mscomm.runs.stream import redis_client
 
-
 # Stands for a caller whose address is missing or not an IP address: the log-in lockout
 # stores addresses in an IP column (PostgreSQL's inet refuses anything else).
 NO_ADDRESS = "0.0.0.0"
