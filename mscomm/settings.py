@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "mscomm.middleware.BodySizeLimitMiddleware",
+    "mscomm.middleware.NulCharacterMiddleware",
     "mscomm.middleware.SecurityHeadersMiddleware",
     # Before SecurityMiddleware sees the answer: its Referrer-Policy is only a default.
     "mscomm.sharing.headers.SharedHeadersMiddleware",

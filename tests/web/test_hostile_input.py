@@ -245,6 +245,53 @@ def test_malformed_bodies_and_headers_are_400(user_client, scenario, record_figu
     assert rows() == before
 
 
+def test_a_nul_character_anywhere_is_422_naming_where_and_stores_nothing(
+    user_client, scenario, record_figure
+):
+    """PostgreSQL can store no NUL character (U+0000): every string and key of every body,
+    and every query value, that holds one is refused as 422 with its place named, never a
+    500 from the database."""
+    tally = Tally()
+    doc = lab_doc()
+    bodies = {
+        ("post", "/api/scenarios"): {"doc": doc},
+        ("post", "/api/scenarios/validate"): doc,
+        ("post", "/api/scenarios/import"): doc,
+        ("put", f"/api/scenarios/{scenario.id}"): {"doc": doc, "version": 1},
+    }
+    before = rows()
+    for (method, url), body in bodies.items():
+        strings = [path for path in json_paths(body, items=2) if isinstance(_at(body, path), str)]
+        assert strings, url
+        for path in strings:
+            mutated = json_replaced(body, path, _at(body, path) + "\x00")
+            response = send_raw(user_client, method, url, json.dumps(mutated))
+            label = f"{method} {url} {'.'.join(map(str, path))}"
+            tally.check(label, response, expect={422})
+            where = "body" + "".join(
+                f"[{part}]" if isinstance(part, int) else f".{part}" for part in path
+            )
+            if where not in str(json.loads(response.content).get("detail")):
+                tally.wrong.append(f"{label}: {response.content[:160]!r} names no {where}")
+        keyed = {**body, "a\x00b": 1}
+        tally.check(f"{method} {url} key", send_raw(user_client, method, url, json.dumps(keyed)))
+    for url in ("/api/scenarios?name=a%00b", "/api/runs?state=%00"):
+        response = user_client.get(url)
+        tally.check(url, response, expect={422})
+        assert "query." in response.json()["detail"], response.content
+    record_figure("NUL characters refused 422 (0 5xx)", f"{tally.refused}/{tally.total}")
+    assert not tally.wrong, tally.wrong[:20]
+    assert rows() == before
+    scenario.refresh_from_db()
+    assert scenario.version == 1
+
+
+def _at(value: Any, path: tuple) -> Any:
+    for part in path:
+        value = value[part]
+    return value
+
+
 # -- the ASGI application itself: bodies framed without, or with a false, Content-Length
 
 
