@@ -16,8 +16,15 @@ from playwright.sync_api import Page
 from tests.browser.pages import api
 from tests.browser.test_follow import finished  # noqa: F401  (the module's finished run)
 
-FFPROBE = shutil.which("ffprobe") or "/usr/bin/ffprobe"
-FFMPEG = shutil.which("ffmpeg") or "/usr/bin/ffmpeg"
+
+def tool(name: str) -> str:
+    """Where ffprobe or ffmpeg is, or a failure that says how to get it."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} not found: install Debian's ffmpeg (scripts/test does, as root)")
+    return path
+
+
 ARTIFACTS = Path(__file__).absolute().parents[2] / "test-artifacts"
 
 
@@ -27,7 +34,7 @@ ENTRIES = "stream=codec_name,codec_type,width,height"
 def streams(path: Path) -> list[dict]:
     """ffprobe's view of the file's streams (video first): codec, type and size."""
     probe = subprocess.run(
-        [FFPROBE, "-v", "error", "-of", "json", "-show_entries", ENTRIES, str(path)],
+        [tool("ffprobe"), "-v", "error", "-of", "json", "-show_entries", ENTRIES, str(path)],
         capture_output=True,
         text=True,
         check=True,
@@ -40,7 +47,7 @@ def first_frame_rgb(path: Path) -> tuple[int, int, bytes]:
     stream = streams(path)[0]
     raw = subprocess.run(
         [
-            FFMPEG,
+            tool("ffmpeg"),
             "-v",
             "error",
             "-i",
