@@ -55,7 +55,10 @@ async function main() {
   const seedsRow = el("div", { class: "seeds-form" }, el("label", { for: "variant-seeds", text: "Run" }), seedsInput, el("span", { text: "seeds" }), spreadButton);
   const panel = el("section", { class: "inject", id: "variant", "aria-label": "Compare with a variant" }, el("h3", { text: "What if…" }), seedsRow, status, buttons);
   const side = document.querySelector(".side");
-  if (side) side.prepend(panel);
+  // Under the run's story ("What happened") where the page has one, else on top.
+  const story = side && side.querySelector(":scope > #narration");
+  if (story) story.after(panel);
+  else if (side) side.prepend(panel);
   const seeds = () => Number(seedsInput.value);
   const failed = (what, err) => {
     const problems = (err.problems || []).map((p) => p.msg).join("; ");
