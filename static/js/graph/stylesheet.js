@@ -32,6 +32,7 @@ export function stylesheet({ scene = false } = {}) {
         label: "data(rate)",
         "text-wrap": "wrap",
         "font-size": 10,
+        "line-height": 1.3, // a breaker's line above the rates, without touching them
         "text-background-color": "#ffffff",
         "text-background-opacity": 0.85,
         "text-background-padding": 2,
