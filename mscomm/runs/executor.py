@@ -19,6 +19,7 @@ from mscomm.runs.services import (
     run_claim,
     run_finish,
     run_heartbeat,
+    run_heartbeat_waiting,
     run_record_fault,
     run_set_speed,
 )
@@ -45,7 +46,8 @@ class _Lost(Exception):
 class _Session:
     """One run's loop state: the simulation, its frames and the owner's commands."""
 
-    def __init__(self, run: Run) -> None:
+    def __init__(self, run: Run, model: Any = None) -> None:
+        """`model`: the run's scenario already loaded (`patterns.load(run.doc)`), if at hand."""
         self.run = run
         self.frames = FrameBuilder()
         live = run.mode == RunMode.LIVE
@@ -55,7 +57,7 @@ class _Session:
         variant = run.variant or {}
         self.record = live or not (variant.get("param") or variant.get("seed_index"))
         self.sim = patterns.Simulation(
-            patterns.load(run.doc),
+            patterns.load(run.doc) if model is None else model,
             seed=run.seed,
             observer=self.frames.observe if self.record else None,
             max_events=settings.MSCOMM_MAX_EVENTS,
@@ -212,17 +214,20 @@ class _Session:
 
 
 class _Pulse:
-    """Sends a run's heartbeats from a thread of its own while the run's loop is on.
+    """Sends heartbeats from a thread of its own while a worker holds claimed runs.
 
     One engine step can outlast the reaper's timeout (a run racing to its event limit),
     so the heartbeat cannot wait for the loop. The engine's event limit bounds every step,
     and a worker that dies takes this thread with it, so the reaper still sees it.
+    `session` is the run under way (its progress goes with its heartbeat); `waiting`, the
+    claimed runs after it, which are kept alive too.
     """
 
-    def __init__(self, session: _Session) -> None:
-        self.session = session
+    def __init__(self, name: str) -> None:
+        self.session: _Session | None = None
+        self.waiting: list[Any] = []
         self.stopped = threading.Event()
-        self.thread = threading.Thread(target=self._beat, name=f"pulse-{session.run.id}")
+        self.thread = threading.Thread(target=self._beat, name=f"pulse-{name}")
 
     def __enter__(self) -> _Pulse:
         self.thread.start()
@@ -233,33 +238,59 @@ class _Pulse:
         self.thread.join()
 
     def _beat(self) -> None:
-        session = self.session
         try:
             while not self.stopped.wait(HEARTBEAT_S):
+                session, waiting = self.session, self.waiting
+                if waiting:
+                    run_heartbeat_waiting(run_ids=waiting)
+                if session is None:
+                    continue
                 sim = session.sim
                 progress = min(sim.now / sim.end_s, 1.0) if sim.end_s else 1.0
                 if not run_heartbeat(run_id=session.run.id, progress=progress, sim_time_s=sim.now):
                     session.lost = True
-                    return
         except Exception:  # a missed heartbeat is the reaper's business, not a crash
-            log.exception("run %s: heartbeat failed", session.run.id)
+            log.exception("heartbeat failed (%s)", self.thread.name)
         finally:
             connection.close()
 
 
 def run_execute(*, run_id: Any) -> None:
     """The worker's whole job for one run; safe to call twice for the same id."""
-    run = run_claim(run_id=run_id)
-    if run is None:
-        log.info("run %s was not queued; nothing to do", run_id)
+    run_execute_many(run_ids=[run_id])
+
+
+def run_execute_many(*, run_ids: list[Any]) -> None:
+    """Run queued runs one after another (a chunk of a batch's extra seeds).
+
+    They are claimed together, one pulse thread keeps them all alive, and runs of the
+    same scenario share its loaded model. A second delivery runs only those still queued.
+    """
+    runs = run_claim(run_ids=run_ids)
+    if not runs:
+        log.info("runs %s were not queued; nothing to do", ", ".join(map(str, run_ids)))
         return
+    loaded: dict[str, Any] = {}  # the last scenario loaded: {"doc": ..., "model": ...}
+    with _Pulse(str(runs[0].id)) as pulse:
+        for index, run in enumerate(runs):
+            pulse.waiting = [waiting.id for waiting in runs[index + 1 :]]
+            _run_one(run, pulse, loaded)
+
+
+def _run_one(run: Run, pulse: _Pulse, loaded: dict[str, Any]) -> None:
+    """Run one claimed run to its end and record how it ended."""
+    run_id = run.id
     try:
-        session = _Session(run)
-        with _Pulse(session):
-            if run.mode == RunMode.LIVE:
-                session.run_live()
-            else:
-                session.run_batch()
+        if loaded.get("doc") != run.doc:
+            loaded.clear()
+            loaded.update(doc=run.doc, model=patterns.load(run.doc))
+        session = _Session(run, loaded["model"])
+        pulse.session = session
+        if run.mode == RunMode.LIVE:
+            session.run_live()
+        else:
+            session.run_batch()
+        pulse.session = None
         if session.lost:
             raise _Lost()
         result = session.sim.result()
@@ -267,6 +298,7 @@ def run_execute(*, run_id: Any) -> None:
         log.warning("run %s was ended elsewhere while it ran", run_id)
         return
     except Exception as err:  # the run fails, the worker lives on
+        pulse.session = None
         log.exception("run %s failed", run_id)
         run_finish(run_id=run_id, state=RunState.FAILED, error=f"engine error: {err}")
         return
@@ -281,4 +313,7 @@ def run_execute(*, run_id: Any) -> None:
         error = f"stopped at the limit of {limit} engine events at t={stop.get('t_s')} s"
     else:
         state, error = RunState.SUCCEEDED, ""
-    run_finish(run_id=run_id, state=state, result=result, error=error, frames=session.record)
+    run.speed = session.speed
+    run_finish(
+        run_id=run_id, state=state, result=result, error=error, frames=session.record, run=run
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.utils import timezone
 
 
 class RunState(models.TextChoices):
@@ -61,7 +62,9 @@ class Run(models.Model):
     )
     progress = models.FloatField(default=0.0)
     sim_time_s = models.FloatField(default=0.0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # A default rather than auto_now_add: a batch sets its runs' times itself, one
+    # microsecond apart, so that they keep the order they were made in.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)

@@ -112,14 +112,28 @@ def _check_capacity(workspace: Workspace, adding: int, mode: str = RunMode.LIVE)
         raise LimitExceeded(f"{recent} runs were started in the last minute; at most {rate} may be")
 
 
-SEED_CHUNK = 5  # a batch's extra seeds go out this many runs to a task
+SEED_CHUNK = 10  # the most of a batch's extra seeds that go out to one task
+
+
+def seed_chunks(ids: list[str], *, most: int = SEED_CHUNK, parts: int = 4) -> list[list[str]]:
+    """Split a batch's extra seeds into tasks: at most `most` runs each, and smaller
+    towards the end (a `parts`-th of what is left), so that the workers finish together
+    instead of one running a last long chunk while the others wait."""
+    chunks = []
+    start = 0
+    while start < len(ids):
+        size = min(most, max(1, -(-(len(ids) - start) // parts)))
+        chunks.append(ids[start : start + size])
+        start += size
+    return chunks
 
 
 def _enqueue(runs: list[Run]) -> None:
     """Send the runs' tasks once the transaction that created them has committed.
 
-    A batch's extra seeds (short runs nobody watches) go in chunks of SEED_CHUNK per task:
-    a task's dispatch and acknowledgement would otherwise cost a good share of each run.
+    A batch's extra seeds (short runs nobody watches) go in chunks (`seed_chunks`) per
+    task: a task's dispatch and acknowledgement, and a run's claim, would otherwise cost
+    a good share of each run.
     """
     from mscomm.runs.tasks import run_execute_many_task, run_execute_task
 
@@ -132,10 +146,8 @@ def _enqueue(runs: list[Run]) -> None:
         for run in alone
     ]
     signatures += [
-        run_execute_many_task.signature(
-            (extra[i : i + SEED_CHUNK],), queue=RunMode.BATCH, immutable=True
-        )
-        for i in range(0, len(extra), SEED_CHUNK)
+        run_execute_many_task.signature((chunk,), queue=RunMode.BATCH, immutable=True)
+        for chunk in seed_chunks(extra)
     ]
     if len(signatures) == 1:
         transaction.on_commit(signatures[0].apply_async)
@@ -243,11 +255,12 @@ def batch_start(
         _check_capacity(workspace, len(docs), RunMode.BATCH)
         batch = Batch.objects.create(workspace=workspace, scenario=scenario, param=param or "")
         runs = []
+        made = timezone.now()
         for label, doc in docs:
             variant = {"param": param, "value": label} if param else {"index": label}
             for index, run_seed in enumerate(seeds_derive(_check_seed(seed, doc), seeds)):
                 runs.append(
-                    Run.objects.create(
+                    Run(
                         workspace=workspace,
                         scenario=scenario,
                         scenario_name=doc["name"],
@@ -257,23 +270,44 @@ def batch_start(
                         mode=RunMode.BATCH,
                         batch=batch,
                         variant={**variant, "seed_index": index} if index else variant,
+                        # Variant after variant, seed 0 first: the order batch_public reads.
+                        created_at=made + timedelta(microseconds=len(runs)),
                     )
                 )
+        # One statement per few hundred rows rather than one per run.
+        Run.objects.bulk_create(runs, batch_size=500)
         _enqueue(runs)
     return batch
 
 
-def run_claim(*, run_id: Any) -> Run | None:
-    """Move a queued run to running; None if it was not queued (a second delivery)."""
+def run_claim(*, run_ids: list[Any]) -> list[Run]:
+    """Move the queued runs among `run_ids` to running, in one transaction; the runs
+    claimed, in the order given (a second delivery claims only those still queued).
+
+    They are loaded without their heavy columns (result, frame log), and each viewer is
+    told that its run is running.
+    """
     now = timezone.now()
-    claimed = Run.objects.filter(id=run_id, state=RunState.QUEUED).update(
-        state=RunState.RUNNING, started_at=now, heartbeat_at=now
-    )
-    if not claimed:
-        return None
-    run = Run.objects.get(id=run_id)
-    stream.run_publish(run.id, run_public(run))
-    return run
+    with transaction.atomic():
+        # Row locks where the database has them (skip the rows another worker is claiming);
+        # SQLite's write transaction holds the whole file instead.
+        queued = (
+            Run.objects.select_for_update(skip_locked=True)
+            .defer("result", "frame_log")
+            .filter(id__in=run_ids, state=RunState.QUEUED)
+        )
+        runs = {str(run.id): run for run in queued}
+        if runs:
+            Run.objects.filter(id__in=list(runs)).update(
+                state=RunState.RUNNING, started_at=now, heartbeat_at=now
+            )
+    claimed = [runs[key] for key in map(str, run_ids) if key in runs]
+    with stream.redis_client().pipeline(transaction=False) as pipe:
+        for run in claimed:
+            run.state, run.started_at, run.heartbeat_at = RunState.RUNNING, now, now
+            stream.run_publish(run.id, run_public(run), pipe=pipe)
+        pipe.execute()
+    return claimed
 
 
 def run_heartbeat(*, run_id: Any, progress: float, sim_time_s: float) -> bool:
@@ -283,6 +317,11 @@ def run_heartbeat(*, run_id: Any, progress: float, sim_time_s: float) -> bool:
             heartbeat_at=timezone.now(), progress=progress, sim_time_s=sim_time_s
         )
     )
+
+
+def run_heartbeat_waiting(*, run_ids: list[Any]) -> None:
+    """Keep the reaper from runs a worker has claimed and will run next."""
+    Run.objects.filter(id__in=run_ids, state=RunState.RUNNING).update(heartbeat_at=timezone.now())
 
 
 def run_set_speed(*, run_id: Any, speed: float) -> None:
@@ -307,11 +346,14 @@ def run_finish(
     from_states: tuple[str, ...] = ACTIVE_STATES,
     stale_before: Any = None,
     frames: bool = True,
+    run: Run | None = None,
 ) -> bool:
     """End a run: keep its frame log, record the outcome, tell the viewers.
 
     Conditional on the run still being in `from_states`: False if someone else ended it.
     `frames=False` says the run published none (a batch's extra seed): nothing to read.
+    `run`: the run as its worker holds it (claimed, speed kept up to date), so that the
+    viewers can be told without reading it back.
     """
     lines = list(stream.frames_all_raw(run_id)) if frames else []
     fields: dict[str, Any] = {
@@ -334,8 +376,12 @@ def run_finish(
     updated = rows.update(**fields)
     if not updated:
         return False
-    stream.run_publish(run_id, run_public(Run.objects.get(id=run_id)))
-    stream.stream_expire(run_id)
+    if run is None:
+        run = Run.objects.defer("result", "frame_log").get(id=run_id)
+    else:
+        for name, value in fields.items():
+            setattr(run, name, value)
+    stream.run_publish(run_id, run_public(run), final=True)
     return True
 
 

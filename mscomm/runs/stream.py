@@ -98,21 +98,46 @@ def frame_publish(run_id: Any, frame: dict) -> None:
             raise
 
 
-def run_publish(run_id: Any, run: dict) -> None:
-    """Append a run-state message after the last entry of the run's stream."""
-    client = redis_client()
-    key = frames_key(run_id)
+# Append a run-state message after the stream's last entry (`N-k` -> `N-(k+1)`) in one
+# round trip: no frame can land in between. With a TTL (ARGV[3] > 0) the run is over:
+# the stream goes after that grace period and its control list at once.
+_RUN_APPEND = """
+local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+local ms, sub = '0', 0
+if #last > 0 then
+  local id = last[1][1]
+  local dash = string.find(id, '-', 1, true)
+  ms = string.sub(id, 1, dash - 1)
+  sub = tonumber(string.sub(id, dash + 1))
+end
+redis.call('XADD', KEYS[1], ms .. '-' .. (sub + 1), 'k', ARGV[1], 'd', ARGV[2])
+if tonumber(ARGV[3]) > 0 then
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+  redis.call('DEL', KEYS[2])
+end
+"""
+
+
+def run_publish(run_id: Any, run: dict, *, final: bool = False, pipe: Any = None) -> None:
+    """Append a run-state message after the last entry of the run's stream.
+
+    `final`: the run is over, so its Redis keys go (after MSCOMM_STREAM_TTL_S for the
+    stream; the DB keeps the log). `pipe`: queue the command on that pipeline instead
+    of sending it now.
+    """
     data = json.dumps(run, separators=(",", ":"), default=str)
-    for _ in range(10):
-        last = client.xrevrange(key, count=1)
-        ms, sub = (int(part) for part in last[0][0].split("-")) if last else (0, 0)
-        try:
-            client.xadd(key, {"k": RUN, "d": data}, id=f"{ms}-{sub + 1}")
-            return
-        except redis.ResponseError:
-            # A frame landed between XREVRANGE and XADD: read the new last id again.
-            continue
-    raise RuntimeError(f"could not append a run message to {key}")
+    ttl = settings.MSCOMM_STREAM_TTL_S if final else 0
+    _run_append()(
+        keys=[frames_key(run_id), control_key(run_id)],
+        args=[RUN, data, ttl],
+        client=pipe if pipe is not None else redis_client(),
+    )
+
+
+@lru_cache(maxsize=1)
+def _run_append() -> Any:
+    # Sent by its digest (EVALSHA), loaded into Redis the first time it is missing there.
+    return redis_client().register_script(_RUN_APPEND)
 
 
 def frames_read(run_id: Any, *, since: int, limit: int) -> list[dict]:
@@ -165,13 +190,6 @@ def frame_log_slice(blob: bytes | None, *, since: int, limit: int | None) -> lis
 def entry_seq(entry_id: str) -> int:
     """The frame sequence number an entry id carries (`N-k` -> N)."""
     return int(entry_id.split("-", 1)[0])
-
-
-def stream_expire(run_id: Any) -> None:
-    """Let a finished run's Redis keys go after the grace period (the DB keeps the log)."""
-    client = redis_client()
-    client.expire(frames_key(run_id), settings.MSCOMM_STREAM_TTL_S)
-    client.delete(control_key(run_id))
 
 
 CONTROL_TTL_S = 3600  # a list nobody pops (a run that never starts) goes after this

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from mscomm.runs.executor import run_execute
+from mscomm.runs.executor import run_execute, run_execute_many
 from mscomm.runs.services import run_reap
 
 
@@ -16,10 +16,9 @@ def run_execute_task(run_id: str) -> None:
 
 @shared_task(acks_late=True, ignore_result=True)
 def run_execute_many_task(run_ids: list[str]) -> None:
-    """Run queued runs one after another (a chunk of a batch's extra seeds); each is
-    claimed on its own, so a second delivery runs only those still queued."""
-    for run_id in run_ids:
-        run_execute(run_id=run_id)
+    """Run queued runs one after another (a chunk of a batch's extra seeds); a second
+    delivery runs only those still queued."""
+    run_execute_many(run_ids=run_ids)
 
 
 @shared_task(ignore_result=True)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import copy
+import threading
+from datetime import timedelta
 
 import pytest
+from django.db import connection
 
-from mscomm.runs.executor import run_execute
+from mscomm.runs import executor
+from mscomm.runs.executor import run_execute, run_execute_many
 from mscomm.runs.models import Run, RunState
+from mscomm.runs.services import run_cancel, run_reap, seed_chunks
 from patterns.stats import seeds_derive
 from tests.web.conftest import post_json, wait_for
 from tests.web.test_analysis_api import small_doc
@@ -203,3 +208,72 @@ def test_each_variant_says_in_how_many_seeds_each_slo_held(user_client):
         "value": first["requests"]["latency_ms"]["p50"],
         "met": False,
     }
+
+
+@pytest.mark.parametrize("count", [0, 1, 7, 99, 199])
+def test_extra_seeds_go_out_in_chunks_that_shrink_towards_the_end(count):
+    ids = [f"run{i}" for i in range(count)]
+    chunks = seed_chunks(ids)
+    assert [i for chunk in chunks for i in chunk] == ids  # each once, in order
+    sizes = [len(chunk) for chunk in chunks]
+    assert all(1 <= size <= 10 for size in sizes)
+    assert sizes == sorted(sizes, reverse=True)  # the workers finish together
+    if count >= 4:
+        assert sizes[-1] == 1 and len(chunks) < count
+
+
+def extras(user_client, scenario_id: str, seeds: int, doc: dict | None = None) -> list[Run]:
+    response = start(user_client, scenario_id, variants=[doc or small_doc()], seeds=seeds)
+    assert response.status_code == 201, response.content
+    runs = Run.objects.filter(batch_id=response.json()["id"]).order_by("created_at")
+    return [run for run in runs if (run.variant or {}).get("seed_index")]
+
+
+def test_a_chunk_is_claimed_together_and_a_second_delivery_runs_nothing(user_client, small):
+    chunk = extras(user_client, small["id"], 5)
+    run_cancel(run=chunk[1])  # cancelled while queued: the chunk leaves it alone
+    run_execute_many(run_ids=[run.id for run in chunk])
+    done = {run.id: run for run in Run.objects.filter(id__in=[run.id for run in chunk])}
+    states = [done[run.id].state for run in chunk]
+    assert states == [RunState.SUCCEEDED, RunState.CANCELLED, *[RunState.SUCCEEDED] * 2]
+    assert all(done[run.id].result["seed"] == run.seed for run in chunk if run.id != chunk[1].id)
+    # Claimed together: one start time for all of them.
+    assert len({done[run.id].started_at for run in chunk if run.id != chunk[1].id}) == 1
+    finished = {run.id: run.finished_at for run in done.values()}
+    run_execute_many(run_ids=[run.id for run in chunk])  # the task delivered again
+    assert {run.id: run.finished_at for run in Run.objects.filter(id__in=finished)} == finished
+
+
+def test_the_pulse_keeps_a_chunks_waiting_runs_from_the_reaper(user_client, monkeypatch):
+    # A first run long enough for the reaper to look several times before the second
+    # starts: the second was claimed with the first, so only its pulse keeps it alive.
+    long = {**small_doc(), "duration_s": 200}
+    response = post_json(user_client, "/api/scenarios", {"doc": long})
+    assert response.status_code == 201
+    chunk = extras(user_client, response.json()["id"], 4, long)
+    monkeypatch.setattr(executor, "HEARTBEAT_S", 0.05)
+    reaped: list[str] = []
+    stop = threading.Event()
+
+    def reaper() -> None:
+        try:
+            while not stop.wait(0.05):
+                reaped.extend(run_reap(timeout_s=0.3))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=reaper)
+    thread.start()
+    try:
+        run_execute_many(run_ids=[run.id for run in chunk])
+    finally:
+        stop.set()
+        thread.join()
+    ended = Run.objects.filter(id__in=[run.id for run in chunk])
+    assert reaped == []
+    assert {run.state for run in ended} == {RunState.SUCCEEDED}
+    # Long enough that, without the waiting runs' heartbeats, the reaper would have failed
+    # the last: it started well after the reaper's timeout.
+    assert max(run.finished_at for run in ended) - min(run.started_at for run in ended) > (
+        timedelta(seconds=0.6)
+    )
