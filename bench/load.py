@@ -124,11 +124,11 @@ async def view(base: str, run_id: str, cookie: str) -> tuple[list[int], dict[int
     async with websockets.connect(url, additional_headers=headers, max_size=None) as socket:
         async for text in socket:
             message = json.loads(text)
-            if message["type"] == "frame":
-                frame = message["frame"]
-                seqs.append(frame["seq"])
-                # The worker stamps each frame with the wall time it published it.
-                arrivals[frame["seq"]] = (time.time() - frame["sent_at"]) * 1000
+            if message["type"] in ("frame", "frames"):
+                for frame in message.get("frames") or [message["frame"]]:
+                    seqs.append(frame["seq"])
+                    # The worker stamps each frame with the wall time it published it.
+                    arrivals[frame["seq"]] = (time.time() - frame["sent_at"]) * 1000
             elif message["type"] == "run" and message["run"]["state"] not in (
                 "queued",
                 "running",

@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from mscomm.devtools import free_port, processes_stop, redis_start, worker_command  # noqa: E402
+from mscomm.serving import tune_gc  # noqa: E402
 
 LAB = "sync-chain"
 FRAME_HEAD = re.compile(
@@ -82,21 +83,30 @@ def wait_port(port: int, timeout: float = 60) -> None:
 
 
 def _take_frame(raw: bytes, out: dict) -> bool:
-    """Record a frame's seq and latency in `out`; False when `raw` is not a frame."""
+    """Record the seq and latency of a frame (or of the frames of a `frames` message) in
+    `out`; False when `raw` holds none."""
     now = time.time()
     head = FRAME_HEAD.match(raw)
-    if not head:
+    if head:
+        # Only the head of a frame is read: a hundred viewers in this one process must
+        # not measure the client's JSON parsing instead of the server.
+        _took(out, now, int(head["seq"]), float(head["sent_at"]))
+        return True
+    if not raw.startswith(b'{"type":"frames"'):
         return False
-    # Only the head of a frame is read: a hundred viewers in this one process must not
-    # measure the client's JSON parsing instead of the server.
-    out["seqs"].append(int(head["seq"]))
-    sent_at = float(head["sent_at"])
+    for frame in json.loads(raw)["frames"]:  # a catch-up, or a viewer behind: rare
+        _took(out, now, frame["seq"], frame["sent_at"])
+    return True
+
+
+def _took(out: dict, now: float, seq: int, sent_at: float) -> None:
+    out["seqs"].append(seq)
     # Frames sent before this viewer joined are catch-up, not publish-to-receive.
     if sent_at >= out["joined"]:
         out["latency"].append(now - sent_at)
+        out.setdefault("received", []).append(now)
     out.setdefault("first", now)
     out["last"] = now
-    return True
 
 
 async def watch(url: str, origin: str, cookie: str, out: dict, ready: asyncio.Event | None):
@@ -144,6 +154,9 @@ async def _settle(tasks: list[asyncio.Future], timeout: float) -> None:
 
 def _viewer_group(url: str, origin: str, cookie: str, count: int, timeout: float) -> list:
     """Run `count` viewers in this process (one of several client processes)."""
+    # Each client process stands for many browsers on other machines: its own collector's
+    # pauses must not count as the server's latency, so it is tuned as the server is.
+    tune_gc()
 
     async def group() -> list[dict]:
         records = [{"seqs": [], "latency": []} for _ in range(count)]
@@ -168,6 +181,7 @@ async def watch_link(url: str, origin: str, out: dict) -> None:
 
 def _link_viewer_group(url: str, origin: str, count: int, timeout: float) -> list:
     """Run `count` share-link viewers in this process until the link closes them."""
+    tune_gc()  # as in _viewer_group
 
     async def group() -> list[dict]:
         records = [{"seqs": [], "latency": []} for _ in range(count)]
@@ -249,6 +263,15 @@ def shared_class(
     fps = statistics.mean(
         len(r["seqs"]) / max(r["last"] - r["first"], 1e-9) for r in records if r["seqs"]
     )
+    # Once the whole class is in (a second after the last joined): the steady state, apart
+    # from the burst of handshakes while the class arrives.
+    settled = max((r["joined"] for r in records if "joined" in r), default=0) + 1.0
+    steady = [
+        x * 1000
+        for r in records
+        for x, at in zip(r["latency"], r.get("received", []), strict=True)
+        if at >= settled
+    ]
     closed = [r["closed_at"] - revoked_at for r in records if "closed_at" in r]
     codes = sorted({r.get("code") for r in records}, key=str)
     joined = [r["joined"] - revoked_at + watch_s for r in records if "joined" in r]
@@ -263,6 +286,11 @@ def shared_class(
         f"ms, p99 {percentile(latency, 99):.1f} ms; lost {lost}; "
         f"{cut} of {len(due) * len(records)} published before the revoke were still queued"
     )
+    if steady:
+        print(
+            f"  once all had joined: publish-to-receive p50 {percentile(steady, 50):.1f} ms, "
+            f"p99 {percentile(steady, 99):.1f} ms ({len(steady)} frames received)"
+        )
     print(
         f"  daphne RSS {baseline:.0f} -> {peak:.0f} MB: "
         f"{(peak - baseline) * 1024 / viewers:.0f} kB per viewer; daphne used "
@@ -349,7 +377,7 @@ async def first_frame(api: Api, ws_base: str, origin: str, scenario: dict, speed
         url, origin=origin, additional_headers={"Cookie": api.cookie_header()}
     ) as socket:
         async for raw in socket:
-            if json.loads(raw)["type"] == "frame":
+            if json.loads(raw)["type"] in ("frame", "frames"):
                 elapsed = time.time() - started
                 break
     api.call("POST", f"/api/runs/{run['id']}/cancel")

@@ -15,6 +15,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from mscomm.asgi_guards import BodyLimit, site_origin_validator  # noqa: E402
 from mscomm.runs.routing import websocket_urlpatterns  # noqa: E402
+from mscomm.serving import tune_server  # noqa: E402
 from mscomm.sharing.routing import websocket_urlpatterns as share_websockets  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -25,3 +26,6 @@ application = ProtocolTypeRouter(
         "websocket": site_origin_validator(URLRouter(websocket_urlpatterns + share_websockets)),
     }
 )
+
+# Last, once everything the server needs is loaded: that is what gets frozen.
+tune_server()

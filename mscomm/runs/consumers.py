@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import time
@@ -18,7 +19,7 @@ from django.conf import settings
 from mscomm.accounts.services import workspace_find
 from mscomm.errors import NotFound, ServiceError
 from mscomm.runs.control import Control, ControlError, control_parse
-from mscomm.runs.hub import FRAME, hub
+from mscomm.runs.hub import FRAMES, hub
 from mscomm.runs.models import Run
 from mscomm.runs.selectors import run_get, run_public
 from mscomm.runs.services import run_control
@@ -47,6 +48,24 @@ def _control(run_id: uuid.UUID, control: Control) -> str | None:
     except ServiceError as err:
         return str(err.detail)
     return None
+
+
+@functools.lru_cache(maxsize=64)
+def frame_message(frame: str) -> str:
+    """The websocket message of one frame, made once for all the viewers it fans out to.
+
+    Frames pass through as the worker encoded them (no parsing per viewer); a frame's
+    text is one object for every viewer, whose hash Python keeps, so the lookup is cheap.
+    """
+    return f'{{"type":"frame","frame":{frame}}}'
+
+
+def frames_message(frames: list[str]) -> str:
+    """The websocket message of the frames a viewer has at hand at once, in order: one
+    `frame` message, or one `frames` message for several (a catch-up, a viewer behind)."""
+    if len(frames) == 1:
+        return frame_message(frames[0])
+    return '{"type":"frames","frames":[' + ",".join(frames) + "]}"
 
 
 class _Bucket:
@@ -122,9 +141,8 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
         try:
             async with contextlib.aclosing(follow) as messages:
                 async for kind, data in messages:
-                    if kind == FRAME:
-                        # Frames pass through as the worker encoded them: no parsing per viewer.
-                        await self.send(text_data=f'{{"type":"frame","frame":{data}}}')
+                    if kind == FRAMES:
+                        await self.send(text_data=frames_message(data))
                     else:
                         await self.send_json({"type": "run", "run": self.show_run(data)})
         except asyncio.CancelledError:

@@ -36,8 +36,9 @@ OVERFLOW = ("overflow", {})
 # for every entry (asyncio.wait_for makes a task and a timer per call: 500 viewers at
 # 20 frames a second would make 10,000 of each a second).
 IDLE = ("idle", {})
-FRAME = "frame"  # follow() yields (FRAME, the frame's JSON text as the worker wrote it)
+FRAMES = "frames"  # follow() yields (FRAMES, [each frame's JSON text as the worker wrote it])
 RUN = "run"  # and (RUN, the run as run_public shows it)
+BATCH = 100  # the most frames in one message to a viewer
 MAX_BACKLOG = 2000  # entries a viewer may have waiting before it must catch up itself
 READ_BLOCK_MS = 5000
 READ_COUNT = 500
@@ -179,66 +180,95 @@ class RunHub:
         run's states, until its final state, which always comes last (also for a run that
         was over before: then the frames come from its stored log).
 
-        Yields (FRAME, text) and (RUN, dict). `run`, the run as the caller loaded it,
-        spares a query.
+        Yields (FRAMES, [text, ...]): the frames at hand at once (a catch-up, or a viewer
+        that fell behind; at most BATCH), each as the worker wrote it; and (RUN, dict).
+        `run`, the run as the caller loaded it, spares a query.
         """
         run_id = str(run_id)
         sent = since
         if run is None:
             run = await _run_now(run_id)
         if not run.finished:
-            async with contextlib.aclosing(self._entries(run_id, f"{since}-0")) as entries:
-                async for entry in entries:
-                    if entry is None:
+            async with contextlib.aclosing(self._entries(run_id, f"{since}-0")) as batches:
+                async for batch in batches:
+                    if batch is None:
                         break  # over, with its stream gone: the stored log has the rest
-                    entry_id, fields = entry
-                    if fields["k"] == stream.FRAME:
-                        seq = stream.entry_seq(entry_id)
-                        if seq > sent:
-                            sent = seq
-                            yield FRAME, fields["d"]
-                        continue
-                    state = json.loads(fields["d"])
-                    yield RUN, state
-                    if state["state"] not in ACTIVE_STATES:
-                        return
+                    frames: list[str] = []
+                    for entry_id, fields in batch:
+                        if fields["k"] == stream.FRAME:
+                            seq = stream.entry_seq(entry_id)
+                            if seq > sent:
+                                sent = seq
+                                frames.append(fields["d"])
+                                if len(frames) == BATCH:
+                                    yield FRAMES, frames
+                                    frames = []
+                            continue
+                        if frames:
+                            yield FRAMES, frames
+                            frames = []
+                        state = json.loads(fields["d"])
+                        yield RUN, state
+                        if state["state"] not in ACTIVE_STATES:
+                            return
+                    if frames:
+                        yield FRAMES, frames
         run = await _run_now(run_id)
         lines = await asyncio.to_thread(
             stream.frame_log_lines, run.frame_log, since=sent, limit=None
         )
-        for text in lines:
-            yield FRAME, text
+        for start in range(0, len(lines), BATCH):
+            yield FRAMES, lines[start : start + BATCH]
         yield RUN, run_public(run)
 
-    async def _entries(self, run_id: str, after_id: str) -> AsyncIterator[tuple[str, dict] | None]:
-        """The run's stream entries after `after_id`, in order and without a gap; then
-        None if the run ends while its stream is quiet (it may have expired)."""
+    async def _entries(
+        self, run_id: str, after_id: str
+    ) -> AsyncIterator[list[tuple[str, dict]] | None]:
+        """The run's stream entries after `after_id`, in order and without a gap, in
+        batches of those at hand at once; then None if the run ends while its stream is
+        quiet (it may have expired)."""
         last_id = after_id
         queue = None
         try:
             while True:
                 # Subscribe first, then catch up: together they leave no gap.
                 queue = await self.subscribe(run_id)
-                for entry in await self.catch_up(run_id, last_id):
-                    last_id = entry[0]
-                    yield entry
-                while True:
-                    if cancel_requested():  # a cancel the Redis client swallowed
-                        raise asyncio.CancelledError
+                caught_up = await self.catch_up(run_id, last_id)
+                if cancel_requested():  # a cancel the Redis client swallowed
+                    raise asyncio.CancelledError
+                if caught_up:
+                    last_id = caught_up[-1][0]
+                    yield caught_up
+                overflow = False
+                while not overflow:
                     item = await queue.get()
                     if item is IDLE:
                         # Quiet for a while: the run may have ended with its stream gone.
                         run = await _run_now(run_id)
-                        if run.finished and not await self.catch_up(run_id, last_id):
+                        over = run.finished and not await self.catch_up(run_id, last_id)
+                        # Checked after the calls that may swallow a cancel, not per entry:
+                        # with hundreds of viewers that check is a hot path of its own.
+                        if cancel_requested():
+                            raise asyncio.CancelledError
+                        if over:
                             yield None
                             return
                         continue
-                    if item is OVERFLOW:
-                        break  # too far behind: catch up from the stream again
-                    if entry_id_key(item[0]) <= entry_id_key(last_id):
-                        continue  # already in the catch-up
-                    last_id = item[0]
-                    yield item
+                    # With the entries that came meanwhile: one message to a viewer that
+                    # fell behind rather than one per frame.
+                    batch = []
+                    while True:
+                        if item is OVERFLOW:
+                            overflow = True  # too far behind: catch up from the stream again
+                            break
+                        if item is not IDLE and entry_id_key(item[0]) > entry_id_key(last_id):
+                            last_id = item[0]  # (older ones were in the catch-up)
+                            batch.append(item)
+                        if queue.empty() or len(batch) >= BATCH:
+                            break
+                        item = queue.get_nowait()
+                    if batch:
+                        yield batch
                 self.unsubscribe(run_id, queue)
                 queue = None
         finally:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
@@ -125,3 +126,28 @@ def cookie_header(client: Client) -> tuple[bytes, bytes]:
     """The test client's cookies as a websocket request header (its session)."""
     cookies = "; ".join(f"{key}={morsel.value}" for key, morsel in client.cookies.items())
     return (b"cookie", cookies.encode())
+
+
+class FrameCommunicator(WebsocketCommunicator):
+    """A websocket test client that hands out one message per frame.
+
+    The server sends the frames a viewer has at hand at once (a catch-up, a viewer
+    behind) as one `{"type": "frames", "frames": [...]}` message; tests about order and
+    content read them as the `{"type": "frame", "frame": ...}` messages they stand for.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.pending: list[dict] = []
+
+    async def receive_json_from(self, timeout: float = 1) -> dict:
+        if not self.pending:
+            message = await super().receive_json_from(timeout=timeout)
+            if message.get("type") != "frames":
+                return message
+            assert len(message["frames"]) > 1, "one frame goes as a frame message"
+            self.pending = [{"type": "frame", "frame": frame} for frame in message["frames"]]
+        return self.pending.pop(0)
+
+    async def receive_nothing(self, timeout: float = 0.1, interval: float = 0.01) -> bool:
+        return not self.pending and await super().receive_nothing(timeout, interval)

@@ -322,11 +322,12 @@ async def watch(
                 in_this = 0
                 async for text in socket:
                     message = json.loads(text)
-                    if message["type"] == "frame":
-                        seq = message["frame"]["seq"]
-                        viewer.arrivals.setdefault(seq, time.monotonic())
-                        viewer.seqs.append(seq)
-                        in_this += 1
+                    if message["type"] in ("frame", "frames"):
+                        frames = message.get("frames") or [message["frame"]]
+                        for seq in (frame["seq"] for frame in frames):
+                            viewer.arrivals.setdefault(seq, time.monotonic())
+                            viewer.seqs.append(seq)
+                        in_this += len(frames)
                         if drop_every and drops > 0 and in_this >= drop_every:
                             drops -= 1
                             break

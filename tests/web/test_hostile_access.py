@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 import patterns.library
@@ -25,7 +24,7 @@ from mscomm.runs.models import Batch, Run, RunState
 from mscomm.scenarios.models import Scenario
 from mscomm.sharing.models import ShareLink
 from mscomm.sharing.services import share_create
-from tests.web.conftest import ORIGIN, cookie_header, lab_doc
+from tests.web.conftest import ORIGIN, FrameCommunicator, cookie_header, lab_doc
 
 UNSAFE = {"post", "put", "patch", "delete"}
 
@@ -265,7 +264,7 @@ REFUSED = {"type": "error", "detail": "only the run's owner may control it"}
 
 async def _control_as(path: str, headers: list, messages: list[dict]) -> list[dict]:
     """The reply to each message; a socket refused at the door refuses every one."""
-    communicator = WebsocketCommunicator(application, path, headers=[ORIGIN, *headers])
+    communicator = FrameCommunicator(application, path, headers=[ORIGIN, *headers])
     connected, _ = await communicator.connect(timeout=10)
     if not connected:
         assert path.startswith("/ws/runs/")  # a share link lets anyone watch
@@ -335,9 +334,7 @@ def test_websockets_from_a_foreign_origin_are_all_refused(owned, user, record_fi
         headers = [cookie_header(owner)]
         if origin is not None:
             headers.append((b"origin", origin))
-        communicator = WebsocketCommunicator(
-            application, f"/ws/runs/{owned.run.id}/", headers=headers
-        )
+        communicator = FrameCommunicator(application, f"/ws/runs/{owned.run.id}/", headers=headers)
         connected, _ = await communicator.connect(timeout=10)
         await communicator.disconnect()
         return connected
@@ -379,7 +376,7 @@ def test_malformed_control_messages_from_the_owner_are_refused(owned, user, reco
     owner.force_login(user)
 
     async def talk() -> tuple[list[dict], dict | None]:
-        communicator = WebsocketCommunicator(
+        communicator = FrameCommunicator(
             application, f"/ws/runs/{owned.run.id}/", headers=[ORIGIN, cookie_header(owner)]
         )
         connected, _ = await communicator.connect(timeout=10)

@@ -14,7 +14,7 @@ from mscomm.asgi import application
 from mscomm.runs import stream
 from mscomm.runs.models import Run, RunState
 from mscomm.runs.services import run_finish
-from tests.web.conftest import ORIGIN, cookie_header
+from tests.web.conftest import ORIGIN, FrameCommunicator, cookie_header
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,7 +35,7 @@ def frame(seq: int) -> dict:
     return {"seq": seq, "t": seq * 0.05, "events": [], "counts": {}, "sampled": False, "state": {}}
 
 
-async def receive_until_finished(communicator: WebsocketCommunicator) -> list[dict]:
+async def receive_until_finished(communicator: FrameCommunicator) -> list[dict]:
     messages = []
     while True:
         message = await communicator.receive_json_from(timeout=10)
@@ -44,19 +44,25 @@ async def receive_until_finished(communicator: WebsocketCommunicator) -> list[di
             return messages
 
 
+async def viewer(user_client: Client, run_id: str, since: int, kind=FrameCommunicator):
+    """The owner's socket on the run, from `since`, connected."""
+    communicator = kind(
+        application,
+        f"/ws/runs/{run_id}/?since={since}",
+        headers=[ORIGIN, cookie_header(user_client)],
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
 def test_a_late_viewer_gets_every_frame_after_since_then_live_ones(user_client, scenario):
     run_id = make_run(user_client, scenario)
     for seq in range(1, 6):
         stream.frame_publish(run_id, frame(seq))
 
     async def scenario_() -> list[dict]:
-        communicator = WebsocketCommunicator(
-            application,
-            f"/ws/runs/{run_id}/?since=2",
-            headers=[ORIGIN, cookie_header(user_client)],
-        )
-        connected, _ = await communicator.connect()
-        assert connected
+        communicator = await viewer(user_client, run_id, 2)
         first = await communicator.receive_json_from(timeout=5)
         assert first["type"] == "run" and first["run"]["state"] == "running"
         caught_up = [await communicator.receive_json_from(timeout=5) for _ in range(3)]
@@ -73,6 +79,36 @@ def test_a_late_viewer_gets_every_frame_after_since_then_live_ones(user_client, 
     assert messages[-1]["run"]["state"] == "succeeded"
 
 
+def test_frames_at_hand_at_once_go_as_one_message_and_live_ones_one_each(
+    user_client, scenario, monkeypatch
+):
+    from mscomm.runs import hub as hub_module
+
+    monkeypatch.setattr(hub_module, "BATCH", 4)  # a catch-up of 7 is then two messages
+    run_id = make_run(user_client, scenario)
+    for seq in range(1, 9):
+        stream.frame_publish(run_id, frame(seq))
+
+    async def scenario_() -> list[dict]:
+        # The plain client: each message as the server sent it.
+        communicator = await viewer(user_client, run_id, 1, WebsocketCommunicator)
+        messages = [await communicator.receive_json_from(timeout=5) for _ in range(3)]
+        await asyncio.to_thread(stream.frame_publish, run_id, frame(9))
+        messages.append(await communicator.receive_json_from(timeout=5))
+        await database_sync_to_async(run_finish)(run_id=run_id, state=RunState.SUCCEEDED)
+        messages.append(await communicator.receive_json_from(timeout=5))
+        await communicator.disconnect()
+        return messages
+
+    messages = asyncio.run(scenario_())
+    assert [m["type"] for m in messages] == ["run", "frames", "frames", "frame", "run"]
+    assert [f["seq"] for f in messages[1]["frames"]] == [2, 3, 4, 5]
+    assert [f["seq"] for f in messages[2]["frames"]] == [6, 7, 8]
+    assert messages[1]["frames"][0] == frame(2)  # as published
+    assert messages[3]["frame"]["seq"] == 9
+    assert messages[4]["run"]["state"] == "succeeded"
+
+
 def test_a_finished_run_replays_its_stored_log(user_client, scenario):
     run_id = make_run(user_client, scenario)
     for seq in range(1, 4):
@@ -81,13 +117,7 @@ def test_a_finished_run_replays_its_stored_log(user_client, scenario):
     stream.redis_client().delete(stream.frames_key(run_id))  # the stream has expired
 
     async def replay() -> list[dict]:
-        communicator = WebsocketCommunicator(
-            application,
-            f"/ws/runs/{run_id}/?since=1",
-            headers=[ORIGIN, cookie_header(user_client)],
-        )
-        connected, _ = await communicator.connect()
-        assert connected
+        communicator = await viewer(user_client, run_id, 1)
         messages = [await communicator.receive_json_from(timeout=5) for _ in range(4)]
         assert await communicator.receive_nothing(timeout=0.3)
         await communicator.disconnect()
@@ -103,7 +133,7 @@ def test_a_foreign_origin_is_refused(user_client, scenario):
     run_id = make_run(user_client, scenario)
 
     async def connect() -> bool:
-        communicator = WebsocketCommunicator(
+        communicator = FrameCommunicator(
             application,
             f"/ws/runs/{run_id}/",
             headers=[(b"origin", b"https://evil.example"), cookie_header(user_client)],
@@ -117,7 +147,7 @@ def test_a_foreign_origin_is_refused(user_client, scenario):
 
 def test_an_unknown_run_is_refused(db):
     async def connect() -> bool:
-        communicator = WebsocketCommunicator(
+        communicator = FrameCommunicator(
             application, "/ws/runs/00000000-0000-0000-0000-000000000000/", headers=[ORIGIN]
         )
         connected, _ = await communicator.connect()
@@ -132,7 +162,7 @@ def test_only_the_owner_may_control_the_run(user_client, other_client, scenario)
     stream.control_pop_all(run_id)
 
     async def send_as(client: Client, message: dict) -> dict | None:
-        communicator = WebsocketCommunicator(
+        communicator = FrameCommunicator(
             application, f"/ws/runs/{run_id}/", headers=[ORIGIN, cookie_header(client)]
         )
         connected, _ = await communicator.connect()
@@ -170,7 +200,7 @@ def test_a_visitor_owns_the_runs_of_their_session(client, scenario):
     assert Workspace.objects.get(id=client.session[SESSION_KEY]).user is None
 
     async def control() -> dict | None:
-        communicator = WebsocketCommunicator(
+        communicator = FrameCommunicator(
             application, f"/ws/runs/{run_id}/", headers=[ORIGIN, cookie_header(client)]
         )
         await communicator.connect()
@@ -190,7 +220,7 @@ def test_a_viewer_learns_of_an_end_whose_stream_is_gone(user_client, scenario):
         stream.frame_publish(run_id, frame(seq))
 
     async def watch() -> list[dict]:
-        communicator = WebsocketCommunicator(
+        communicator = FrameCommunicator(
             application, f"/ws/runs/{run_id}/", headers=[ORIGIN, cookie_header(user_client)]
         )
         connected, _ = await communicator.connect()

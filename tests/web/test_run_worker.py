@@ -8,14 +8,13 @@ import os
 import signal
 
 import pytest
-from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 import patterns
 from mscomm.asgi import application
 from mscomm.runs.models import Run, RunState
 from mscomm.runs.services import run_reap
-from tests.web.conftest import ORIGIN, cookie_header, wait_for
+from tests.web.conftest import ORIGIN, FrameCommunicator, cookie_header, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -39,7 +38,7 @@ async def collect(
     run_id: str, *, since: int = 0, headers=(), stop_after: int | None = None, send: list[dict] = ()
 ) -> tuple[list[dict], str | None]:
     """Frames received from `since` until the run ends (or `stop_after` frames)."""
-    communicator = WebsocketCommunicator(
+    communicator = FrameCommunicator(
         application, f"/ws/runs/{run_id}/?since={since}", headers=[ORIGIN, *headers]
     )
     connected, _ = await communicator.connect(timeout=10)

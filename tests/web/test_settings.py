@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -93,3 +94,24 @@ def test_database_urls_are_parsed():
     assert lite["NAME"] == "/var/lib/mscomm/db.sqlite3"
     with pytest.raises(ImproperlyConfigured, match="mysql"):
         database_from_url("mysql://x/y")
+
+
+def test_the_web_process_is_tuned_for_fan_out():
+    # What daphne loads: the collector's thresholds raised, start-up frozen out of every
+    # collection, autobahn's per-message colouring off (mscomm.serving; the 500-viewer
+    # class in docs/hardening.md).
+    probe = (
+        "import gc, json; before = gc.get_threshold(); import mscomm.asgi, autobahn.util; "
+        "print(json.dumps([before, gc.get_threshold(), gc.get_freeze_count(), "
+        "autobahn.util._HAS_CLICK, autobahn.util.hl('x')]))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env.update(DJANGO_SETTINGS_MODULE="mscomm.settings", DEBUG="true")
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    before, after, frozen, colours, highlighted = json.loads(done.stdout)
+    assert after == [50_000, 20, 10] != before  # before: 700 (or 2000 on 3.13+), 10, 10
+    assert frozen > 10_000  # Django, Channels and the app: tens of thousands of objects
+    assert (colours, highlighted) == (False, "x")

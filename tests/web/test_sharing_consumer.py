@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from mscomm.asgi import application
 from mscomm.runs import stream
 from mscomm.runs.models import Run, RunState
 from mscomm.sharing.services import share_create
-from tests.web.conftest import ORIGIN, cookie_header, post_json
+from tests.web.conftest import ORIGIN, FrameCommunicator, cookie_header, post_json
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,8 +36,8 @@ def running_run(client: Client, scenario) -> Run:
     return run
 
 
-async def connect(path: str, *headers) -> tuple[WebsocketCommunicator, bool]:
-    communicator = WebsocketCommunicator(application, path, headers=[ORIGIN, *headers])
+async def connect(path: str, *headers) -> tuple[FrameCommunicator, bool]:
+    communicator = FrameCommunicator(application, path, headers=[ORIGIN, *headers])
     connected, _ = await communicator.connect(timeout=10)
     return communicator, connected
 
@@ -99,7 +98,7 @@ def test_a_foreign_origin_cannot_open_a_shared_run(user_client, scenario):
     _share, token = share_create(workspace=run.workspace, run_id=run.id)
 
     async def connect_foreign() -> bool:
-        communicator = WebsocketCommunicator(
+        communicator = FrameCommunicator(
             application, f"/ws/shares/{token}/", headers=[(b"origin", b"https://evil.example")]
         )
         connected, _ = await communicator.connect(timeout=10)

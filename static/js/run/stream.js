@@ -43,10 +43,15 @@ export function createStream(runId, { since = 0, path = null } = {}) {
       } catch {
         return;
       }
-      if (data.type === "frame" && data.frame) {
-        if (data.frame.seq <= lastSeq) return;
-        lastSeq = data.frame.seq;
-        hub.emit("frame", data.frame);
+      // Several frames at once (a catch-up, or a viewer that fell behind) come as one
+      // `frames` message, in order.
+      const frames = data.type === "frames" && Array.isArray(data.frames) ? data.frames : data.type === "frame" && data.frame ? [data.frame] : null;
+      if (frames) {
+        for (const frame of frames) {
+          if (!frame || frame.seq <= lastSeq) continue;
+          lastSeq = frame.seq;
+          hub.emit("frame", frame);
+        }
       } else if (data.type === "run" && data.run) {
         if (isFinal(data.run.state)) finished = true;
         hub.emit("run", data.run);
