@@ -62,9 +62,7 @@ class NulCharacterMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        where = None
-        for key, values in request.GET.lists():
-            where = where or nul_at([key, *values], f"query.{key}")
+        where = nul_at(dict(request.GET.lists()), "query")
         forms = ("multipart/form-data", "application/x-www-form-urlencoded")
         try:
             body = b"" if request.content_type in forms else request.body

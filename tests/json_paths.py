@@ -18,6 +18,13 @@ def json_paths(value: Any, prefix: tuple = (), *, items: int = 3) -> Iterator[tu
             yield from json_paths(item, (*prefix, index), items=items)
 
 
+def json_at(value: Any, path: tuple) -> Any:
+    """The item at `path` in a JSON value."""
+    for part in path:
+        value = value[part]
+    return value
+
+
 def json_replaced(value: Any, path: tuple, new: Any) -> Any:
     """A copy of `value` with the item at `path` replaced by `new`."""
     if not path:

@@ -18,7 +18,7 @@ from mscomm.accounts.models import Workspace
 from mscomm.asgi import application
 from mscomm.runs.models import Batch, Run
 from mscomm.scenarios.models import Scenario
-from tests.json_paths import json_paths, json_replaced
+from tests.json_paths import json_at, json_paths, json_replaced
 from tests.web.conftest import lab_doc, post_json
 
 pytestmark = pytest.mark.django_db
@@ -261,10 +261,12 @@ def test_a_nul_character_anywhere_is_422_naming_where_and_stores_nothing(
     }
     before = rows()
     for (method, url), body in bodies.items():
-        strings = [path for path in json_paths(body, items=2) if isinstance(_at(body, path), str)]
+        strings = [
+            path for path in json_paths(body, items=2) if isinstance(json_at(body, path), str)
+        ]
         assert strings, url
         for path in strings:
-            mutated = json_replaced(body, path, _at(body, path) + "\x00")
+            mutated = json_replaced(body, path, json_at(body, path) + "\x00")
             response = send_raw(user_client, method, url, json.dumps(mutated))
             label = f"{method} {url} {'.'.join(map(str, path))}"
             tally.check(label, response, expect={422})
@@ -278,18 +280,14 @@ def test_a_nul_character_anywhere_is_422_naming_where_and_stores_nothing(
     for url in ("/api/scenarios?name=a%00b", "/api/runs?state=%00"):
         response = user_client.get(url)
         tally.check(url, response, expect={422})
+        # The value's place: `query.name[0]`, `query.state[0]`.
         assert "query." in response.json()["detail"], response.content
+        assert "[0]: text may not" in response.json()["detail"], response.content
     record_figure("NUL characters refused 422 (0 5xx)", f"{tally.refused}/{tally.total}")
     assert not tally.wrong, tally.wrong[:20]
     assert rows() == before
     scenario.refresh_from_db()
     assert scenario.version == 1
-
-
-def _at(value: Any, path: tuple) -> Any:
-    for part in path:
-        value = value[part]
-    return value
 
 
 # -- the ASGI application itself: bodies framed without, or with a false, Content-Length
