@@ -27,6 +27,9 @@ from tests.browser.chromium import launch_chromium
 
 ROOT = Path(__file__).absolute().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
+# The live server's log (daphne and the worker), and where it stood when a test began: a
+# failing test's report shows what the server logged meanwhile (a worker's traceback).
+_SERVER_LOG: dict[str, object] = {}
 
 
 def _env(db_file: Path) -> dict[str, str]:
@@ -75,6 +78,7 @@ def live_url() -> Iterator[str]:
     subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     port = free_port()
     log = (folder / "server.log").open("wb")
+    _SERVER_LOG["path"] = folder / "server.log"
     server = subprocess.Popen(
         [python, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "mscomm.asgi:application"],
         cwd=ROOT,
@@ -98,6 +102,23 @@ def live_url() -> Iterator[str]:
         _stop(worker)
         _stop(server)
         log.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    path = _SERVER_LOG.get("path")
+    if not isinstance(path, Path) or not path.exists():
+        return
+    if report.when == "setup":
+        _SERVER_LOG[item.nodeid] = path.stat().st_size
+    elif report.failed:
+        with path.open("rb") as log:
+            log.seek(int(_SERVER_LOG.get(item.nodeid, 0)))
+            lines = log.read().decode(errors="replace").splitlines()
+        shown = "\n".join(lines[-80:]) or "(nothing)"
+        report.sections.append(("mscomm server log during this test (last 80 lines)", shown))
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 
 def api(page: Page, method: str, path: str, body: Any = None) -> Any:
@@ -21,6 +21,18 @@ def api(page: Page, method: str, path: str, body: Any = None) -> Any:
     )
     assert response.ok, f"{method} {path}: {response.status} {response.text()}"
     return response.json() if response.status != 204 else None
+
+
+def expect_run_state(page: Page, run_id: str, state: str, timeout: float) -> None:
+    """Wait until the page's run badge reads `state`; if it does not, the failure says
+    what the server holds of the run too (page or worker: which one stalled)."""
+    try:
+        expect(page.locator("#run-state")).to_have_text(state, timeout=timeout)
+    except AssertionError as err:
+        held = api(page, "GET", f"runs/{run_id}")
+        keep = ("state", "progress", "sim_time_s", "started_at", "finished_at", "error")
+        seen = {key: held.get(key) for key in keep}
+        raise AssertionError(f"{err}\nthe server's view of run {run_id}: {seen}") from None
 
 
 def element_xy(page: Page, global_name: str, element_id: str) -> tuple[float, float]:
