@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.pages import api
+from tests.browser.pages import api, expect_run_state
 from tests.narration_scenarios import crash_doc as web_crash_doc
 
 CRASH = "Customer crashed (1 of 1 instances down)."
@@ -38,7 +38,7 @@ def test_the_panel_narrates_the_run_and_a_sentence_seeks_the_replay(watched):
     assert at_crash >= 3.0
     timeouts = "3.3 s Order Processor's calls to Customer time out after 0.3 s."
     expect(log.get_by_role("button", name=timeouts)).to_be_visible()
-    expect(page.locator("#run-state")).to_have_text("succeeded", timeout=30_000)
+    expect_run_state(page, run["id"], "succeeded", timeout=30_000)
     # Over: every sentence of the result is listed.
     result = api(page, "GET", f"runs/{run['id']}/result")
     texts = [f"{when(i['t'])} {i['text']}" for i in result["incidents"]]

@@ -12,6 +12,7 @@ from tests.browser.pages import (
     api,
     canvas_fingerprint,
     element_xy,
+    expect_run_state,
     player_stats,
     set_field,
     wait_canvas_change,
@@ -122,8 +123,8 @@ def test_a_reload_mid_run_catches_up_and_carries_on_live(watched):
 
 def test_a_finished_run_shows_its_result_as_tables(watched):
     page = watched.page
-    start_run(watched, chain_doc(), speed=100)
-    expect(page.locator("#run-state")).to_have_text("succeeded", timeout=60_000)
+    run_id = start_run(watched, chain_doc(), speed=100)
+    expect_run_state(page, run_id, "succeeded", timeout=60_000)
     results = page.locator("#results")
     expect(results).to_be_visible(timeout=15_000)
     expect(results.locator("caption", has_text="Requests").first).to_be_visible()
