@@ -114,13 +114,16 @@ class ShareWatch:
             except Exception:  # a database hiccup: look again next time
                 log.exception("share links: checking open links failed")
                 continue
+            closing = []
             for digest, code in gone.items():
                 self.found.pop(digest, None)
-                for on_gone in list(self.sockets.pop(digest, ())):
-                    try:
-                        await on_gone(code)
-                    except Exception:
-                        log.exception("share links: closing a socket failed")
+                closing += [on_gone(code) for on_gone in self.sockets.pop(digest, ())]
+            # All at once: one after another, each close waits for its reader to stop,
+            # which takes a turn of a loop busy with the other viewers' frames (a class
+            # of 500 then took seconds to close on a loaded machine).
+            for outcome in await asyncio.gather(*closing, return_exceptions=True):
+                if isinstance(outcome, Exception):
+                    log.error("share links: closing a socket failed", exc_info=outcome)
 
 
 share_watch = per_loop(ShareWatch)

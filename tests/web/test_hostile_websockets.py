@@ -7,6 +7,7 @@ every websocket path and control message against a real Redis.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import time
 from datetime import timedelta
@@ -21,7 +22,9 @@ from mscomm.runs import stream
 from mscomm.runs.models import Run, RunState
 from mscomm.runs.services import run_finish
 from mscomm.sharing.models import ShareLink
+from mscomm.sharing.selectors import token_hash
 from mscomm.sharing.services import share_create
+from mscomm.sharing.watch import ShareWatch
 from tests.web.conftest import ORIGIN, FrameCommunicator, cookie_header, post_json
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -162,6 +165,42 @@ def test_revoking_a_link_closes_its_open_sockets_within_a_second(user_client, sc
     codes, took = asyncio.run(watch_and_revoke())
     assert codes == [4410, 4410, 4410]
     assert took < 1.5
+
+
+def test_a_revoked_links_sockets_are_closed_together_not_one_after_another(user_client, scenario):
+    """Each close waits for its socket's reader to stop, a turn of a loop busy with the
+    other viewers: one after another, a class of 500 took seconds to close."""
+    run = running_run(user_client, scenario)
+    share, token = share_create(workspace=run.workspace, run_id=run.id)
+
+    async def revoke() -> tuple[list[int], list[int]]:
+        watch = ShareWatch()
+        release = asyncio.Event()
+        started: list[int] = []
+        ended: list[int] = []
+
+        async def on_gone(code: int) -> None:
+            started.append(code)
+            await release.wait()  # this socket's reader takes its time to stop
+            ended.append(code)
+
+        # Three sockets: three distinct callables, as their bound methods are.
+        callbacks = [functools.partial(on_gone) for _ in range(3)]
+        for callback in callbacks:
+            watch.add(token_hash(token), callback)
+        response = await database_sync_to_async(user_client.delete)(f"/api/shares/{share.id}")
+        assert response.status_code == 204
+        deadline = time.monotonic() + 3
+        while len(started) < 3 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        at_once = list(started)
+        release.set()
+        await asyncio.wait_for(watch.task, 5)
+        return at_once, ended
+
+    at_once, ended = asyncio.run(revoke())
+    assert at_once == [4410, 4410, 4410]
+    assert ended == [4410, 4410, 4410]
 
 
 def test_an_expiring_link_closes_its_open_sockets(user_client, scenario):
