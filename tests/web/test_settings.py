@@ -98,12 +98,14 @@ def test_database_urls_are_parsed():
 
 def test_the_web_process_is_tuned_for_fan_out():
     # What daphne loads: the collector's thresholds raised, start-up frozen out of every
-    # collection, autobahn's per-message colouring off (mscomm.serving; the 500-viewer
-    # class in docs/hardening.md).
+    # collection, autobahn's per-message colouring off, TCP writes sent at once
+    # (mscomm.serving; the 500-viewer class in docs/hardening.md).
     probe = (
         "import gc, json; before = gc.get_threshold(); import mscomm.asgi, autobahn.util; "
+        "from twisted.internet import tcp; "
         "print(json.dumps([before, gc.get_threshold(), gc.get_freeze_count(), "
-        "autobahn.util._HAS_CLICK, autobahn.util.hl('x')]))"
+        "autobahn.util._HAS_CLICK, autobahn.util.hl('x'), "
+        "getattr(tcp.Server.write, 'eager', False)]))"
     )
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update(DJANGO_SETTINGS_MODULE="mscomm.settings", DEBUG="true")
@@ -111,7 +113,36 @@ def test_the_web_process_is_tuned_for_fan_out():
         [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
-    before, after, frozen, colours, highlighted = json.loads(done.stdout)
+    before, after, frozen, colours, highlighted, eager = json.loads(done.stdout)
     assert after == [50_000, 20, 10] != before  # before: 700 (or 2000 on 3.13+), 10, 10
     assert frozen > 10_000  # Django, Channels and the app: tens of thousands of objects
     assert (colours, highlighted) == (False, "x")
+    assert eager is True  # Twisted's TCP writes (the test below)
+
+
+def _eager_probe(*args: str) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.web.eager_writes_probe", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_the_web_process_sends_a_tcp_write_at_once_and_keeps_twisteds_order_and_losses():
+    # mscomm.serving.eager_tcp_writes on a real reactor and sockets: a write with nothing
+    # buffered before it is sent without registering the socket for writing; a 4 MB write
+    # between small ones still arrives whole and in order; a peer's reset still ends the
+    # connection as Twisted ends it, nothing logged as an error.
+    eager, buffered = _eager_probe(), _eager_probe("--buffered")
+    assert (eager["eager"], buffered["eager"]) == (True, False)
+    assert eager["registered_after_small_write"] is False
+    assert buffered["registered_after_small_write"] is True  # Twisted's own way
+    for probe in (eager, buffered):
+        assert probe["stream_intact"] is True
+        assert probe["stream_bytes"] == 4_280_614
+        assert probe["hangup_lost"] == "ConnectionLost"
+        assert probe["errors"] == []
