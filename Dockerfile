@@ -26,4 +26,5 @@ RUN useradd --system --uid 10001 mscomm && chown -R mscomm /app
 USER mscomm
 
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--ping-interval", "10", "--ping-timeout", "10", "mscomm.asgi:application"]
+# One daphne per core (WEB_PROCESSES) on the port: mscomm/webserve.py.
+CMD ["python", "-m", "mscomm.webserve", "--host", "0.0.0.0", "--port", "8000"]

@@ -152,11 +152,31 @@ class Processes:
             "daphne",
             [sys.executable, *daphne_args("127.0.0.1", port)],
         )
-        url = f"http://127.0.0.1:{port}"
+        return self._answering(process, "daphne", f"http://127.0.0.1:{port}")
+
+    def webserve(self, count: int) -> tuple[str, subprocess.Popen]:
+        """Start `count` daphnes on one port as scripts/start does (mscomm.webserve);
+        returns the base URL once it answers, and the launcher."""
+        port = free_port()
+        process = self.spawn(
+            "webserve",
+            [
+                sys.executable,
+                "-m",
+                "mscomm.webserve",
+                "--port",
+                str(port),
+                "--processes",
+                str(count),
+            ],
+        )
+        return self._answering(process, "webserve", f"http://127.0.0.1:{port}"), process
+
+    def _answering(self, process: subprocess.Popen, name: str, url: str) -> str:
         deadline = time.monotonic() + 60
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"daphne exited: {self.log_tail('daphne')}")
+                raise RuntimeError(f"{name} exited: {self.log_tail(name)}")
             try:
                 with urllib.request.urlopen(f"{url}/api/library", timeout=2):
                     return url

@@ -51,6 +51,13 @@ def started_by(marker: bytes) -> list[int]:
     return found
 
 
+def cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def end_groups(pids: list[int]) -> None:
     """SIGTERM the process group of each pid, then SIGKILL what is left after a while."""
     groups = set()
@@ -100,6 +107,7 @@ def test_start_serves_and_ctrl_c_stops_everything_it_started(tmp_path):
         VENV=sys.prefix,  # this interpreter's environment: nothing to create
         DATABASE_URL=f"sqlite:///{tmp_path / 'start.sqlite3'}",
         LOG_LEVEL="WARNING",
+        WEB_PROCESSES="2",
     )
     log = tmp_path / "start.log"
     with log.open("wb") as out:
@@ -126,8 +134,11 @@ def test_start_serves_and_ctrl_c_stops_everything_it_started(tmp_path):
                 re.search(r"started Redis at redis://127\.0\.0\.1:(\d+)", log.read_text())[1]
             )
             assert answers(redis_port)
-            # daphne, two workers (and the batch pool's children), beat.
-            assert len(started_by(marker)) >= 5
+            # The web launcher and its two daphnes, two workers (and the batch pool's
+            # children), beat.
+            assert len(started_by(marker)) >= 7
+            daphnes = [pid for pid in started_by(marker) if b"daphne" in cmdline(pid)]
+            assert len(daphnes) == 2
 
             again = subprocess.run(
                 ["bash", "scripts/start"],
