@@ -1,7 +1,8 @@
 """Stream benchmark: one live run watched by 1, 10 and 100 websocket viewers, and a class.
 
-Starts its own Redis, a daphne server and a Celery worker (live queue, thread pool) on
-a scratch SQLite database, then prints for each viewer count: frames per second per
+Starts its own Redis, the web server as scripts/start runs it (mscomm.webserve:
+--web-processes daphnes on one port) and the Celery live workers on a scratch SQLite
+database, then prints for each viewer count: frames per second per
 viewer, publish-to-receive latency p50/p99 (the frame's `sent_at` to its arrival),
 frames lost (must be 0), and the time from the start request to the first frame
 received (p50 over several runs), and whether 20 live runs at once keep their pace.
@@ -11,6 +12,7 @@ viewer and the time until every socket is closed. Figures, not pass/fail.
 
     python bench/stream.py [--viewers 1,10,100] [--seconds 5] [--starts 7]
         [--share-viewers 500] [--share-seconds 15] [--share-processes 5]
+        [--client-nice 10] [--web-processes N]
 """
 
 from __future__ import annotations
@@ -131,10 +133,27 @@ async def watch(url: str, origin: str, cookie: str, out: dict, ready: asyncio.Ev
                 return
 
 
+def web_pids(pid: int) -> list[int]:
+    """The web server's processes: `pid` (mscomm.webserve) and its daphnes (Linux /proc)."""
+    found = [pid]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds a process has used (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU seconds the web server has used: `pid` and its children."""
+    total = 0.0
+    for each in web_pids(pid):
+        fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -179,9 +198,15 @@ async def watch_link(url: str, origin: str, out: dict) -> None:
         out["code"] = closed.rcvd.code if closed.rcvd is not None else None
 
 
-def _link_viewer_group(url: str, origin: str, count: int, timeout: float) -> list:
-    """Run `count` share-link viewers in this process until the link closes them."""
+def _link_viewer_group(url: str, origin: str, count: int, timeout: float, nice: int) -> list:
+    """Run `count` share-link viewers in this process until the link closes them.
+
+    The process stands for browsers on other machines, which take no CPU from the
+    server: at `nice` it runs on what the server leaves of this machine's cores, rather
+    than taking turns with it (its own latency counts in what it measures all the same).
+    """
     tune_gc()  # as in _viewer_group
+    os.nice(nice)
 
     async def group() -> list[dict]:
         records = [{"seqs": [], "latency": []} for _ in range(count)]
@@ -196,10 +221,13 @@ def _link_viewer_group(url: str, origin: str, count: int, timeout: float) -> lis
 
 
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    """Resident memory of the web server: `pid` and its children."""
+    total = 0.0
+    for each in web_pids(pid):
+        for line in Path(f"/proc/{each}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) / 1024
+    return total
 
 
 def shared_class(
@@ -211,6 +239,8 @@ def shared_class(
     watch_s: float,
     daphne_pid: int,
     processes: int,
+    web_processes: int,
+    client_nice: int,
 ) -> None:
     """A teacher shares one live run with `viewers` students, then revokes the link.
 
@@ -232,7 +262,8 @@ def shared_class(
     with ProcessPoolExecutor(max_workers=processes) as pool:
         list(pool.map(time.sleep, [0.2] * processes))  # the processes are up
         futures = [
-            pool.submit(_link_viewer_group, url, origin, size, watch_s + 30) for size in sizes
+            pool.submit(_link_viewer_group, url, origin, size, watch_s + 30, client_nice)
+            for size in sizes
         ]
         peak = baseline
         until = time.monotonic() + watch_s
@@ -276,7 +307,8 @@ def shared_class(
     codes = sorted({r.get("code") for r in records}, key=str)
     joined = [r["joined"] - revoked_at + watch_s for r in records if "joined" in r]
     print(
-        f"share link, {viewers} viewers in {processes} client processes, one daphne "
+        f"share link, {viewers} viewers in {processes} client processes (nice {client_nice}), "
+        f"{web_processes} daphne process{'es' if web_processes > 1 else ''} "
         f"({watch_s:g} s of a live run at speed {speed:g}, then revoked; "
         f"{len(joined)} joined {min(joined, default=0):.1f}..{max(joined, default=0):.1f} s "
         f"into it; load average {os.getloadavg()[0]:.1f}):"
@@ -294,7 +326,7 @@ def shared_class(
     print(
         f"  daphne RSS {baseline:.0f} -> {peak:.0f} MB: "
         f"{(peak - baseline) * 1024 / viewers:.0f} kB per viewer; daphne used "
-        f"{cpu_share * 100:.0f} % of a core while they watched"
+        f"{cpu_share * 100:.0f} % of a core (all its processes) while they watched"
     )
     print(
         f"  after the revoke (answered in {revoke_s:.2f} s): {len(closed)}/{viewers} "
@@ -403,6 +435,18 @@ def main() -> None:
     parser.add_argument(
         "--share-processes", type=int, default=5, help="client processes for the share viewers"
     )
+    parser.add_argument(
+        "--client-nice",
+        type=int,
+        default=10,
+        help="niceness of the share viewers' client processes (0: the server's own)",
+    )
+    parser.add_argument(
+        "--web-processes",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="daphne processes serving the port (scripts/start: one per core)",
+    )
     args = parser.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="mscomm-bench-"))
@@ -424,8 +468,17 @@ def main() -> None:
     py = sys.executable
     subprocess.run([py, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
     processes = [
+        # As scripts/start serves it: --web-processes daphnes sharing the port.
         subprocess.Popen(
-            [py, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "mscomm.asgi:application"],
+            [
+                py,
+                "-m",
+                "mscomm.webserve",
+                "--port",
+                str(port),
+                "--processes",
+                str(args.web_processes),
+            ],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -473,6 +526,8 @@ def main() -> None:
                 args.share_seconds,
                 processes[0].pid,
                 args.share_processes,
+                args.web_processes,
+                args.client_nice,
             )
         for viewers in [int(v) for v in args.viewers.split(",") if v]:
             cpu_before = cpu_seconds(processes[0].pid)
