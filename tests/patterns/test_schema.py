@@ -130,7 +130,9 @@ def test_documents_the_schema_accepts_load_but_for_the_rules_beyond_it(slow, rec
     seen = {"generated": 0, "loaded": 0, "refused beyond the schema": 0}
 
     @settings(
-        max_examples=200 if slow else 20,
+        # About a second per generated document at full size (cap 8): 100 of them are
+        # the larger part of the --slow pass's budget already.
+        max_examples=100 if slow else 20,
         # Shrinking a generated scenario takes minutes; the failure shows the document.
         phases=[Phase.explicit, Phase.generate],
         database=None,
