@@ -32,13 +32,20 @@ import urllib.request
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import psutil
 import websockets.asyncio.client as ws_client
 from websockets.exceptions import ConnectionClosed
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mscomm.devtools import free_port, processes_stop, redis_start, worker_command  # noqa: E402
+from mscomm.devtools import (  # noqa: E402
+    free_port,
+    processes_stop,
+    redis_start,
+    webserve_args,
+    worker_command,
+)
 from mscomm.serving import tune_gc  # noqa: E402
 
 LAB = "sync-chain"
@@ -133,27 +140,15 @@ async def watch(url: str, origin: str, cookie: str, out: dict, ready: asyncio.Ev
                 return
 
 
-def web_pids(pid: int) -> list[int]:
-    """The web server's processes: `pid` (mscomm.webserve) and its daphnes (Linux /proc)."""
-    found = [pid]
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
+def server_processes(pid: int) -> list[psutil.Process]:
+    """The web server's processes: `pid` (mscomm.webserve) and its daphnes."""
+    launcher = psutil.Process(pid)
+    return [launcher, *launcher.children()]
 
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds the web server has used: `pid` and its children."""
-    total = 0.0
-    for each in web_pids(pid):
-        fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+    return sum(sum(p.cpu_times()[:2]) for p in server_processes(pid))
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -222,12 +217,7 @@ def _link_viewer_group(url: str, origin: str, count: int, timeout: float, nice: 
 
 def rss_mb(pid: int) -> float:
     """Resident memory of the web server: `pid` and its children."""
-    total = 0.0
-    for each in web_pids(pid):
-        for line in Path(f"/proc/{each}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                total += int(line.split()[1]) / 1024
-    return total
+    return sum(p.memory_info().rss for p in server_processes(pid)) / 2**20
 
 
 def shared_class(
@@ -470,15 +460,7 @@ def main() -> None:
     processes = [
         # As scripts/start serves it: --web-processes daphnes sharing the port.
         subprocess.Popen(
-            [
-                py,
-                "-m",
-                "mscomm.webserve",
-                "--port",
-                str(port),
-                "--processes",
-                str(args.web_processes),
-            ],
+            [py, *webserve_args("127.0.0.1", port, args.web_processes)],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,

@@ -17,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+from mscomm.webserve import PING_ARGS
+
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that was free a moment ago."""
@@ -96,24 +98,18 @@ def pg_drop(url: str, name: str) -> None:
 
 
 def daphne_args(host: str, port: int) -> list[str]:
-    """Arguments after `python` for daphne as mscomm runs it.
+    """Arguments after `python` for one daphne as mscomm runs it, with the pings of
+    `mscomm.webserve` (a viewer that stops reading is dropped after a missed ping)."""
+    return ["-m", "daphne", "-b", host, "-p", str(port), *PING_ARGS, "mscomm.asgi:application"]
 
-    A websocket whose reader misses a ping for 10 s is dropped, so a viewer that stops
-    reading cannot make the server buffer a whole run (scripts/start, compose, Dockerfile).
-    """
+
+def webserve_args(host: str, port: int, processes: int) -> list[str]:
+    """Arguments after `python` for the web as scripts/start runs it: `processes`
+    daphnes on one port (mscomm.webserve)."""
     return [
-        "-m",
-        "daphne",
-        "-b",
-        host,
-        "-p",
-        str(port),
-        "--ping-interval",
-        "10",
-        "--ping-timeout",
-        "10",
-        "mscomm.asgi:application",
-    ]
+        "-m", "mscomm.webserve", "--host", host, "--port", str(port),
+        "--processes", str(processes),
+    ]  # fmt: skip
 
 
 def main(argv: list[str]) -> int:

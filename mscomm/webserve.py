@@ -33,9 +33,11 @@ MAX_PROCESSES = 64
 
 
 def default_processes() -> int:
-    """WEB_PROCESSES from the environment, else one per core."""
+    """WEB_PROCESSES from the environment, else one per core this process may use."""
     value = os.environ.get("WEB_PROCESSES", "").strip()
     if not value:
+        if hasattr(os, "sched_getaffinity"):
+            return len(os.sched_getaffinity(0))  # as nproc counts them
         return os.cpu_count() or 1
     try:
         count = int(value)
@@ -135,7 +137,7 @@ def serve(host: str, port: int, count: int, extra: list[str]) -> int:
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
-    return 0 if stopping else code
+    return code  # 0 when stopped by a signal
 
 
 def main(argv: list[str] | None = None) -> int:

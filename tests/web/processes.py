@@ -24,7 +24,14 @@ import websockets
 from django.test import Client
 
 from mscomm.celery import app as celery_app
-from mscomm.devtools import _ping, daphne_args, free_port, redis_binary, worker_command
+from mscomm.devtools import (
+    _ping,
+    daphne_args,
+    free_port,
+    redis_binary,
+    webserve_args,
+    worker_command,
+)
 from mscomm.runs.models import Run, RunState
 from tests.web.conftest import ROOT, post_json, wait_for, worker_env
 
@@ -158,18 +165,7 @@ class Processes:
         """Start `count` daphnes on one port as scripts/start does (mscomm.webserve);
         returns the base URL once it answers, and the launcher."""
         port = free_port()
-        process = self.spawn(
-            "webserve",
-            [
-                sys.executable,
-                "-m",
-                "mscomm.webserve",
-                "--port",
-                str(port),
-                "--processes",
-                str(count),
-            ],
-        )
+        process = self.spawn("webserve", [sys.executable, *webserve_args("127.0.0.1", port, count)])
         return self._answering(process, "webserve", f"http://127.0.0.1:{port}"), process
 
     def _answering(self, process: subprocess.Popen, name: str, url: str) -> str:

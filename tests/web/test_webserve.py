@@ -5,6 +5,7 @@ launcher stops them all, and stops when one of them dies. Real processes through
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -58,8 +59,6 @@ async def class_member(url: str, origin: str, seen: list[int], opened: asyncio.E
 
 
 def _frames(text: str) -> list[dict]:
-    import json
-
     message = json.loads(text)
     return message.get("frames") or [message["frame"]]
 
