@@ -22,6 +22,7 @@ from mscomm.runs.services import (
     run_heartbeat_waiting,
     run_record_fault,
     run_set_speed,
+    runs_finish_quiet,
 )
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,9 @@ QUIET_STEPS = 20
 # An unpaced run reads its controls at most this often: a short run's 200 steps would
 # otherwise spend more time asking Redis than simulating.
 CONTROL_POLL_S = 0.1
+# Runs that publish no frames (a batch's extra seeds, sweep points) are recorded in groups:
+# one transaction and one Redis round trip per this much wall time, not one per run.
+FINISH_GROUP_S = 0.1
 SKIP_FRAME_S = 1.0  # while skipping ahead to the `watch` moment, a frame per simulated second
 
 
@@ -264,21 +268,35 @@ def run_execute_many(*, run_ids: list[Any]) -> None:
     """Run queued runs one after another (a chunk of a batch's extra seeds).
 
     They are claimed together, one pulse thread keeps them all alive, and runs of the
-    same scenario share its loaded model. A second delivery runs only those still queued.
+    same scenario share its loaded model. Runs that publish no frames are recorded in
+    groups (`FINISH_GROUP_S`). A second delivery runs only those still queued.
     """
     runs = run_claim(run_ids=run_ids)
     if not runs:
         log.info("runs %s were not queued; nothing to do", ", ".join(map(str, run_ids)))
         return
     loaded: dict[str, Any] = {}  # the last scenario loaded: {"doc": ..., "model": ...}
+    ending: list[tuple[Run, str, dict, str, float]] = []  # finished, not yet recorded
+    flushed = time.monotonic()
     with _Pulse(str(runs[0].id)) as pulse:
         for index, run in enumerate(runs):
-            pulse.waiting = [waiting.id for waiting in runs[index + 1 :]]
-            _run_one(run, pulse, loaded)
+            pulse.waiting = [entry[0].id for entry in ending] + [
+                waiting.id for waiting in runs[index + 1 :]
+            ]
+            outcome = _run_one(run, pulse, loaded)
+            if outcome is not None:
+                ending.append(outcome)
+            if ending and (index == len(runs) - 1 or time.monotonic() - flushed >= FINISH_GROUP_S):
+                runs_finish_quiet(finished=ending)
+                ending, flushed = [], time.monotonic()
 
 
-def _run_one(run: Run, pulse: _Pulse, loaded: dict[str, Any]) -> None:
-    """Run one claimed run to its end and record how it ended."""
+def _run_one(
+    run: Run, pulse: _Pulse, loaded: dict[str, Any]
+) -> tuple[Run, str, dict, str, float] | None:
+    """Run one claimed run to its end and record how it ended; for a run that published
+    no frames, return how it ended instead (run, state, result, error, progress), for
+    `runs_finish_quiet`."""
     run_id = run.id
     try:
         if loaded.get("doc") != run.doc:
@@ -296,12 +314,12 @@ def _run_one(run: Run, pulse: _Pulse, loaded: dict[str, Any]) -> None:
         result = session.sim.result()
     except _Lost:
         log.warning("run %s was ended elsewhere while it ran", run_id)
-        return
+        return None
     except Exception as err:  # the run fails, the worker lives on
         pulse.session = None
         log.exception("run %s failed", run_id)
         run_finish(run_id=run_id, state=RunState.FAILED, error=f"engine error: {err}")
-        return
+        return None
     stop = result.get("stop") or {}
     if session.cancelled:
         state, error = RunState.CANCELLED, "cancelled by its owner"
@@ -314,6 +332,11 @@ def _run_one(run: Run, pulse: _Pulse, loaded: dict[str, Any]) -> None:
     else:
         state, error = RunState.SUCCEEDED, ""
     run.speed = session.speed
+    if not session.record:
+        sim = session.sim
+        progress = 1.0 if state == RunState.SUCCEEDED else sim.now / sim.end_s if sim.end_s else 1.0
+        return run, state, result, error, min(progress, 1.0)
     run_finish(
         run_id=run_id, state=state, result=result, error=error, frames=session.record, run=run
     )
+    return None

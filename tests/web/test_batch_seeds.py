@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
-from mscomm.runs import executor
+import patterns
+from mscomm.runs import executor, stream
 from mscomm.runs.executor import run_execute, run_execute_many
 from mscomm.runs.models import Run, RunState
 from mscomm.runs.services import run_cancel, run_reap, seed_chunks
@@ -244,9 +245,58 @@ def test_a_chunk_is_claimed_together_and_a_second_delivery_runs_nothing(user_cli
     assert {run.id: run.finished_at for run in Run.objects.filter(id__in=finished)} == finished
 
 
-def test_the_pulse_keeps_a_chunks_waiting_runs_from_the_reaper(user_client, monkeypatch):
+def test_a_chunks_runs_are_recorded_in_groups_each_with_its_own_result(
+    user_client, small, monkeypatch
+):
+    chunk = extras(user_client, small["id"], 5)
+    monkeypatch.setattr(executor, "FINISH_GROUP_S", 60.0)  # one group: the whole chunk
+    run_execute_many(run_ids=[run.id for run in chunk])
+    done = {run.id: run for run in Run.objects.filter(id__in=[run.id for run in chunk])}
+    assert len({run.finished_at for run in done.values()}) == 1  # written together
+    for run in chunk:
+        ended = done[run.id]
+        assert ended.state == RunState.SUCCEEDED and ended.error == ""
+        alone = patterns.simulate(patterns.load(run.doc), seed=run.seed)
+        assert ended.result["requests"] == alone["requests"]  # its own seed's figures
+        assert ended.result["engine"]["events"] == alone["engine"]["events"]
+        assert (ended.progress, ended.frame_count, ended.frame_log) == (1.0, 0, None)
+        assert ended.sim_time_s == ended.result["sim_time_s"] > 0
+        # Its viewers were told, last thing in its stream, and the stream will go.
+        client = stream.redis_client()
+        ((_, fields),) = client.xrevrange(stream.frames_key(run.id), count=1)
+        kind, told = stream.entry_decode(fields)
+        assert (kind, told["state"], told["id"]) == (stream.RUN, "succeeded", str(run.id))
+        assert client.ttl(stream.frames_key(run.id)) > 0
+
+
+def test_a_run_ended_elsewhere_before_its_group_is_written_keeps_that_end(
+    user_client, small, monkeypatch
+):
+    chunk = extras(user_client, small["id"], 4)
+    monkeypatch.setattr(executor, "FINISH_GROUP_S", 60.0)
+    run_one = executor._run_one
+
+    def reaped_after_the_second(run, pulse, loaded):
+        outcome = run_one(run, pulse, loaded)
+        if run.id == chunk[1].id:  # the first one's worker looked dead to the reaper
+            Run.objects.filter(id=chunk[0].id).update(state=RunState.FAILED, error="reaped")
+        return outcome
+
+    monkeypatch.setattr(executor, "_run_one", reaped_after_the_second)
+    run_execute_many(run_ids=[run.id for run in chunk])
+    ended = {run.id: run for run in Run.objects.filter(id__in=[run.id for run in chunk])}
+    assert (ended[chunk[0].id].state, ended[chunk[0].id].error) == (RunState.FAILED, "reaped")
+    assert ended[chunk[0].id].result is None
+    assert [ended[run.id].state for run in chunk[1:]] == [RunState.SUCCEEDED] * (len(chunk) - 1)
+
+
+@pytest.mark.parametrize("group_s", [0.0, 60.0])
+def test_the_pulse_keeps_a_chunks_waiting_runs_from_the_reaper(user_client, monkeypatch, group_s):
     # A first run long enough for the reaper to look several times before the second
     # starts: the second was claimed with the first, so only its pulse keeps it alive.
+    # With the chunk written as one group at its end, the pulse keeps the finished runs
+    # waiting to be written alive too.
+    monkeypatch.setattr(executor, "FINISH_GROUP_S", group_s)
     long = {**small_doc(), "duration_s": 200}
     response = post_json(user_client, "/api/scenarios", {"doc": long})
     assert response.status_code == 201
