@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -146,3 +147,17 @@ def test_the_web_process_sends_a_tcp_write_at_once_and_keeps_twisteds_order_and_
         assert probe["stream_bytes"] == 4_280_614
         assert probe["hangup_lost"] == "ConnectionLost"
         assert probe["errors"] == []
+
+
+@pytest.mark.parametrize("signal_name", ["worker_process_init", "worker_ready"])
+def test_a_worker_keeps_what_it_loaded_out_of_the_collectors_full_passes(signal_name):
+    import celery.signals
+
+    import mscomm.celery  # noqa: F401  (connects the handlers)
+
+    gc.unfreeze()
+    try:
+        getattr(celery.signals, signal_name).send(sender=None)
+        assert gc.get_freeze_count() > 10_000  # Django, Celery and the engine, loaded
+    finally:
+        gc.unfreeze()
