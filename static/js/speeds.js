@@ -9,11 +9,19 @@ export const SPEEDS = Object.freeze([0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 
 
 const NOTES = { 0.01: "very slow", 1: "real time" };
 
-/** The offered speed closest to `value` (the list's 1× for anything that is not a number). */
-export function nearestSpeed(value) {
+/** `value` as a speed: a positive number, else the list's 1×. */
+function asSpeed(value) {
   const v = Number(value);
-  if (!Number.isFinite(v) || v <= 0) return 1;
-  return SPEEDS.reduce((a, b) => (Math.abs(Math.log(b / v)) < Math.abs(Math.log(a / v)) ? b : a));
+  return Number.isFinite(v) && v > 0 ? v : 1;
+}
+
+/**
+ * The speeds a select offers while `value` is chosen: the list, with `value` itself in
+ * its place when it is not on it (a run started through the API at 3× shows 3×, not 2×).
+ */
+export function speedOptions(value) {
+  const speed = asSpeed(value);
+  return SPEEDS.includes(speed) ? [...SPEEDS] : [...SPEEDS, speed].sort((a, b) => a - b);
 }
 
 /** The label of one speed: `0.05×`, `1× (real time)`. */
@@ -21,12 +29,20 @@ export function speedLabel(speed) {
   return NOTES[speed] ? `${speed}× (${NOTES[speed]})` : `${speed}×`;
 }
 
-/** Fill `select` with the speeds and select the one nearest `value`; returns `select`. */
+/** Fill `select` with the speeds and select `value` (1× if it is not a speed); returns `select`. */
 export function fillSpeeds(select, value = 1) {
   replace(
     select,
-    SPEEDS.map((s) => el("option", { value: String(s), text: speedLabel(s) })),
+    speedOptions(value).map((s) => el("option", { value: String(s), text: speedLabel(s) })),
   );
-  select.value = String(nearestSpeed(value));
+  select.value = String(asSpeed(value));
+  return select;
+}
+
+/** Select `value` in a `select` filled by `fillSpeeds`, adding it first when it is not offered. */
+export function selectSpeed(select, value) {
+  const speed = asSpeed(value);
+  if ([...select.options].some((option) => Number(option.value) === speed)) select.value = String(speed);
+  else fillSpeeds(select, speed);
   return select;
 }

@@ -177,3 +177,33 @@ def test_a_datastore_shows_how_far_behind_its_reader_is(watched):
     # And on the graph, under the datastore's name.
     display = "mscommRun.cy.getElementById('lake').data('display')"
     page.wait_for_function(f"() => /readers ≤ [\\d.]+ s behind/.test({display})")
+
+
+# The owner's controls from elsewhere (another tab): a socket of the page's own session.
+CONTROL = """([runId, messages]) => new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://${location.host}/ws/runs/${runId}/`);
+    ws.onopen = () => { for (const m of messages) ws.send(JSON.stringify(m)); resolve(); };
+    ws.onerror = () => reject(new Error('control socket refused'));
+})"""
+
+
+TIMES = "\u00d7"  # the multiplication sign of the speed labels
+
+
+def test_the_speed_selector_shows_the_runs_own_speed(watched):
+    page = watched.page
+    run_id = start_run(watched, chain_doc(), speed=3)  # 3x is not on the selector's list
+    speed = page.locator("#speed")
+    expect(speed).to_have_value("3")
+    expect(speed.locator("option:checked")).to_have_text(f"3{TIMES}")
+    expect(page.locator("#hint")).to_contain_text(f"3{TIMES} speed")
+    watched.shot("run-speed-3x")
+    # The owner speeds it up from another tab and stops it: the run's last word is 10x.
+    wait_stats(page, "s.frames > 2")
+    page.evaluate(CONTROL, [run_id, [{"action": "speed", "speed": 10}, {"action": "stop"}]])
+    expect(speed).to_have_value("10", timeout=30_000)
+    expect(speed.locator("option:checked")).to_have_text(f"10{TIMES}")
+    # Reopened, the finished run and its replay keep that speed.
+    page.reload()
+    expect(speed).to_have_value("10")
+    expect(page.locator("#replay-speed")).to_have_value("10")

@@ -21,7 +21,7 @@ import { createStream } from "../run/stream.js";
 import { isFinal } from "../run/states.js";
 import { createTimeline } from "../run/timeline.js";
 import { current } from "../current.js";
-import { fillSpeeds } from "../speeds.js";
+import { fillSpeeds, selectSpeed } from "../speeds.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -105,7 +105,14 @@ async function main() {
     onInjected: (fault) => timeline.fault(fault, { injected: true }),
   });
 
+  let runSpeed = run.speed;
   function showRun(r) {
+    // The owner changed the speed (another tab; a reconnect reads the stored one): follow it.
+    if (typeof r.speed === "number" && r.speed !== runSpeed) {
+      runSpeed = r.speed;
+      selectSpeed($("speed"), r.speed);
+      useSpeed(r.speed);
+    }
     state = r.state;
     const badge = $("run-state");
     badge.textContent = r.state + (paused && r.state === "running" ? " (paused)" : "");
@@ -252,12 +259,15 @@ async function main() {
     const wall = 1 / speed;
     $("hint").textContent = `${speed}× speed: one simulated second lasts ${wall >= 1 ? `${fmt(wall)} s` : `${fmt(wall * 1000)} ms`} here. Click a service, topic or link to inject a fault.`;
   }
-  explainSpeed(run.speed || 0.05);
-  $("speed").addEventListener("change", () => {
-    const speed = Number($("speed").value);
+  function useSpeed(speed) {
     explainSpeed(speed);
     player.speed(speed);
     if (replayLoad) replayLoad.then((replay) => replay && replay.speed(speed));
+  }
+  explainSpeed(run.speed || 0.05);
+  $("speed").addEventListener("change", () => {
+    const speed = Number($("speed").value);
+    useSpeed(speed);
     if (!isFinal(state)) stream.send({ action: "speed", speed });
   });
   $("btn-stop").addEventListener("click", () => stream.send({ action: "stop" }));

@@ -4,7 +4,7 @@
  * or pauses, ← and → step a frame (when no form field has the focus).
  */
 import { el, replace } from "../dom.js";
-import { fillSpeeds, nearestSpeed } from "../speeds.js";
+import { fillSpeeds, selectSpeed } from "../speeds.js";
 
 /** Build the controls in `container` for `replay`; `onSettle(t)` runs when the playhead rests. */
 export function createScrubber(container, replay, { endS, onSettle = () => {} }) {
@@ -34,9 +34,7 @@ export function createScrubber(container, replay, { endS, onSettle = () => {} })
     clock.textContent = `t = ${t.toFixed(2)} s`;
     frame.textContent = `frame ${i + 1} / ${replay.length}`;
   });
-  replay.on("speed", (value) => {
-    speed.value = String(nearestSpeed(value));
-  });
+  replay.on("speed", (value) => selectSpeed(speed, value));
   replay.on("play", (playing) => {
     play.textContent = playing ? "Pause" : "Play";
     play.setAttribute("aria-pressed", String(playing));
