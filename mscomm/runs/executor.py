@@ -76,6 +76,10 @@ class _Session:
         self.lost = False
         self.last_frame = 0.0
         self.last_state: dict | None = None
+        # An unpaced run sends its frames in groups (`flush_frames`) and keeps their text
+        # for its frame log; a live run sends each at once.
+        self.outbox: list[dict] | None = None if live else []
+        self.lines: list[str] = []
 
     # -- control -----------------------------------------------------------------------
 
@@ -149,7 +153,16 @@ class _Session:
         self.last_state = key
         self.last_frame = now
         frame = self.frames.build(t=self.sim.now, state=state, incidents=self.sim.narrator.found)
-        stream.frame_publish(self.run.id, frame)
+        if self.outbox is None:
+            stream.frame_publish(self.run.id, frame)
+        else:
+            self.outbox.append(frame)
+
+    def flush_frames(self) -> None:
+        """Send the frames an unpaced run has built since the last flush."""
+        if self.outbox:
+            self.lines += stream.frames_publish(self.run.id, self.outbox)
+            self.outbox = []
 
     # -- loops -------------------------------------------------------------------------
 
@@ -208,6 +221,7 @@ class _Session:
         while not sim.done:
             if time.monotonic() - polled >= CONTROL_POLL_S:
                 polled = time.monotonic()
+                self.flush_frames()
                 self.apply_controls()
             sim.advance(min(sim.now + step, sim.end_s))
             if self.record:
@@ -215,6 +229,7 @@ class _Session:
             if sim.now >= sim.end_s and not sim.done:
                 break
             self.heartbeat()
+        self.flush_frames()
 
 
 class _Pulse:
@@ -337,6 +352,12 @@ def _run_one(
         progress = 1.0 if state == RunState.SUCCEEDED else sim.now / sim.end_s if sim.end_s else 1.0
         return run, state, result, error, min(progress, 1.0)
     run_finish(
-        run_id=run_id, state=state, result=result, error=error, frames=session.record, run=run
+        run_id=run_id,
+        state=state,
+        result=result,
+        error=error,
+        frames=session.record,
+        run=run,
+        lines=None if session.outbox is None else session.lines,
     )
     return None

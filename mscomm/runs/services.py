@@ -347,15 +347,18 @@ def run_finish(
     stale_before: Any = None,
     frames: bool = True,
     run: Run | None = None,
+    lines: list[str] | None = None,
 ) -> bool:
     """End a run: keep its frame log, record the outcome, tell the viewers.
 
     Conditional on the run still being in `from_states`: False if someone else ended it.
     `frames=False` says the run published none (a batch's extra seed): nothing to read.
     `run`: the run as its worker holds it (claimed, speed kept up to date), so that the
-    viewers can be told without reading it back.
+    viewers can be told without reading it back. `lines`: every frame the run published,
+    as JSON text, if its worker kept them (else they are read back from its stream).
     """
-    lines = list(stream.frames_all_raw(run_id)) if frames else []
+    if lines is None:
+        lines = list(stream.frames_all_raw(run_id)) if frames else []
     fields: dict[str, Any] = {
         "state": state,
         "finished_at": timezone.now(),

@@ -98,6 +98,26 @@ def frame_publish(run_id: Any, frame: dict) -> None:
             raise
 
 
+def frames_publish(run_id: Any, frames: list[dict]) -> list[str]:
+    """Append several frames (consecutive seqs) to the run's stream in one round trip;
+    their JSON texts, in order (an unpaced run keeps them for its frame log)."""
+    key = frames_key(run_id)
+    lines = [json.dumps(frame, separators=(",", ":")) for frame in frames]
+    with redis_client().pipeline(transaction=False) as pipe:
+        for frame, line in zip(frames, lines, strict=True):
+            pipe.xadd(key, {"k": FRAME, "d": line}, id=f"{frame['seq']}-0")
+        answers = pipe.execute(raise_on_error=False)
+    for frame, answer in zip(frames, answers, strict=True):
+        # A retried pipeline whose first try landed before the connection broke: those
+        # entries are there already.
+        entry_id = f"{frame['seq']}-0"
+        if isinstance(answer, Exception) and not redis_client().xrange(
+            key, min=entry_id, max=entry_id
+        ):
+            raise answer
+    return lines
+
+
 # Append a run-state message after the stream's last entry (`N-k` -> `N-(k+1)`) in one
 # round trip: no frame can land in between. With a TTL (ARGV[3] > 0) the run is over:
 # the stream goes after that grace period and its control list at once.

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+import json
 import threading
 from datetime import timedelta
 
 import pytest
+import redis
 from django.db import connection
 
 import patterns
@@ -327,3 +329,32 @@ def test_the_pulse_keeps_a_chunks_waiting_runs_from_the_reaper(user_client, monk
     assert max(run.finished_at for run in ended) - min(run.started_at for run in ended) > (
         timedelta(seconds=0.6)
     )
+
+
+def test_an_unpaced_runs_frames_go_out_in_groups_and_its_log_is_what_it_streamed(
+    user_client, small
+):
+    response = start(user_client, small["id"], variants=[small_doc()])
+    assert response.status_code == 201
+    (run,) = Run.objects.filter(batch_id=response.json()["id"])
+    run_execute(run_id=run.id)
+    run.refresh_from_db()
+    streamed = list(stream.frames_all_raw(run.id))
+    assert run.frame_count == len(streamed) > executor.BATCH_STEPS
+    assert stream.frame_log_lines(run.frame_log, since=0, limit=None) == streamed
+    assert [json.loads(line)["seq"] for line in streamed] == list(range(1, len(streamed) + 1))
+
+
+def test_frames_sent_again_by_a_retried_pipeline_are_not_an_error():
+    run_id = "retried-pipeline"
+    client = stream.redis_client()
+    client.delete(stream.frames_key(run_id))
+    frames = [{"seq": seq, "t": seq / 10, "events": [], "counts": {}} for seq in (1, 2, 3)]
+    first = stream.frames_publish(run_id, frames)
+    assert stream.frames_publish(run_id, frames) == first  # they are there already
+    assert list(stream.frames_all_raw(run_id)) == first
+    client.delete(stream.frames_key(run_id))
+    stream.frames_publish(run_id, frames[2:])
+    with pytest.raises(redis.ResponseError):  # behind the stream's top, and never sent
+        stream.frames_publish(run_id, frames[:1])
+    client.delete(stream.frames_key(run_id))
