@@ -2,7 +2,9 @@
  * Chart series from live frames: throughput, latency p50/p99 (from matching `arrive` and
  * `complete` events by correlation id), failures by cause and per-service utilisation,
  * sampled at most every `every` simulated seconds. At the end, `fromTimeline` replaces
- * them with the result's exact per-second timeline.
+ * them with the result's exact per-second timeline. Each sample also keeps its bucket
+ * (`from`, `to`), the requests that succeeded in it and whether any was about (`busy`),
+ * for the latency chart's gaps (gaps.js).
  */
 
 export const CAUSES = ["timeout", "refused", "rejected", "bad_response", "circuit_open", "hop_limit", "lost", "other"];
@@ -19,6 +21,10 @@ export function createSeries(services, { every = 0.5 } = {}) {
     throughput: [],
     p50: [],
     p99: [],
+    from: [],
+    to: [],
+    succeeded: [],
+    busy: [],
     failures: Object.fromEntries(CAUSES.map((c) => [c, []])),
     utilization: Object.fromEntries(services.map((id) => [id, []])),
   };
@@ -27,6 +33,7 @@ export function createSeries(services, { every = 0.5 } = {}) {
   const failed = Object.fromEntries(CAUSES.map((c) => [c, 0]));
   const history = []; // [t, succeeded]
   let lastSample = -Infinity;
+  let before = { arrived: 0, succeeded: 0, failed: 0 }; // the requests at the last sample
 
   return {
     data: s,
@@ -51,8 +58,14 @@ export function createSeries(services, { every = 0.5 } = {}) {
       if (arrivals.size > 50000) arrivals.clear(); // requests that never finished: bound memory
       const state = frame.state;
       if (!state || frame.t - lastSample < every) return false;
+      const requests = { arrived: 0, succeeded: 0, failed: 0, in_flight: 0, ...state.requests };
+      s.from.push(Number.isFinite(lastSample) ? lastSample : frame.t);
+      s.to.push(frame.t);
+      s.succeeded.push(requests.succeeded - before.succeeded);
+      s.busy.push(requests.arrived > before.arrived || requests.failed > before.failed || requests.in_flight > 0);
+      before = requests;
       lastSample = frame.t;
-      const succeeded = state.requests ? state.requests.succeeded : 0;
+      const succeeded = requests.succeeded;
       history.push([frame.t, succeeded]);
       const back = history[Math.max(0, history.length - 11)];
       const span = frame.t - back[0];
@@ -85,6 +98,10 @@ export function createSeries(services, { every = 0.5 } = {}) {
       s.throughput = (timeline.succeeded || []).slice();
       s.p50 = (timeline.latency_p50_ms || []).slice();
       s.p99 = (timeline.latency_p99_ms || []).slice();
+      s.from = s.t.slice();
+      s.to = s.t.map((t) => t + 1); // bucket [t, t + 1)
+      s.succeeded = s.throughput.slice();
+      s.busy = s.t.map((_, i) => ["arrived", "failed", "in_flight"].some((key) => (timeline[key] || [])[i] > 0));
       if (liveT.length) {
         // The timeline has no causes: keep the live split, read at each timeline second.
         s.failures = {};
