@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import connection
 from django.test import Client
 
@@ -32,14 +34,26 @@ def lab_doc(**changes) -> dict:
     return doc
 
 
+@functools.cache
+def password_hash(password: str) -> str:
+    """`password` hashed as the site stores it, once per test run: hashing takes about
+    0.4 s on purpose, and most tests start with a user or two."""
+    return make_password(password)
+
+
+def user_create(name: str, password: str):
+    """A user who logs in with `password` anywhere (the hash is the site's own)."""
+    return get_user_model().objects.create(username=name, password=password_hash(password))
+
+
 @pytest.fixture
 def user(db):
-    return get_user_model().objects.create_user("ada", password="a-long-passphrase-1")
+    return user_create("ada", "a-long-passphrase-1")
 
 
 @pytest.fixture
 def other_user(db):
-    return get_user_model().objects.create_user("bob", password="a-long-passphrase-2")
+    return user_create("bob", "a-long-passphrase-2")
 
 
 @pytest.fixture
