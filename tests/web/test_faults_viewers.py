@@ -30,7 +30,12 @@ from tests.web.processes import (  # noqa: F401 (fixtures)
     watch,
 )
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.timeout(600)]
+pytestmark = [
+    pytest.mark.any_database,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.slow,
+    pytest.mark.timeout(600),
+]
 
 
 def test_a_viewer_that_drops_its_socket_again_and_again_misses_nothing(

@@ -27,7 +27,11 @@ from tests.web.processes import (  # noqa: F401 (fixtures)
     start_run,
 )
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(300)]
+pytestmark = [
+    pytest.mark.any_database,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.timeout(300),
+]
 
 CLASS = 16
 
