@@ -17,6 +17,7 @@ from mscomm.runs.frames import FrameBuilder, state_key
 from mscomm.runs.models import Run, RunMode, RunState
 from mscomm.runs.services import (
     run_claim,
+    run_claim_extras,
     run_finish,
     run_heartbeat,
     run_heartbeat_waiting,
@@ -280,30 +281,62 @@ def run_execute(*, run_id: Any) -> None:
 
 
 def run_execute_many(*, run_ids: list[Any]) -> None:
-    """Run queued runs one after another (a chunk of a batch's extra seeds).
+    """Run queued runs one after another.
 
     They are claimed together, one pulse thread keeps them all alive, and runs of the
-    same scenario share its loaded model. Runs that publish no frames are recorded in
-    groups (`FINISH_GROUP_S`). A second delivery runs only those still queued.
+    same scenario share its loaded model. A second delivery runs only those still queued.
     """
     runs = run_claim(run_ids=run_ids)
     if not runs:
         log.info("runs %s were not queued; nothing to do", ", ".join(map(str, run_ids)))
         return
-    loaded: dict[str, Any] = {}  # the last scenario loaded: {"doc": ..., "model": ...}
-    ending: list[tuple[Run, str, dict, str, float]] = []  # finished, not yet recorded
-    flushed = time.monotonic()
     with _Pulse(str(runs[0].id)) as pulse:
-        for index, run in enumerate(runs):
-            pulse.waiting = [entry[0].id for entry in ending] + [
-                waiting.id for waiting in runs[index + 1 :]
-            ]
-            outcome = _run_one(run, pulse, loaded)
-            if outcome is not None:
-                ending.append(outcome)
-            if ending and (index == len(runs) - 1 or time.monotonic() - flushed >= FINISH_GROUP_S):
-                runs_finish_quiet(finished=ending)
-                ending, flushed = [], time.monotonic()
+        ending = _Ending(pulse)
+        _run_claimed(runs, pulse, {}, ending)
+        ending.flush(force=True)
+
+
+def run_execute_extras(*, batch_id: Any) -> None:
+    """Run a batch's queued extra seeds, claiming a few at a time (`run_claim_extras`)
+    until none are left. Several workers pull from one batch at once; each group's model
+    is loaded once per scenario, and the runs' ends are recorded in groups."""
+    loaded: dict[str, Any] = {}
+    with _Pulse(f"batch-{batch_id}") as pulse:
+        ending = _Ending(pulse)
+        while runs := run_claim_extras(batch_id=batch_id):
+            _run_claimed(runs, pulse, loaded, ending)
+        ending.flush(force=True)
+
+
+class _Ending:
+    """Finished runs that published no frames, recorded together (`runs_finish_quiet`)
+    once FINISH_GROUP_S has passed since the last group; kept alive by the pulse meanwhile."""
+
+    def __init__(self, pulse: _Pulse) -> None:
+        self.pulse = pulse
+        self.runs: list[tuple[Run, str, dict, str, float]] = []
+        self.flushed = time.monotonic()
+
+    def flush(self, *, force: bool = False) -> None:
+        if self.runs and (force or time.monotonic() - self.flushed >= FINISH_GROUP_S):
+            runs_finish_quiet(finished=self.runs)
+            ended = {entry[0].id for entry in self.runs}
+            self.pulse.waiting = [run_id for run_id in self.pulse.waiting if run_id not in ended]
+            self.runs = []
+            self.flushed = time.monotonic()
+
+
+def _run_claimed(runs: list[Run], pulse: _Pulse, loaded: dict[str, Any], ending: _Ending) -> None:
+    """Run claimed runs one after another; `loaded`: the last scenario loaded
+    ({"doc": ..., "model": ...}), shared by runs of the same one."""
+    for index, run in enumerate(runs):
+        later = [waiting.id for waiting in runs[index + 1 :]]
+        pulse.waiting = [entry[0].id for entry in ending.runs] + later
+        outcome = _run_one(run, pulse, loaded)
+        if outcome is not None:
+            ending.runs.append(outcome)
+            pulse.waiting = [entry[0].id for entry in ending.runs] + later
+        ending.flush()
 
 
 def _run_one(

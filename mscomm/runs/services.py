@@ -112,43 +112,48 @@ def _check_capacity(workspace: Workspace, adding: int, mode: str = RunMode.LIVE)
         raise LimitExceeded(f"{recent} runs were started in the last minute; at most {rate} may be")
 
 
-SEED_CHUNK = 10  # the most of a batch's extra seeds that go out to one task
+# A batch's extra seeds (short runs nobody watches) are not a task each: a task's dispatch
+# and acknowledgement, and a run's claim, would cost a good share of each run. Tasks pull
+# them from the batch instead (`run_claim_extras`), a few at a time, until none are left.
+SEED_CLAIM_MOST = 10  # the most extra seeds a worker claims at once
+SEED_CLAIM_PARTS = 8  # ... and at most this share of those left, so the workers end together
+SEED_PULLERS_MAX = 32  # the most tasks sent to pull one batch's extra seeds
 
 
-def seed_chunks(ids: list[str], *, most: int = SEED_CHUNK, parts: int = 4) -> list[list[str]]:
-    """Split a batch's extra seeds into tasks: at most `most` runs each, and smaller
-    towards the end (a `parts`-th of what is left), so that the workers finish together
-    instead of one running a last long chunk while the others wait."""
-    chunks = []
-    start = 0
-    while start < len(ids):
-        size = min(most, max(1, -(-(len(ids) - start) // parts)))
-        chunks.append(ids[start : start + size])
-        start += size
-    return chunks
+def seed_claim_size(left: int) -> int:
+    """How many of a batch's `left` queued extra seeds a worker claims next: at most
+    SEED_CLAIM_MOST, and fewer towards the end (a SEED_CLAIM_PARTS-th of what is left), so
+    that the workers finish together instead of one running a last long group while the
+    others wait."""
+    return min(SEED_CLAIM_MOST, max(1, -(-left // SEED_CLAIM_PARTS)))
+
+
+def seed_pullers(count: int) -> int:
+    """How many tasks go out to pull a batch's `count` extra seeds. Each pulls until none
+    are left, so one per batch worker would do, but the web does not know how many there
+    are: one per SEED_CLAIM_MOST seeds (at most SEED_PULLERS_MAX) reaches every worker of
+    a large deployment, and on a small one the tasks that come late find nothing to do."""
+    return min(SEED_PULLERS_MAX, -(-count // SEED_CLAIM_MOST))
 
 
 def _enqueue(runs: list[Run]) -> None:
-    """Send the runs' tasks once the transaction that created them has committed.
-
-    A batch's extra seeds (short runs nobody watches) go in chunks (`seed_chunks`) per
-    task: a task's dispatch and acknowledgement, and a run's claim, would otherwise cost
-    a good share of each run.
-    """
-    from mscomm.runs.tasks import run_execute_many_task, run_execute_task
+    """Send the runs' tasks once the transaction that created them has committed: one per
+    run, but for a batch's extra seeds, which `seed_pullers` tasks pull from the batch."""
+    from mscomm.runs.tasks import run_execute_extras_task, run_execute_task
 
     alone = [run for run in runs if not (run.variant or {}).get("seed_index")]
-    extra = [str(run.id) for run in runs if (run.variant or {}).get("seed_index")]
+    extra = [run for run in runs if (run.variant or {}).get("seed_index")]
     signatures = [
         run_execute_task.signature(
             (str(run.id),), task_id=str(run.id), queue=run.mode, immutable=True
         )
         for run in alone
     ]
-    signatures += [
-        run_execute_many_task.signature((chunk,), queue=RunMode.BATCH, immutable=True)
-        for chunk in seed_chunks(extra)
-    ]
+    if extra:
+        puller = run_execute_extras_task.signature(
+            (str(extra[0].batch_id),), queue=RunMode.BATCH, immutable=True
+        )
+        signatures += [puller.clone() for _ in range(seed_pullers(len(extra)))]
     if len(signatures) == 1:
         transaction.on_commit(signatures[0].apply_async)
     else:
@@ -302,12 +307,45 @@ def run_claim(*, run_ids: list[Any]) -> list[Run]:
                 state=RunState.RUNNING, started_at=now, heartbeat_at=now
             )
     claimed = [runs[key] for key in map(str, run_ids) if key in runs]
+    _claimed_publish(claimed, now)
+    return claimed
+
+
+def run_claim_extras(*, batch_id: Any) -> list[Run]:
+    """Move the next few of a batch's queued extra seeds (`seed_claim_size`, oldest first)
+    to running, in one transaction; the runs claimed, none when none are left.
+
+    Workers pulling from the same batch at once claim different runs (row locks skipped
+    where the database has them, the whole file in turn with SQLite).
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        queued = Run.objects.filter(
+            batch_id=batch_id, state=RunState.QUEUED, variant__seed_index__gte=1
+        )
+        left = queued.count()
+        if not left:
+            return []
+        runs = list(
+            queued.select_for_update(skip_locked=True)
+            .defer("result", "frame_log")
+            .order_by("created_at")[: seed_claim_size(left)]
+        )
+        if runs:
+            Run.objects.filter(id__in=[run.id for run in runs]).update(
+                state=RunState.RUNNING, started_at=now, heartbeat_at=now
+            )
+    _claimed_publish(runs, now)
+    return runs
+
+
+def _claimed_publish(runs: list[Run], now: Any) -> None:
+    """Tell each claimed run's viewers that it is running (one round trip)."""
     with stream.redis_client().pipeline(transaction=False) as pipe:
-        for run in claimed:
+        for run in runs:
             run.state, run.started_at, run.heartbeat_at = RunState.RUNNING, now, now
             stream.run_publish(run.id, run_public(run), pipe=pipe)
         pipe.execute()
-    return claimed
 
 
 def run_heartbeat(*, run_id: Any, progress: float, sim_time_s: float) -> bool:

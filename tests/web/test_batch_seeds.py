@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import threading
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -13,9 +14,9 @@ from django.db import connection
 
 import patterns
 from mscomm.runs import executor, stream
-from mscomm.runs.executor import run_execute, run_execute_many
+from mscomm.runs.executor import run_execute, run_execute_extras, run_execute_many
 from mscomm.runs.models import Run, RunState
-from mscomm.runs.services import run_cancel, run_reap, seed_chunks
+from mscomm.runs.services import run_cancel, run_reap, seed_claim_size, seed_pullers
 from patterns.stats import seeds_derive
 from tests.web.conftest import post_json, wait_for
 from tests.web.test_analysis_api import small_doc
@@ -213,16 +214,19 @@ def test_each_variant_says_in_how_many_seeds_each_slo_held(user_client):
     }
 
 
-@pytest.mark.parametrize("count", [0, 1, 7, 99, 199])
-def test_extra_seeds_go_out_in_chunks_that_shrink_towards_the_end(count):
-    ids = [f"run{i}" for i in range(count)]
-    chunks = seed_chunks(ids)
-    assert [i for chunk in chunks for i in chunk] == ids  # each once, in order
-    sizes = [len(chunk) for chunk in chunks]
+@pytest.mark.parametrize("count", [1, 7, 99, 199])
+def test_workers_claim_extra_seeds_in_groups_that_shrink_towards_the_end(count):
+    sizes, left = [], count
+    while left:
+        sizes.append(seed_claim_size(left))
+        left -= sizes[-1]
     assert all(1 <= size <= 10 for size in sizes)
     assert sizes == sorted(sizes, reverse=True)  # the workers finish together
-    if count >= 4:
-        assert sizes[-1] == 1 and len(chunks) < count
+    if count >= 8:
+        assert sizes[-1] == 1 and len(sizes) < count
+    # Enough tasks to reach every worker of a large deployment, not one per seed.
+    assert 1 <= seed_pullers(count) <= min(32, count)
+    assert seed_pullers(count) == -(-count // 10) or seed_pullers(count) == 32
 
 
 def extras(user_client, scenario_id: str, seeds: int, doc: dict | None = None) -> list[Run]:
@@ -358,3 +362,54 @@ def test_frames_sent_again_by_a_retried_pipeline_are_not_an_error():
     with pytest.raises(redis.ResponseError):  # behind the stream's top, and never sent
         stream.frames_publish(run_id, frames[:1])
     client.delete(stream.frames_key(run_id))
+
+
+def test_workers_pulling_from_one_batch_run_every_seed_once_and_a_second_delivery_nothing(
+    user_client, small
+):
+    chunk = extras(user_client, small["id"], 30)
+    run_cancel(run=chunk[3])  # cancelled while queued: nobody claims it
+    batch_id = chunk[0].batch_id
+    errors: list[BaseException] = []
+
+    def pull() -> None:
+        try:
+            run_execute_extras(batch_id=batch_id)
+        except BaseException as err:
+            errors.append(err)
+        finally:
+            connection.close()
+
+    pullers = [threading.Thread(target=pull) for _ in range(2)]
+    for thread in pullers:
+        thread.start()
+    for thread in pullers:
+        thread.join()
+    assert errors == []
+    ended = {run.id: run for run in Run.objects.filter(id__in=[run.id for run in chunk])}
+    states = [ended[run.id].state for run in chunk]
+    assert states.count(RunState.CANCELLED) == 1 and ended[chunk[3].id].state == "cancelled"
+    assert states.count(RunState.SUCCEEDED) == len(chunk) - 1
+    assert all(ended[run.id].result["seed"] == run.seed for run in chunk if run != chunk[3])
+    # Claimed a few at a time, fewer towards the end.
+    groups = Counter(run.started_at for run in ended.values() if run.started_at)
+    sizes = [groups[at] for at in sorted(groups)]
+    assert 1 < len(sizes) < len(chunk) and max(sizes) <= 10 and sizes[-1] == 1
+    finished = {run.id: run.finished_at for run in ended.values()}
+    run_execute_extras(batch_id=batch_id)  # a task delivered again, or one that came late
+    assert {run.id: run.finished_at for run in Run.objects.filter(id__in=finished)} == finished
+
+
+def test_a_batchs_extra_seeds_go_out_as_a_few_pulling_tasks(user_client, small, monkeypatch):
+    sent: list = []
+    monkeypatch.setattr("celery.canvas.group.apply_async", lambda self, *a, **k: sent.append(self))
+    response = start(user_client, small["id"], variants=[small_doc(), small_doc()], seeds=25)
+    assert response.status_code == 201
+    (tasks,) = sent
+    names = [task.task for task in tasks.tasks]
+    assert names.count("mscomm.runs.tasks.run_execute_task") == 2  # each variant's first seed
+    # 48 extra seeds: one task per ten of them, each pulling from the batch.
+    pullers = [task for task in tasks.tasks if task.task.endswith("run_execute_extras_task")]
+    assert len(pullers) == 5 and {tuple(task.args) for task in pullers} == {
+        (response.json()["id"],)
+    }
