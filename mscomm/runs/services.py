@@ -363,8 +363,12 @@ def run_heartbeat_waiting(*, run_ids: list[Any]) -> None:
 
 
 def run_set_speed(*, run_id: Any, speed: float) -> None:
-    """Record the speed the owner changed a live run to."""
+    """Record the speed the owner changed a live run to, and tell its viewers (the owner's
+    other tabs and a shared link's viewers show the run's own speed)."""
     Run.objects.filter(id=run_id).update(speed=speed)
+    run = Run.objects.defer("result", "frame_log").filter(id=run_id).first()
+    if run is not None:
+        stream.run_publish(run_id, run_public(run))
 
 
 def run_record_fault(*, run_id: Any, fault: dict) -> None:

@@ -63,6 +63,15 @@ def test_pause_freezes_simulated_time_and_resume_and_stop_end_it(user, scenario)
     stream.control_push(run.id, {"action": "resume"})
     wait_for(lambda: sim_time(run) > frozen + 5, what="time to move again")
     assert Run.objects.get(id=run.id).speed == 20
+    # Its viewers were told: a run message with the new speed, between two frames.
+    entries = stream.redis_client().xrange(stream.frames_key(run.id))
+    told = [stream.entry_decode(fields) for _entry_id, fields in entries]
+    kinds = [kind for kind, _payload in told]
+    at = next(
+        i for i, (kind, run_now) in enumerate(told) if kind == stream.RUN and run_now["speed"] == 20
+    )
+    assert told[at][1]["state"] == RunState.RUNNING
+    assert stream.FRAME in kinds[:at] and stream.FRAME in kinds[at:]
     stream.control_push(run.id, {"action": "stop"})
     thread.join(timeout=60)
     finished = Run.objects.get(id=run.id)
