@@ -24,6 +24,21 @@ export const MIN_GAP_S = 1;
 export const DUE_SUCCESSES = 3;
 
 /**
+ * The buckets of a result's timeline as `noSuccessGaps` reads them: one simulated second
+ * each, `[t, t + 1)`, with its successes; busy when a request arrived, failed or was in
+ * flight in it.
+ */
+export function timelineBuckets(timeline) {
+  const t = timeline.t_s || [];
+  return {
+    from: t.slice(),
+    to: t.map((x) => x + 1),
+    succeeded: (timeline.succeeded || []).slice(),
+    busy: t.map((_, i) => ["arrived", "failed", "in_flight"].some((key) => (timeline[key] || [])[i] > 0)),
+  };
+}
+
+/**
  * The stretches of consecutive buckets in which nothing succeeded, once the line has
  * begun, lasting at least `minS`: `{first, last, band}`, `first`..`last` the samples
  * without a point. `band` `{from, to}` runs from the start of its first busy bucket to

@@ -7,6 +7,8 @@
  * for the latency chart's gaps (gaps.js).
  */
 
+import { timelineBuckets } from "./gaps.js";
+
 export const CAUSES = ["timeout", "refused", "rejected", "bad_response", "circuit_open", "hop_limit", "lost", "other"];
 
 function percentile(sorted, q) {
@@ -98,10 +100,7 @@ export function createSeries(services, { every = 0.5 } = {}) {
       s.throughput = (timeline.succeeded || []).slice();
       s.p50 = (timeline.latency_p50_ms || []).slice();
       s.p99 = (timeline.latency_p99_ms || []).slice();
-      s.from = s.t.slice();
-      s.to = s.t.map((t) => t + 1); // bucket [t, t + 1)
-      s.succeeded = s.throughput.slice();
-      s.busy = s.t.map((_, i) => ["arrived", "failed", "in_flight"].some((key) => (timeline[key] || [])[i] > 0));
+      Object.assign(s, timelineBuckets(timeline));
       if (liveT.length) {
         // The timeline has no causes: keep the live split, read at each timeline second.
         s.failures = {};
