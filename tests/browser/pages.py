@@ -1,12 +1,13 @@
 """Helpers shared by the browser tests: the API through the page's own session, graph
-positions in page pixels, waiting on the player's state."""
+positions in page pixels, waiting on the player's state, chart lines read off the canvas."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 
 def api(page: Page, method: str, path: str, body: Any = None) -> Any:
@@ -95,3 +96,41 @@ def wait_saved(page: Page) -> None:
         "() => document.getElementById('save-status').textContent.startsWith('saved')",
         timeout=15_000,
     )
+
+
+# The chart lines' colours: the run view's p50 and p99, the compare page's A and B.
+BLUE = (37, 99, 235)
+RED = (220, 38, 38)
+
+# Page x of every canvas column with an opaque pixel near one of the colours given.
+LINE_COLUMNS = """(canvas, lines) => {
+    const {data, width, height} = canvas.getContext('2d')
+        .getImageData(0, 0, canvas.width, canvas.height);
+    const rect = canvas.getBoundingClientRect();
+    const out = [];
+    for (let x = 0; x < width; x += 1) {
+        for (let y = 0; y < height; y += 1) {
+            const i = (y * width + x) * 4;
+            const near = lines.some(([r, g, b]) => data[i + 3] > 200 && Math.abs(data[i] - r) < 40
+                && Math.abs(data[i + 1] - g) < 40 && Math.abs(data[i + 2] - b) < 40);
+            if (near) { out.push(rect.left + x * rect.width / width); break; }
+        }
+    }
+    return out;
+}"""
+
+
+def line_columns(chart: Locator, *colours: tuple[int, int, int]) -> list[float]:
+    """Page x of every column of `chart`'s canvas where a line of one of `colours` is drawn."""
+    return chart.locator("canvas").evaluate(LINE_COLUMNS, [list(c) for c in colours])
+
+
+def assert_line_breaks_over(columns: list[float], band: Locator) -> None:
+    """The line drawn at `columns` stops at `band` and starts again after it."""
+    box = band.bounding_box()
+    assert box is not None
+    left, right = box["x"], box["x"] + box["width"]
+    assert not [x for x in columns if left + 2 < x < right - 2], "a line crosses the outage"
+    assert any(x < left for x in columns) and any(x > right for x in columns)
+    pieces = 1 + sum(1 for a, b in itertools.pairwise(columns) if b - a > 3)
+    assert pieces >= 2

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
 from pathlib import Path
@@ -10,10 +9,14 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from tests.browser.pages import (
+    BLUE,
+    RED,
     api,
+    assert_line_breaks_over,
     canvas_fingerprint,
     element_xy,
     expect_run_state,
+    line_columns,
     player_stats,
     set_field,
     wait_canvas_change,
@@ -210,25 +213,6 @@ def test_the_speed_selector_shows_the_runs_own_speed(watched):
     expect(page.locator("#replay-speed")).to_have_value("10")
 
 
-# Page x of every canvas column with a pixel of the p50 or p99 line's colour.
-LINE_COLUMNS = """(canvas) => {
-    const {data, width, height} = canvas.getContext('2d')
-        .getImageData(0, 0, canvas.width, canvas.height);
-    const lines = [[37, 99, 235], [220, 38, 38]];
-    const rect = canvas.getBoundingClientRect();
-    const out = [];
-    for (let x = 0; x < width; x += 1) {
-        for (let y = 0; y < height; y += 1) {
-            const i = (y * width + x) * 4;
-            const near = lines.some(([r, g, b]) => data[i + 3] > 200 && Math.abs(data[i] - r) < 40
-                && Math.abs(data[i + 1] - g) < 40 && Math.abs(data[i + 2] - b) < 40);
-            if (near) { out.push(rect.left + x * rect.width / width); break; }
-        }
-    }
-    return out;
-}"""
-
-
 def test_the_latency_chart_breaks_where_nothing_succeeded(watched):
     page = watched.page
     page.goto("/")
@@ -245,13 +229,6 @@ def test_the_latency_chart_breaks_where_nothing_succeeded(watched):
     expect(band).to_have_text("no successes")
     expect(band).to_have_attribute("title", re.compile(r"^No request succeeded from 20 s to 40 s"))
     # The drawn lines (p50 blue, p99 red) stop at the band and start again after it.
-    columns = chart.locator("canvas").evaluate(LINE_COLUMNS)
-    box = band.bounding_box()
-    assert box is not None
-    left, right = box["x"], box["x"] + box["width"]
-    assert not [x for x in columns if left + 2 < x < right - 2], "a line crosses the outage"
-    assert any(x < left for x in columns) and any(x > right for x in columns)
-    pieces = 1 + sum(1 for a, b in itertools.pairwise(columns) if b - a > 3)
-    assert pieces >= 2
+    assert_line_breaks_over(line_columns(chart, BLUE, RED), band)
     chart.scroll_into_view_if_needed()
     watched.shot("run-latency-gap")
