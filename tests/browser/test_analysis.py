@@ -11,7 +11,14 @@ import re
 import jsonschema
 from playwright.sync_api import expect
 
-from tests.browser.pages import api, element_xy
+from tests.browser.pages import (
+    BLUE,
+    RED,
+    api,
+    assert_line_breaks_over,
+    element_xy,
+    line_columns,
+)
 
 # The OTLP JSON trace export shape (opentelemetry-proto, JSON encoding), as Jaeger reads it.
 ANY_VALUE = {
@@ -237,6 +244,34 @@ def test_a_flipped_variant_runs_from_the_run_view_and_opens_the_comparison(watch
     assert [d["links"][0]["style"] for d in docs] == ["sync", "async"]
     blocked = page.locator("tr[data-key='services.order.blocked_fraction']")
     expect(blocked).to_have_class(re.compile("verdict-better"))
+
+
+def test_the_overlay_latency_breaks_where_one_variant_had_no_successes(watched):
+    page = watched.page
+    page.goto("/")
+    # cascade-sync (seed 42): nothing succeeds from 20 s to 40 s while Customer is down; as
+    # an event, the Customer lookup no longer holds requests up and they keep succeeding.
+    scenario = api(page, "POST", "library/cascade-sync/copy")
+    change = {"kind": "flip", "link": "lookup-customer", "to": "event"}
+    batch = api(page, "POST", "variants", {"scenario_id": scenario["id"], "change": change})
+    a, b = (v["run"]["id"] for v in batch["variants"])
+    page.goto(f"/compare/{a}/{b}/")
+    wait_compare(page)
+    chart = page.locator("#cmp-charts .chart[data-metric='latency_p99_ms']")
+    band = chart.locator(".chart-gap.gap-a")
+    expect(band).to_have_count(1)  # A's drain after 60 s is quiet, not shaded
+    expect(band).to_have_text("A: no successes")
+    title = f"A {scenario['name']}: no request succeeded from 20 s to 40 s"
+    expect(band).to_have_attribute("title", re.compile("^" + re.escape(title)))
+    expect(chart.locator(".chart-gap.gap-b")).to_have_count(0)
+    # A's line (blue) stops at its band and starts again after it; B's (red) goes on.
+    assert_line_breaks_over(line_columns(chart, BLUE), band)
+    box = band.bounding_box()
+    assert box is not None
+    inside = [x for x in line_columns(chart, RED) if box["x"] < x < box["x"] + box["width"]]
+    assert len(inside) > box["width"] / 3
+    chart.scroll_into_view_if_needed()
+    watched.shot("compare-latency-gap")
 
 
 def test_each_export_downloads_its_document(watched):

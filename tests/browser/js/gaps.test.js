@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { breakAtGaps, lonePoints, noSuccessGaps } from "../../../static/js/run/gaps.js";
+import { alignSeries } from "../../../static/js/analysis/align.js";
+import { breakAtGaps, lonePoints, noSuccessGaps, timelineBuckets } from "../../../static/js/run/gaps.js";
 import { createSeries } from "../../../static/js/run/series.js";
 
 /** The line's pieces as uPlot draws them: it breaks at null and joins across undefined. */
@@ -109,4 +110,31 @@ test("the series keeps each sample's bucket and its successes, live and from the
   const exact = series.data;
   assert.deepEqual([exact.from, exact.to, exact.succeeded, exact.busy], [[0, 1, 2], [1, 2, 3], [5, 0, 0], [true, true, false]]);
   assert.deepEqual(noSuccessGaps(exact), [{ first: 1, last: 2, band: { from: 1, to: 2 } }]);
+});
+
+test("on the compare page each run's latency breaks at its own gaps, through the alignment", () => {
+  // A: nothing succeeds in seconds 2-3 while requests wait; B (the variant) never stops, and
+  // its timeline is a second longer.
+  const a = { t_s: [0, 1, 2, 3, 4], arrived: [9, 9, 9, 9, 9], succeeded: [8, 9, 0, 0, 20], latency_p50_ms: [40, 42, null, null, 900] };
+  const b = { t_s: [0, 1, 2, 3, 4, 5], arrived: [9, 9, 9, 9, 9, 0], succeeded: [8, 9, 9, 9, 9, 1], latency_p50_ms: [30, 31, 32, 30, 31, 29] };
+  const gapsA = noSuccessGaps(timelineBuckets(a));
+  assert.deepEqual(gapsA, [{ first: 2, last: 3, band: { from: 2, to: 4 } }]);
+  assert.deepEqual(noSuccessGaps(timelineBuckets(b)), []);
+  const broken = (tl, gaps) => ({ ...tl, latency_p50_ms: breakAtGaps(tl.latency_p50_ms, gaps) });
+  const [t, lineA, lineB] = alignSeries(broken(a, gapsA), broken(b, []), "latency_p50_ms");
+  assert.deepEqual(t, [0, 1, 2, 3, 4, 5]);
+  assert.deepEqual(segments(lineA), [[0, 1], [4]]);
+  assert.deepEqual(segments(lineB), [[0, 1, 2, 3, 4, 5]]);
+  // A value left out (undefined: joined) stays so; a second a run lacks is a break.
+  assert.deepEqual(alignSeries({ t_s: [0, 1, 2], v: [1, undefined, 3] }, { t_s: [0], v: [5] }, "v"), [
+    [0, 1, 2],
+    [1, undefined, 3],
+    [5, null, null],
+  ]);
+});
+
+test("a timeline's buckets are its seconds, busy while a request was about", () => {
+  const timeline = { t_s: [0, 1, 2], arrived: [3, 0, 0], succeeded: [2, 0, 0], failed: [0, 0, 0], in_flight: [1, 1, 0] };
+  assert.deepEqual(timelineBuckets(timeline), { from: [0, 1, 2], to: [1, 2, 3], succeeded: [2, 0, 0], busy: [true, true, false] });
+  assert.deepEqual(timelineBuckets({ t_s: [0] }), { from: [0], to: [1], succeeded: [], busy: [false] });
 });
