@@ -333,10 +333,11 @@ def test_each_export_downloads_its_document(watched):
     expect(page.locator("#trace-title")).to_have_text(f"Request {corr}")
 
 
-def open_sweep(page, name: str) -> None:
-    """The sweep page of a new scenario, sweeping the arrival rate."""
+def open_sweep(page, name: str, **changes) -> None:
+    """The sweep page of a new scenario (`small_doc` with `changes`), sweeping the
+    arrival rate."""
     page.goto("/")
-    scenario = api(page, "POST", "scenarios", {"doc": small_doc(name)})
+    scenario = api(page, "POST", "scenarios", {"doc": {**small_doc(name), **changes}})
     page.goto(f"/sweeps/new?scenario={scenario['id']}")
     page.wait_for_function("() => document.getElementById('metric').options.length > 4")
     page.locator("#param").select_option("workload[0].arrival.rate_per_s")

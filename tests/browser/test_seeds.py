@@ -103,7 +103,9 @@ def test_a_single_seed_comparison_says_it_cannot_tell_and_offers_seeds(watched):
 
 def test_a_sweep_over_seeds_draws_the_mean_its_interval_and_p10_p90(watched):
     page = watched.page
-    open_sweep(page, "Sweep seeds")
+    # Runs long enough (about 0.1 s each) that the page's first look finds the sweep
+    # under way: its 12 runs of the 4 s document could all end before that.
+    open_sweep(page, "Sweep seeds", duration_s=200)
     page.locator("#values").fill("30, 90")
     page.locator("#seeds").fill("6")
     page.locator("#metric").select_option("p99")
