@@ -29,7 +29,7 @@ def record_status(page, element_id: str) -> None:
 def test_a_what_if_compares_on_20_seeds_with_intervals_and_spreads(watched):
     page = watched.page
     # Long enough that 40 runs cannot all end before the page first asks.
-    _, (run_id,) = finished_runs(page, {**small_doc(), "duration_s": 30}, [3])
+    _, (run_id,) = finished_runs(page, {**small_doc(), "duration_s": 90}, [3])
     page.goto(f"/runs/{run_id}/")
     expect(page.locator("#variant-seeds")).to_have_value("20")
     a, b = pick_variant(page, "mscommRun", "link:charge", "Link charge (sync)", "Make it async")
