@@ -116,7 +116,7 @@ def _check_capacity(workspace: Workspace, adding: int, mode: str = RunMode.LIVE)
 # and acknowledgement, and a run's claim, would cost a good share of each run. Tasks pull
 # them from the batch instead (`run_claim_extras`), a few at a time, until none are left.
 SEED_CLAIM_MOST = 10  # the most extra seeds a worker claims at once
-SEED_CLAIM_PARTS = 8  # ... and at most this share of those left, so the workers end together
+SEED_CLAIM_PARTS = 4  # ... and at most this share of those left, so the workers end together
 SEED_PULLERS_MAX = 32  # the most tasks sent to pull one batch's extra seeds
 
 
