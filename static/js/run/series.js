@@ -9,6 +9,8 @@
 
 import { timelineBuckets } from "./gaps.js";
 
+const THROUGHPUT_WINDOW_S = 1; // the live throughput's window, in simulated seconds
+
 export const CAUSES = ["timeout", "refused", "rejected", "bad_response", "circuit_open", "hop_limit", "lost", "other"];
 
 function percentile(sorted, q) {
@@ -33,7 +35,7 @@ export function createSeries(services, { every = 0.5 } = {}) {
   const arrivals = new Map(); // corr -> t
   let recent = []; // latencies (ms) completed since the last sample
   const failed = Object.fromEntries(CAUSES.map((c) => [c, 0]));
-  const history = []; // [t, succeeded]
+  const history = []; // [t, succeeded] of the samples in the throughput's window, and one before
   let lastSample = -Infinity;
   let before = { arrived: 0, succeeded: 0, failed: 0 }; // the requests at the last sample
 
@@ -69,7 +71,10 @@ export function createSeries(services, { every = 0.5 } = {}) {
       lastSample = frame.t;
       const succeeded = requests.succeeded;
       history.push([frame.t, succeeded]);
-      const back = history[Math.max(0, history.length - 11)];
+      // Successes per second over the last simulated second, as the result's timeline
+      // counts them: a longer window would draw a drop (an outage) as a slope.
+      while (history.length > 2 && frame.t - history[1][0] >= THROUGHPUT_WINDOW_S) history.shift();
+      const back = history[0]; // the last sample a second or more back, else the first
       const span = frame.t - back[0];
       s.t.push(frame.t);
       s.throughput.push(span > 0 ? (succeeded - back[1]) / span : null);

@@ -53,3 +53,19 @@ test("the exact timeline replaces the live series but keeps the live split of ca
   assert.deepEqual(d.failures.rejected, [0, 1]);
   assert.deepEqual(d.utilization.a, [0.1, 0.2]);
 });
+
+test("live throughput counts the last simulated second, so an outage is a drop, not a slope", () => {
+  const series = createSeries(["a"], { every: 0.5 });
+  // 10 successes a second for 5 s, then none.
+  for (let i = 1; i <= 16; i += 1) {
+    const t = i / 2;
+    series.add(frame(t, [], Math.round(10 * Math.min(t, 5))));
+  }
+  const byT = Object.fromEntries(series.data.t.map((t, i) => [t, series.data.throughput[i]]));
+  assert.equal(byT[0.5], null); // one sample: no span yet
+  assert.equal(byT[1], 10);
+  assert.equal(byT[5], 10);
+  assert.equal(byT[5.5], 5); // half the last second had none
+  assert.equal(byT[6], 0); // a second after the last success: none, at once
+  assert.equal(byT[8], 0);
+});
