@@ -86,21 +86,12 @@ def entry_decode(fields: dict) -> tuple[str, dict]:
 
 def frame_publish(run_id: Any, frame: dict) -> None:
     """Append frame `frame["seq"]` (1, 2, ...) to the run's stream."""
-    key = frames_key(run_id)
-    entry_id = f"{frame['seq']}-0"
-    try:
-        redis_client().xadd(
-            key, {"k": FRAME, "d": json.dumps(frame, separators=(",", ":"))}, id=entry_id
-        )
-    except redis.ResponseError:
-        # A retried XADD whose first try landed before the connection broke: done already.
-        if not redis_client().xrange(key, min=entry_id, max=entry_id):
-            raise
+    frames_publish(run_id, [frame])
 
 
 def frames_publish(run_id: Any, frames: list[dict]) -> list[str]:
-    """Append several frames (consecutive seqs) to the run's stream in one round trip;
-    their JSON texts, in order (an unpaced run keeps them for its frame log)."""
+    """Append frames (consecutive seqs, `frame["seq"]` = 1, 2, ...) to the run's stream in
+    one round trip; their JSON texts, in order (an unpaced run keeps them for its log)."""
     key = frames_key(run_id)
     lines = [json.dumps(frame, separators=(",", ":")) for frame in frames]
     with redis_client().pipeline(transaction=False) as pipe:
@@ -108,8 +99,8 @@ def frames_publish(run_id: Any, frames: list[dict]) -> list[str]:
             pipe.xadd(key, {"k": FRAME, "d": line}, id=f"{frame['seq']}-0")
         answers = pipe.execute(raise_on_error=False)
     for frame, answer in zip(frames, answers, strict=True):
-        # A retried pipeline whose first try landed before the connection broke: those
-        # entries are there already.
+        # A retried command whose first try landed before the connection broke: that
+        # entry is there already.
         entry_id = f"{frame['seq']}-0"
         if isinstance(answer, Exception) and not redis_client().xrange(
             key, min=entry_id, max=entry_id
