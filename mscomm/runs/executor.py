@@ -38,8 +38,9 @@ QUIET_STEPS = 20
 # An unpaced run reads its controls at most this often: a short run's 200 steps would
 # otherwise spend more time asking Redis than simulating.
 CONTROL_POLL_S = 0.1
-# Runs that publish no frames (a batch's extra seeds, sweep points) are recorded in groups:
-# one transaction and one Redis round trip per this much wall time, not one per run.
+# Runs that succeed and publish no frames (a batch's extra seeds, sweep points) are
+# recorded in groups: one transaction and one Redis round trip per this much wall time,
+# not one per run.
 FINISH_GROUP_S = 0.1
 SKIP_FRAME_S = 1.0  # while skipping ahead to the `watch` moment, a frame per simulated second
 
@@ -309,42 +310,49 @@ def run_execute_extras(*, batch_id: Any) -> None:
 
 
 class _Ending:
-    """Finished runs that published no frames, recorded together (`runs_finish_quiet`)
-    once FINISH_GROUP_S has passed since the last group; kept alive by the pulse meanwhile."""
+    """Runs that succeeded and published no frames, recorded together
+    (`runs_finish_quiet`) once FINISH_GROUP_S has passed since the last group. The pulse
+    keeps them alive meanwhile, with the claimed runs still `later` in line."""
 
     def __init__(self, pulse: _Pulse) -> None:
         self.pulse = pulse
-        self.runs: list[tuple[Run, str, dict, str, float]] = []
+        self.runs: list[tuple[Run, dict]] = []
+        self.later: list[Any] = []
         self.flushed = time.monotonic()
+
+    def wait_for(self, later: list[Any]) -> None:
+        """The claimed runs that will run after the current one."""
+        self.later = later
+        self._keep_alive()
+
+    def add(self, outcome: tuple[Run, dict] | None) -> None:
+        """How a run ended (`_run_one`); recorded now if the group is due."""
+        if outcome is not None:
+            self.runs.append(outcome)
+        self.flush()
 
     def flush(self, *, force: bool = False) -> None:
         if self.runs and (force or time.monotonic() - self.flushed >= FINISH_GROUP_S):
             runs_finish_quiet(finished=self.runs)
-            ended = {entry[0].id for entry in self.runs}
-            self.pulse.waiting = [run_id for run_id in self.pulse.waiting if run_id not in ended]
             self.runs = []
             self.flushed = time.monotonic()
+        self._keep_alive()
+
+    def _keep_alive(self) -> None:
+        self.pulse.waiting = [run.id for run, _result in self.runs] + self.later
 
 
 def _run_claimed(runs: list[Run], pulse: _Pulse, loaded: dict[str, Any], ending: _Ending) -> None:
     """Run claimed runs one after another; `loaded`: the last scenario loaded
     ({"doc": ..., "model": ...}), shared by runs of the same one."""
     for index, run in enumerate(runs):
-        later = [waiting.id for waiting in runs[index + 1 :]]
-        pulse.waiting = [entry[0].id for entry in ending.runs] + later
-        outcome = _run_one(run, pulse, loaded)
-        if outcome is not None:
-            ending.runs.append(outcome)
-            pulse.waiting = [entry[0].id for entry in ending.runs] + later
-        ending.flush()
+        ending.wait_for([waiting.id for waiting in runs[index + 1 :]])
+        ending.add(_run_one(run, pulse, loaded))
 
 
-def _run_one(
-    run: Run, pulse: _Pulse, loaded: dict[str, Any]
-) -> tuple[Run, str, dict, str, float] | None:
-    """Run one claimed run to its end and record how it ended; for a run that published
-    no frames, return how it ended instead (run, state, result, error, progress), for
-    `runs_finish_quiet`."""
+def _run_one(run: Run, pulse: _Pulse, loaded: dict[str, Any]) -> tuple[Run, dict] | None:
+    """Run one claimed run to its end and record how it ended; for a run that succeeded
+    and published no frames, return (run, result) instead, for `runs_finish_quiet`."""
     run_id = run.id
     try:
         if loaded.get("doc") != run.doc:
@@ -380,10 +388,8 @@ def _run_one(
     else:
         state, error = RunState.SUCCEEDED, ""
     run.speed = session.speed
-    if not session.record:
-        sim = session.sim
-        progress = 1.0 if state == RunState.SUCCEEDED else sim.now / sim.end_s if sim.end_s else 1.0
-        return run, state, result, error, min(progress, 1.0)
+    if not session.record and state == RunState.SUCCEEDED:
+        return run, result
     run_finish(
         run_id=run_id,
         state=state,

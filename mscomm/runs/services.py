@@ -340,11 +340,19 @@ def run_claim_extras(*, batch_id: Any) -> list[Run]:
 
 
 def _claimed_publish(runs: list[Run], now: Any) -> None:
-    """Tell each claimed run's viewers that it is running (one round trip)."""
+    """Tell each claimed run's viewers that it is running."""
+    for run in runs:
+        run.state, run.started_at, run.heartbeat_at = RunState.RUNNING, now, now
+    _runs_publish(runs)
+
+
+def _runs_publish(runs: list[Run], *, final: bool = False) -> None:
+    """Tell each run's viewers its state (`stream.run_publish`), in one round trip."""
+    if not runs:
+        return
     with stream.redis_client().pipeline(transaction=False) as pipe:
         for run in runs:
-            run.state, run.started_at, run.heartbeat_at = RunState.RUNNING, now, now
-            stream.run_publish(run.id, run_public(run), pipe=pipe)
+            stream.run_publish(run.id, run_public(run), final=final, pipe=pipe)
         pipe.execute()
 
 
@@ -401,19 +409,7 @@ def run_finish(
     """
     if lines is None:
         lines = list(stream.frames_all_raw(run_id)) if frames else []
-    fields: dict[str, Any] = {
-        "state": state,
-        "finished_at": timezone.now(),
-        "error": error,
-        "frame_log": stream.frame_log_pack(lines) if lines else None,
-        "frame_count": len(lines),
-    }
-    if result is not None:
-        fields["result"] = result
-        fields["faults_injected"] = result.get("faults_injected", [])
-        fields["sim_time_s"] = result.get("sim_time_s", 0.0)
-        if state == RunState.SUCCEEDED:
-            fields["progress"] = 1.0
+    fields = _finish_fields(state=state, result=result, error=error, lines=lines)
     rows = Run.objects.filter(id=run_id, state__in=from_states)
     if stale_before is not None:
         # The reaper's condition: a heartbeat that arrived meanwhile keeps the run alive.
@@ -430,36 +426,52 @@ def run_finish(
     return True
 
 
-def runs_finish_quiet(*, finished: list[tuple[Run, str, dict, str, float]]) -> list[Run]:
-    """End several runs that published no frames (a chunk's extra seeds) at once: one
-    transaction and one round trip to Redis instead of one each per run.
+def _finish_fields(
+    *, state: str, result: dict | None, error: str, lines: list[str], now: Any = None
+) -> dict[str, Any]:
+    """The columns a run's end writes (`run_finish`, `runs_finish_quiet`)."""
+    fields: dict[str, Any] = {
+        "state": state,
+        "finished_at": now or timezone.now(),
+        "error": error,
+        "frame_log": stream.frame_log_pack(lines) if lines else None,
+        "frame_count": len(lines),
+    }
+    if result is not None:
+        fields["result"] = result
+        fields["faults_injected"] = result.get("faults_injected", [])
+        fields["sim_time_s"] = result.get("sim_time_s", 0.0)
+        if state == RunState.SUCCEEDED:
+            fields["progress"] = 1.0
+    return fields
 
-    `finished`: (run as its worker holds it, state, result, error, progress). Each is
-    conditional on its run still being active, as in `run_finish`; returns the runs ended
-    here.
+
+def runs_finish_quiet(*, finished: list[tuple[Run, dict]]) -> list[Run]:
+    """End several runs that succeeded and published no frames (a batch's extra seeds) at
+    once: one transaction and one round trip to Redis instead of one each per run.
+
+    `finished`: (run as its worker holds it, its result). Each is conditional on its run
+    still being active, as in `run_finish`; returns the runs ended here.
     """
     now = timezone.now()
-    by_id = {str(entry[0].id): entry for entry in finished}
+    by_id = {str(run.id): (run, result) for run, result in finished}
+    ended, names = [], []
     with transaction.atomic():
         # Row locks where the database has them (the reaper may be failing some of these
         # runs); SQLite's write transaction holds the whole file instead.
         active = Run.objects.select_for_update().filter(id__in=list(by_id), state__in=ACTIVE_STATES)
-        ended = []
         for run_id in map(str, active.values_list("id", flat=True)):
-            run, state, result, error, progress = by_id[run_id]
-            run.state, run.finished_at, run.error, run.progress = state, now, error, progress
-            run.frame_log, run.frame_count = None, 0
-            run.result = result
-            run.faults_injected = result.get("faults_injected", [])
-            run.sim_time_s = result.get("sim_time_s", 0.0)
+            run, result = by_id[run_id]
+            fields = _finish_fields(
+                state=RunState.SUCCEEDED, result=result, error="", lines=[], now=now
+            )
+            for name, value in fields.items():
+                setattr(run, name, value)
             ended.append(run)
+            names = list(fields)  # the same for every run: all succeeded, with a result
         if ended:
-            _rows_update(ended, _FINISH_FIELDS)
-    if ended:
-        with stream.redis_client().pipeline(transaction=False) as pipe:
-            for run in ended:
-                stream.run_publish(run.id, run_public(run), final=True, pipe=pipe)
-            pipe.execute()
+            _rows_update(ended, names)
+    _runs_publish(ended, final=True)
     return ended
 
 
@@ -481,19 +493,6 @@ def _rows_update(runs: list[Run], names: list[str]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
-
-
-_FINISH_FIELDS = [
-    "state",
-    "finished_at",
-    "error",
-    "frame_log",
-    "frame_count",
-    "result",
-    "faults_injected",
-    "sim_time_s",
-    "progress",
-]
 
 
 def run_cancel(*, run: Run) -> Run:
